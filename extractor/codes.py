@@ -1,0 +1,34 @@
+"""Diagnostic codes. Each code is stable: CI configs and baselines refer to them."""
+
+from __future__ import annotations
+
+from .model import Severity
+
+#: code -> (severity, one-line meaning). docs/diagnostics.md is checked against this table.
+CODES: dict[str, tuple[Severity, str]] = {
+    "DT001": (Severity.ERROR, "file is binary or not valid UTF-8; skipped"),
+    "DT002": (Severity.INFO, "file is empty; skipped"),
+    "DT003": (Severity.WARNING, "configuration problem"),
+    "DT100": (Severity.ERROR, "SQL statement could not be parsed; the rest of the file is still analysed"),
+    "DT101": (Severity.WARNING, "statement type is not understood; no lineage taken from it"),
+    "DT110": (Severity.WARNING, "column is ambiguous between several sources"),
+    "DT111": (Severity.WARNING, "column could not be resolved to a source"),
+    "DT112": (Severity.INFO, "star over a dataset with unknown columns; kept as an all-columns edge"),
+    "DT113": (Severity.WARNING, "construct approximated: lineage is coarser than the SQL"),
+    "DT900": (Severity.ERROR, "internal error while analysing; this file's findings may be partial"),
+}
+
+FILE_UNREADABLE = "DT001"
+FILE_EMPTY = "DT002"
+CONFIG = "DT003"
+SQL_SYNTAX = "DT100"
+SQL_UNSUPPORTED = "DT101"
+COLUMN_AMBIGUOUS = "DT110"
+COLUMN_UNRESOLVED = "DT111"
+STAR_UNKNOWN = "DT112"
+APPROXIMATED = "DT113"
+INTERNAL = "DT900"
+
+
+def severity(code: str) -> Severity:
+    return CODES[code][0]

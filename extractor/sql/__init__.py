@@ -1,0 +1,1 @@
+"""SQL analysis on sqlglot ASTs: parsing, naming, the schema catalog and statement lineage."""

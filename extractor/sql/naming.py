@@ -1,0 +1,94 @@
+"""Normalized names for tables and columns, per dialect.
+
+Unquoted identifiers fold the way the dialect folds them; names are then shown in lower case
+when the dialect folds to upper case (Snowflake, Oracle), so ``ORDERS`` and ``orders`` agree.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
+
+DIALECT_ALIASES = {"databricks": "databricks", "ansi": "", "sparksql": "spark", "sqlserver": "tsql"}
+
+
+@lru_cache(maxsize=64)
+def get_dialect(name: str | None) -> Dialect:
+    """The sqlglot dialect for a user-facing name; ``None`` and ``ansi`` mean sqlglot's default."""
+    key = (name or "").lower()
+    key = DIALECT_ALIASES.get(key, key)
+    return Dialect.get_or_raise(key or None)
+
+
+def fold(name: str, quoted: bool, dialect: Dialect) -> str:
+    """Fold one identifier the way the dialect resolves it."""
+    strategy = dialect.normalization_strategy
+    if strategy is NormalizationStrategy.CASE_SENSITIVE:
+        return name
+    if quoted and strategy is not NormalizationStrategy.CASE_INSENSITIVE:
+        # A quoted upper-case name in an upper-folding dialect equals the unquoted one.
+        if strategy is NormalizationStrategy.UPPERCASE and name == name.upper():
+            return name.lower()
+        return name
+    return name.lower()
+
+
+def identifier(node: exp.Expression | str | None, dialect: Dialect) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return fold(node, False, dialect)
+    if isinstance(node, exp.Identifier):
+        return fold(node.this, bool(node.args.get("quoted")), dialect)
+    return fold(node.name, False, dialect)
+
+
+def table_name(
+    table: exp.Table,
+    dialect: Dialect,
+    default_db: str | None = None,
+    default_catalog: str | None = None,
+) -> str:
+    """The normalized qualified name of a table reference, e.g. ``analytics.orders``."""
+    parts = [identifier(p, dialect) for p in table.parts]
+    parts = [p for p in parts if p]
+    if len(parts) == 1 and default_db:
+        parts.insert(0, default_db)
+    if len(parts) == 2 and default_catalog and default_db:
+        parts.insert(0, default_catalog)
+    return ".".join(parts)
+
+
+def parse_qualified(name: str, dialect: Dialect) -> str:
+    """Normalize a dotted name written by a user, e.g. in a schema file or config."""
+    try:
+        table = exp.to_table(name, dialect=dialect)
+    except Exception:  # noqa: BLE001 - a name we cannot parse is kept as written
+        return name.lower()
+    return table_name(table, dialect)
+
+
+_PATH_PREFIXES = ("/", "./", "../", "~/")
+_FILE_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl", ".ndjson", ".orc", ".avro", ".tsv", ".txt", ".xlsx", ".gz")
+
+
+def looks_like_path(text: str) -> bool:
+    """True for URIs (``s3://…``), absolute or relative paths and data-file names."""
+    lowered = text.lower()
+    return "://" in text or text.startswith(_PATH_PREFIXES) or lowered.endswith(_FILE_SUFFIXES)
+
+
+def path_of_table(table: exp.Table) -> str | None:
+    """The file path a table reference reads, e.g. ``FROM 's3://b/x.parquet'`` or ``read_csv('x.csv')``."""
+    this = table.this
+    if isinstance(this, exp.Literal) and this.is_string:
+        return str(this.name)
+    if isinstance(this, exp.Identifier) and this.args.get("quoted") and looks_like_path(this.this):
+        return str(this.this)
+    if isinstance(this, exp.Func):
+        for literal in this.find_all(exp.Literal):
+            if literal.is_string and looks_like_path(literal.name):
+                return str(literal.name)
+    return None

@@ -1,0 +1,138 @@
+"""Split a SQL script into statements and parse them with sqlglot, isolating bad statements.
+
+The whole script is parsed in one go first, so procedure and script bodies (BEGIN … END) keep
+their structure. When that fails, each semicolon- or ``GO``-separated chunk is parsed on its own:
+a chunk that does not parse becomes a diagnostic and the others are still analysed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from .. import codes
+from ..model import Diagnostic
+
+# sqlglot logs a warning for every statement it falls back to parsing as a Command; we report
+# those ourselves as diagnostics.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    """One parsed statement and where it starts in its file."""
+
+    expression: exp.Expression
+    line: int
+    column: int
+    start: int
+    end: int
+
+
+class LineIndex:
+    """Maps character offsets of a text to 1-based line and column numbers."""
+
+    def __init__(self, text: str, line_offset: int = 0) -> None:
+        self._starts = [0]
+        self._starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        self._line_offset = line_offset
+
+    def position(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return i + 1 + self._line_offset, offset - self._starts[i] + 1
+
+
+def first_offset(node: exp.Expression) -> int | None:
+    """The smallest source offset recorded on any node of ``node`` (tokens carry positions)."""
+    best: int | None = None
+    for sub in node.walk():
+        meta = sub._meta  # noqa: SLF001 - reading .meta would allocate a dict on every node
+        if meta and "start" in meta and (best is None or meta["start"] < best):
+            best = int(meta["start"])
+    return best
+
+
+def _chunks(tokens: list[Token]) -> list[list[Token]]:
+    chunks: list[list[Token]] = [[]]
+    for token in tokens:
+        is_go = token.token_type == TokenType.COMMAND and token.text.upper() == "GO"
+        if token.token_type == TokenType.SEMICOLON or is_go:
+            if chunks[-1]:
+                chunks.append([])
+        else:
+            chunks[-1].append(token)
+    return [c for c in chunks if c]
+
+
+def _excerpt(sql: str, start: int, end: int, width: int = 60) -> str:
+    text = " ".join(sql[start:end].split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def parse_script(
+    sql: str,
+    dialect: Dialect,
+    path: str = "<string>",
+    lines: LineIndex | None = None,
+) -> tuple[list[ParsedStatement], list[Diagnostic]]:
+    """Parse ``sql`` into statements; unparseable statements become DT100 diagnostics."""
+    lines = lines or LineIndex(sql)
+    diagnostics: list[Diagnostic] = []
+    try:
+        tokens = dialect.tokenize(sql)
+    except TokenError as e:
+        line, col = lines.position(0)
+        diagnostics.append(
+            Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, f"cannot tokenize: {e}")
+        )
+        return [], diagnostics
+    chunks = _chunks(tokens)
+    if not chunks:
+        return [], diagnostics
+
+    # Fast path: the whole script at once (keeps BEGIN … END bodies together).
+    no_go = [t for c in chunks for t in (*c, Token(TokenType.SEMICOLON, ";"))]
+    try:
+        expressions = dialect.parser().parse(no_go, sql)
+        parsed = [e for e in expressions if e is not None and not isinstance(e, exp.EndStatement)]
+        if len(parsed) == len(chunks):
+            return [_statement(e, c, lines) for e, c in zip(parsed, chunks)], diagnostics
+        result = []
+        for e in parsed:
+            offset = first_offset(e)
+            line, col = lines.position(offset if offset is not None else chunks[0][0].start)
+            result.append(ParsedStatement(e, line, col, offset or 0, offset or 0))
+        return result, diagnostics
+    except ParseError:
+        pass
+
+    statements: list[ParsedStatement] = []
+    for chunk in chunks:
+        try:
+            expressions = dialect.parser().parse(chunk, sql)
+        except ParseError as e:
+            err = e.errors[0] if e.errors else {}
+            line, col = lines.position(chunk[0].start)
+            if err.get("line"):
+                line, col = int(err["line"]) + (lines.position(0)[0] - 1), int(err.get("col", 0))
+            detail = err.get("description") or str(e).splitlines()[0]
+            highlight = err.get("highlight")
+            msg = f"{detail}" + (f" near '{highlight}'" if highlight else "")
+            msg += f" in: {_excerpt(sql, chunk[0].start, chunk[-1].end + 1)}"
+            diagnostics.append(Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, msg))
+            continue
+        for expression in expressions:
+            if expression is not None and not isinstance(expression, exp.EndStatement):
+                statements.append(_statement(expression, chunk, lines))
+    return statements, diagnostics
+
+
+def _statement(expression: exp.Expression, chunk: list[Token], lines: LineIndex) -> ParsedStatement:
+    line, col = lines.position(chunk[0].start)
+    return ParsedStatement(expression, line, col, chunk[0].start, chunk[-1].end + 1)

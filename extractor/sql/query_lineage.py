@@ -1,0 +1,732 @@
+"""Column lineage of one query, walked over sqlglot's optimizer scopes.
+
+For every output column of a query this finds the source-table columns it is computed from, with
+the OpenLineage subtype of each flow, plus the columns that filter, join, group or sort the rows
+(dataset-wide indirect lineage). It also builds each output's *inlined* expression: the SQL with
+every alias and CTE reference replaced by what it stands for, so that renaming a CTE or an alias
+leaves the expression, and therefore its fingerprint, unchanged.
+
+Resolution never guesses: a column that cannot be pinned to one source becomes an unresolved
+origin (table ``None``) together with a diagnostic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.optimizer.scope import Scope, build_scope
+
+from .. import codes
+from ..model import Subtype
+from .catalog import SchemaCatalog
+from .parse import first_offset
+from .naming import fold, identifier, path_of_table, table_name
+
+_RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
+_INLINE_LIMIT = 600  # characters; deeper references are kept as ``cte.column``
+
+
+def compose(outer: Subtype, inner: Subtype) -> Subtype:
+    """Subtype of a flow through two steps: indirect wins, else the stronger direct one."""
+    if outer not in _RANK:
+        return outer
+    if inner not in _RANK:
+        return inner
+    return outer if _RANK[outer] >= _RANK[inner] else inner
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """A source column an output depends on; ``column`` None means all columns (unexpanded star)."""
+
+    table: str | None
+    column: str | None
+    subtype: Subtype
+
+
+@dataclass
+class OutputLineage:
+    name: str
+    origins: set[Origin]
+    transformation: str
+    offset: int | None
+
+
+@dataclass
+class QueryLineage:
+    outputs: list[OutputLineage]
+    clause_origins: dict[Origin, str]  # origin -> inlined clause SQL
+    source_tables: set[str]
+    path_sources: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Output:
+    name: str
+    expr: exp.Expression | None = None
+    via: tuple[str, str] | None = None  # (source key, column) for a column expanded from a star
+    star_of: str | None = None  # source key of an unexpanded star
+    node: exp.Expression | None = None
+
+
+# Resolution of one column reference.
+_TABLE, _SCOPE, _ALIAS, _UDTF, _UNRESOLVED, _STAR = range(6)
+
+
+@dataclass
+class _Resolved:
+    how: int
+    table: str | None = None  # _TABLE: normalized table name
+    column: str = ""
+    scope: Scope | None = None  # _SCOPE / _UDTF
+    index: int = -1  # _SCOPE: output index; -1 with a name means "through an unexpanded star"
+    expr: exp.Expression | None = None  # _ALIAS
+    alias_scope: Scope | None = None
+    others: tuple[_Resolved, ...] = ()  # USING columns resolve to several sources
+
+
+class QueryResolver:
+    """Resolves the columns of one query; build one per statement."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        catalog: SchemaCatalog,
+        name_table: Callable[[exp.Table], str],
+        report: Callable[[str, str, exp.Expression | None], None],
+    ) -> None:
+        self.dialect = dialect
+        self.catalog = catalog
+        self.name_table = name_table
+        self.report = report
+        self._outputs: dict[int, list[_Output]] = {}
+        self._traced: dict[tuple[int, int], frozenset[Origin]] = {}
+        self._inlined: dict[tuple[int, int], str] = {}
+        self._resolved: dict[int, _Resolved] = {}
+        self._keys: dict[int, dict[str, str]] = {}
+        self._in_progress: set[tuple[int, int]] = set()
+        self._scope_of: dict[int, Scope] = {}
+        self._clauses: dict[int, dict[Origin, str]] = {}
+        self._reported: set[tuple[str, str]] = set()
+
+    # -- entry point -----------------------------------------------------------------------------
+
+    def analyze(self, query: exp.Expression) -> QueryLineage:
+        root = build_scope(query)
+        if root is None:
+            return QueryLineage([], {}, set())
+        for scope in root.traverse():
+            self._scope_of[id(scope.expression)] = scope
+        sources: set[str] = set()
+        paths: set[str] = set()
+        for scope in root.traverse():
+            for source in scope.sources.values():
+                if isinstance(source, exp.Table):
+                    name = self._table_source_name(source)
+                    if name:
+                        (paths if _is_path_table(source) else sources).add(name)
+        outputs = []
+        for i, out in enumerate(self.outputs(root)):
+            origins = set(self.trace(root, i))
+            offset = first_offset(out.node) if out.node is not None else None
+            outputs.append(OutputLineage(out.name, origins, self.inline(root, i), offset))
+        return QueryLineage(outputs, self.clause_origins(root), sources, paths)
+
+    def _table_source_name(self, table: exp.Table) -> str:
+        path = path_of_table(table)
+        if path is not None:
+            return path
+        if not table.name:
+            return ""
+        return self.name_table(table)
+
+    # -- outputs of a scope ----------------------------------------------------------------------
+
+    def outputs(self, scope: Scope) -> list[_Output]:
+        key = id(scope)
+        cached = self._outputs.get(key)
+        if cached is not None:
+            return cached
+        self._outputs[key] = []  # recursion guard (recursive CTEs)
+        expression = scope.expression
+        result: list[_Output] = []
+        if isinstance(expression, exp.SetOperation) and scope.set_operation_scopes:
+            result = [_Output(o.name, node=o.node) for o in self.outputs(scope.set_operation_scopes[0])]
+        elif isinstance(expression, exp.Select):
+            for projection in expression.expressions:
+                result.extend(self._projection_outputs(scope, projection))
+        elif isinstance(expression, (exp.Lateral, exp.Unnest)) or scope.is_udtf:
+            alias = expression.args.get("alias")
+            if isinstance(alias, exp.TableAlias):
+                cols = [identifier(c, self.dialect) for c in alias.columns]
+                if not cols and alias.this:
+                    cols = [identifier(alias.this, self.dialect)]
+                result = [_Output(c, node=expression) for c in cols]
+        self._outputs[key] = result
+        return result
+
+    def _projection_outputs(self, scope: Scope, projection: exp.Expression) -> list[_Output]:
+        star: exp.Star | None = None
+        qualifier: str | None = None
+        if isinstance(projection, exp.Star):
+            star = projection
+        elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+            star = projection.this
+            qualifier = projection.table
+        if star is None:
+            name = self._output_name(projection)
+            return [_Output(name, expr=projection.unalias(), node=projection)]
+
+        excluded = {identifier(c, self.dialect) for c in star.args.get("except") or []}
+        replaced = {
+            identifier(r.alias, self.dialect): r.this
+            for r in star.args.get("replace") or []
+            if isinstance(r, exp.Alias)
+        }
+        keys = [qualifier] if qualifier else list(self._selected_keys(scope))
+        result: list[_Output] = []
+        for raw_key in keys:
+            key = self._source_key(scope, raw_key) if raw_key else None
+            if key is None:
+                continue
+            for name in self._source_columns(scope, key) or []:
+                if name in excluded:
+                    continue
+                if name in replaced:
+                    result.append(_Output(name, expr=replaced[name], node=projection))
+                else:
+                    result.append(_Output(name, via=(key, name), node=projection))
+            if self._source_columns(scope, key) is None:
+                result.append(_Output("*", star_of=key, node=projection))
+        return result
+
+    def _output_name(self, projection: exp.Expression) -> str:
+        if isinstance(projection, exp.Alias):
+            return identifier(projection.args.get("alias"), self.dialect)
+        if isinstance(projection, exp.Column):
+            return identifier(projection.this, self.dialect)
+        if isinstance(projection, exp.Dot):
+            return identifier(projection.expression, self.dialect)
+        return projection.sql(dialect=self.dialect, comments=False)
+
+    def _selected_keys(self, scope: Scope) -> Iterator[str]:
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            return
+        from_ = select.args.get("from_") or select.args.get("from")
+        nodes: list[exp.Expression] = []
+        if from_ is not None:
+            nodes.append(from_.this)
+        nodes.extend(j.this for j in select.args.get("joins") or [])
+        for node in nodes:
+            alias = node.alias_or_name
+            if alias:
+                yield alias
+
+    def _source_key(self, scope: Scope, raw: str) -> str | None:
+        keys = self._keys.get(id(scope))
+        if keys is None:
+            keys = {fold(k, False, self.dialect): k for k in scope.sources}
+            self._keys[id(scope)] = keys
+        if raw in scope.sources:
+            return raw
+        return keys.get(fold(raw, False, self.dialect))
+
+    def _source_columns(self, scope: Scope, key: str) -> list[str] | None:
+        """Known output columns of a source, or None when unknown (an unexpanded star)."""
+        source = scope.sources.get(key)
+        if isinstance(source, exp.Table):
+            cols = self.catalog.columns(self._table_source_name(source))
+            if cols is None:
+                return None
+            pivot_cols = self._pivot_columns(source, list(cols))
+            return pivot_cols if pivot_cols is not None else list(cols)
+        if isinstance(source, Scope):
+            outs = self.outputs(source)
+            if any(o.star_of is not None for o in outs):
+                return None
+            return [o.name for o in outs]
+        return None
+
+    def _pivot_columns(self, table: exp.Table, cols: list[str]) -> list[str] | None:
+        pivots = table.args.get("pivots")
+        if not pivots:
+            return None
+        pivot = pivots[0]
+        if pivot.args.get("unpivot"):
+            return None
+        used = {identifier(c, self.dialect) for c in pivot.find_all(exp.Column)}
+        values = [_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)]
+        return [c for c in cols if c not in used] + values
+
+    # -- tracing ---------------------------------------------------------------------------------
+
+    def trace(self, scope: Scope, index: int) -> frozenset[Origin]:
+        key = (id(scope), index)
+        cached = self._traced.get(key)
+        if cached is not None:
+            return cached
+        if key in self._in_progress:
+            return frozenset()
+        self._in_progress.add(key)
+        try:
+            result = self._trace(scope, index)
+        finally:
+            self._in_progress.discard(key)
+        self._traced[key] = result
+        return result
+
+    def _trace(self, scope: Scope, index: int) -> frozenset[Origin]:
+        if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
+            result: set[Origin] = set()
+            for branch in scope.set_operation_scopes:
+                if index < len(self.outputs(branch)):
+                    result |= self.trace(branch, index)
+            return frozenset(result)
+        outs = self.outputs(scope)
+        if index >= len(outs):
+            return frozenset()
+        out = outs[index]
+        if out.via is not None:
+            return frozenset(self._origins_of_source_column(scope, out.via[0], out.via[1], Subtype.IDENTITY, out.node))
+        if out.star_of is not None:
+            return frozenset(self._star_origins(scope, out.star_of))
+        if out.expr is None:
+            return frozenset()
+        if scope.is_udtf:
+            return frozenset(self.expression_origins(scope, scope.expression, Subtype.TRANSFORMATION))
+        return frozenset(self.expression_origins(scope, out.expr, Subtype.IDENTITY))
+
+    def _star_origins(self, scope: Scope, key: str) -> set[Origin]:
+        source = scope.sources.get(key)
+        if isinstance(source, exp.Table):
+            return {Origin(self._table_source_name(source), None, Subtype.IDENTITY)}
+        if isinstance(source, Scope):
+            result: set[Origin] = set()
+            for i, out in enumerate(self.outputs(source)):
+                if out.star_of is not None:
+                    result |= self.trace(source, i)
+            return result
+        return set()
+
+    def expression_origins(self, scope: Scope, expr: exp.Expression, start: Subtype) -> set[Origin]:
+        """Source columns of ``expr`` evaluated in ``scope``, each with its subtype."""
+        result: set[Origin] = set()
+        stack: list[tuple[exp.Expression, Subtype]] = [(expr, start)]
+        while stack:
+            node, subtype = stack.pop()
+            if isinstance(node, exp.Column):
+                if isinstance(node.this, exp.Star):
+                    continue
+                result |= self.column_origins(scope, node, subtype)
+                continue
+            if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
+                inner = node.this if isinstance(node, exp.Subquery) else node
+                child = self._scope_of.get(id(inner))
+                if child is not None:
+                    step = compose(subtype, Subtype.TRANSFORMATION)
+                    for i in range(len(self.outputs(child))):
+                        result |= {Origin(o.table, o.column, compose(step, o.subtype)) for o in self.trace(child, i)}
+                continue
+            for key, value in node.args.items():
+                if value is None or isinstance(value, (str, bool, int, float)):
+                    continue
+                sub = _child_subtype(node, key, subtype)
+                if isinstance(value, list):
+                    stack.extend((v, sub) for v in value if isinstance(v, exp.Expression))
+                elif isinstance(value, exp.Expression):
+                    stack.append((value, sub))
+        return result
+
+    def column_origins(self, scope: Scope, column: exp.Column, subtype: Subtype) -> set[Origin]:
+        return self._origins_of_resolution(self.resolve(scope, column), subtype)
+
+    def _origins_of_resolution(self, res: _Resolved, subtype: Subtype) -> set[Origin]:
+        result: set[Origin] = set()
+        for r in (res, *res.others):
+            if r.how == _TABLE:
+                result.add(Origin(r.table, r.column, subtype))
+            elif r.how == _SCOPE and r.scope is not None:
+                if r.index >= 0:
+                    result |= {Origin(o.table, o.column, compose(subtype, o.subtype)) for o in self.trace(r.scope, r.index)}
+                else:
+                    result |= self._through_star(r.scope, r.column, subtype)
+            elif r.how == _UDTF and r.scope is not None:
+                step = compose(subtype, Subtype.TRANSFORMATION)
+                result |= self.expression_origins(r.scope, r.scope.expression, step)
+            elif r.how == _ALIAS and r.expr is not None and r.alias_scope is not None:
+                result |= self.expression_origins(r.alias_scope, r.expr, subtype)
+            elif r.how == _UNRESOLVED:
+                result.add(Origin(None, r.column, subtype))
+        return result
+
+    def _through_star(self, scope: Scope, name: str, subtype: Subtype) -> set[Origin]:
+        """A column selected from a derived table whose columns are unknown (``SELECT *``)."""
+        result: set[Origin] = set()
+        for out in self.outputs(scope):
+            if out.star_of is None:
+                continue
+            result |= self._origins_of_source_column(scope, out.star_of, name, subtype, out.node)
+        if isinstance(scope.expression, exp.SetOperation):
+            for branch in scope.set_operation_scopes:
+                result |= self._through_star(branch, name, subtype)
+        return result
+
+    def _origins_of_source_column(
+        self, scope: Scope, key: str, name: str, subtype: Subtype, node: exp.Expression | None
+    ) -> set[Origin]:
+        return self._origins_of_resolution(self._resolve_in_source(scope, key, name, node), subtype)
+
+    # -- resolving one column reference ----------------------------------------------------------
+
+    def resolve(self, scope: Scope, column: exp.Column) -> _Resolved:
+        cached = self._resolved.get(id(column))
+        if cached is None:
+            cached = self._resolve(scope, column)
+            self._resolved[id(column)] = cached
+        return cached
+
+    def _resolve(self, scope: Scope, column: exp.Column) -> _Resolved:
+        name = identifier(column.this, self.dialect)
+        qualifier = column.table
+        if qualifier:
+            # ``t.col``, or ``t.struct_col.field`` / ``struct_col.field`` (struct access).
+            parts = [p.name for p in column.parts]
+            for split in range(len(parts) - 1, 0, -1):
+                source_parts = parts[:split]
+                for found_scope in _scope_chain(scope):
+                    key = self._source_key(found_scope, source_parts[-1])
+                    if key is not None and self._matches_qualifier(found_scope, key, source_parts):
+                        col_name = identifier(parts[split], self.dialect)
+                        return self._resolve_in_source(found_scope, key, col_name, column)
+            # Struct access on an unqualified column: ``address.city``.
+            root = identifier(parts[0], self.dialect)
+            unqualified = self._resolve_unqualified(scope, root, column, report=False)
+            if unqualified.how != _UNRESOLVED:
+                return unqualified
+            self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {column.sql(dialect=self.dialect)}", column)
+            return _Resolved(_UNRESOLVED, column=name)
+        return self._resolve_unqualified(scope, name, column, report=True)
+
+    def _matches_qualifier(self, scope: Scope, key: str, parts: list[str]) -> bool:
+        if len(parts) == 1:
+            return True
+        source = scope.sources.get(key)
+        if not isinstance(source, exp.Table):
+            return False
+        written = [p.name for p in source.parts]
+        return [fold(p, False, self.dialect) for p in written[-len(parts) :]] == [
+            fold(p, False, self.dialect) for p in parts
+        ]
+
+    def _resolve_unqualified(self, scope: Scope, name: str, column: exp.Column, report: bool) -> _Resolved:
+        keys = list(self._selected_keys(scope)) if isinstance(scope.expression, exp.Select) else []
+        keys = [k for k in (self._source_key(scope, k) for k in keys) if k is not None]
+        if not keys:
+            keys = [k for k in scope.sources if k]
+        # UDTF outputs (LATERAL VIEW explode(...) x AS e, UNNEST(...) AS e) are visible unqualified.
+        for k, source in scope.sources.items():
+            if isinstance(source, Scope) and source.is_udtf and k not in keys:
+                keys.append(k)
+
+        using = self._using_columns(scope)
+        if name in using:
+            hits = [self._resolve_in_source(scope, k, name, column) for k in using[name] if k in scope.sources]
+            hits = [h for h in hits if h.how != _UNRESOLVED]
+            if hits:
+                return _Resolved(hits[0].how, hits[0].table, hits[0].column, hits[0].scope, hits[0].index,
+                                 hits[0].expr, hits[0].alias_scope, tuple(hits[1:]))
+
+        definite: list[str] = []
+        unknown: list[str] = []
+        for k in keys:
+            cols = self._source_columns(scope, k)
+            if cols is None:
+                unknown.append(k)
+            elif name in cols:
+                definite.append(k)
+        if len(definite) == 1:
+            return self._resolve_in_source(scope, definite[0], name, column)
+        if not definite:
+            alias = self._projection_alias(scope, name, column)
+            if alias is not None:
+                return alias
+            if len(unknown) == 1 and len(keys) == 1:
+                return self._resolve_in_source(scope, unknown[0], name, column)
+            if len(unknown) == 1:
+                # The other sources are known not to have it.
+                return self._resolve_in_source(scope, unknown[0], name, column)
+            # Correlated reference to an outer query.
+            if scope.parent is not None and not keys:
+                return self._resolve_unqualified(scope.parent, name, column, report)
+        if report:
+            candidates = definite or unknown
+            if len(candidates) > 1:
+                self._report(
+                    codes.COLUMN_AMBIGUOUS,
+                    f"column {name} is ambiguous between {', '.join(sorted(candidates))}; add a qualifier or a schema",
+                    column,
+                )
+            else:
+                self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {name}", column)
+        return _Resolved(_UNRESOLVED, column=name)
+
+    def _projection_alias(self, scope: Scope, name: str, column: exp.Column) -> _Resolved | None:
+        """Lateral column alias (Snowflake, Databricks …) or an output alias in ORDER BY/HAVING."""
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            return None
+        for projection in select.expressions:
+            if isinstance(projection, exp.Alias) and identifier(projection.args.get("alias"), self.dialect) == name:
+                if projection is column or column in set(projection.find_all(exp.Column)):
+                    return None  # ``x AS x`` refers to the source column, not to itself
+                return _Resolved(_ALIAS, column=name, expr=projection.this, alias_scope=scope)
+        return None
+
+    def _using_columns(self, scope: Scope) -> dict[str, list[str]]:
+        select = scope.expression
+        result: dict[str, list[str]] = {}
+        if not isinstance(select, exp.Select):
+            return result
+        joins = select.args.get("joins") or []
+        if not any(j.args.get("using") for j in joins):
+            return result
+        keys = list(self._selected_keys(scope))
+        for position, join in enumerate(joins):
+            for ident in join.args.get("using") or []:
+                name = identifier(ident, self.dialect)
+                sides = result.setdefault(name, [])
+                for k in keys[: position + 2]:
+                    real = self._source_key(scope, k)
+                    if real is not None and real not in sides:
+                        sides.append(real)
+        return result
+
+    def _resolve_in_source(self, scope: Scope, key: str, name: str, node: exp.Expression | None) -> _Resolved:
+        source = scope.sources.get(key)
+        if isinstance(source, exp.Table):
+            table = self._table_source_name(source)
+            pivot = self._pivot_source(source, name)
+            if pivot is not None:
+                return pivot
+            return _Resolved(_TABLE, table=table, column=name)
+        if isinstance(source, Scope):
+            if source.is_udtf:
+                inner = source.expression.find(exp.Query)
+                inner_scope = self._scope_of.get(id(inner)) if inner is not None else None
+                if inner_scope is not None:
+                    return self._resolve_by_name(inner_scope, name)
+                return _Resolved(_UDTF, column=name, scope=source)
+            return self._resolve_by_name(source, name)
+        self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve source {key} of column {name}", node)
+        return _Resolved(_UNRESOLVED, column=name)
+
+    def _resolve_by_name(self, scope: Scope, name: str) -> _Resolved:
+        for i, out in enumerate(self.outputs(scope)):
+            if out.name == name:
+                return _Resolved(_SCOPE, column=name, scope=scope, index=i)
+        if any(o.star_of is not None for o in self.outputs(scope)):
+            return _Resolved(_SCOPE, column=name, scope=scope, index=-1)
+        self._report(codes.COLUMN_UNRESOLVED, f"column {name} is not an output of the subquery", scope.expression)
+        return _Resolved(_UNRESOLVED, column=name)
+
+    def _pivot_source(self, table: exp.Table, name: str) -> _Resolved | None:
+        pivots = table.args.get("pivots")
+        if not pivots:
+            return None
+        pivot = pivots[0]
+        self._report(codes.APPROXIMATED, "PIVOT/UNPIVOT: each pivoted column is traced to all pivot inputs", pivot)
+        values = {_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)}
+        unpivot_names = {identifier(c, self.dialect) for c in (pivot.args.get("expressions") or []) if isinstance(c, exp.Column)}
+        if name in values or (pivot.args.get("unpivot") and name in unpivot_names):
+            return _Resolved(_ALIAS, column=name, expr=pivot.copy(), alias_scope=self._table_scope(table))
+        return None
+
+    def _table_scope(self, table: exp.Table) -> Scope | None:
+        node: exp.Expression | None = table
+        while node is not None:
+            scope = self._scope_of.get(id(node))
+            if scope is not None:
+                return scope
+            node = node.parent
+        return None
+
+    # -- dataset-wide indirect lineage -------------------------------------------------------------
+
+    def clause_origins(self, scope: Scope) -> dict[Origin, str]:
+        """Columns that filter, join, group or sort the rows reaching ``scope``'s output."""
+        cached = self._clauses.get(id(scope))
+        if cached is not None:
+            return cached
+        self._clauses[id(scope)] = {}
+        result: dict[Origin, str] = {}
+        expression = scope.expression
+        if isinstance(expression, exp.Select):
+            clauses: list[tuple[exp.Expression | None, Subtype]] = [
+                (expression.args.get("where"), Subtype.FILTER),
+                (expression.args.get("group"), Subtype.GROUP_BY),
+                (expression.args.get("having"), Subtype.FILTER),
+                (expression.args.get("qualify"), Subtype.FILTER),
+                (expression.args.get("order"), Subtype.SORT),
+            ]
+            for join in expression.args.get("joins") or []:
+                clauses.append((join.args.get("on"), Subtype.JOIN))
+                for ident in join.args.get("using") or []:
+                    clauses.append((exp.column(ident.copy()), Subtype.JOIN))
+            for clause, subtype in clauses:
+                if clause is None:
+                    continue
+                text = self._inline_expression(scope, clause)
+                for origin in self.expression_origins(scope, clause, subtype):
+                    result.setdefault(Origin(origin.table, origin.column, subtype), text)
+                for sub in _subqueries(clause):
+                    child = self._scope_of.get(id(sub))
+                    if child is not None:
+                        result.update({Origin(o.table, o.column, subtype): t for o, t in self.clause_origins(child).items()})
+        children: list[Scope] = list(scope.set_operation_scopes)
+        for source in scope.sources.values():
+            if isinstance(source, Scope):
+                children.append(source)
+        for child in children:
+            for origin, text in self.clause_origins(child).items():
+                result.setdefault(origin, text)
+        self._clauses[id(scope)] = result
+        return result
+
+    # -- inlined expressions (fingerprints) --------------------------------------------------------
+
+    def inline(self, scope: Scope, index: int) -> str:
+        key = (id(scope), index)
+        cached = self._inlined.get(key)
+        if cached is not None:
+            return cached
+        self._inlined[key] = "<recursive>"
+        result = self._inline(scope, index)
+        self._inlined[key] = result
+        return result
+
+    def _inline(self, scope: Scope, index: int) -> str:
+        if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
+            op = type(scope.expression).__name__.upper()
+            parts = [self.inline(b, index) for b in scope.set_operation_scopes if index < len(self.outputs(b))]
+            return f"{op}({', '.join(parts)})"
+        outs = self.outputs(scope)
+        if index >= len(outs):
+            return ""
+        out = outs[index]
+        if out.via is not None:
+            return self._inline_resolution(self._resolve_in_source(scope, out.via[0], out.via[1], None), out.via[1])
+        if out.star_of is not None:
+            source = scope.sources.get(out.star_of)
+            return f"{self._table_source_name(source)}.*" if isinstance(source, exp.Table) else "*"
+        if out.expr is None:
+            return ""
+        if scope.is_udtf:
+            return self._inline_expression(scope, scope.expression)
+        return self._inline_expression(scope, out.expr)
+
+    def _inline_expression(self, scope: Scope, expr: exp.Expression) -> str:
+        def replace(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+                text = self._inline_resolution(self.resolve(scope, node), node.sql(dialect=self.dialect, comments=False))
+                return exp.Var(this=text)
+            return node
+
+        try:
+            return expr.transform(replace, copy=True).sql(dialect=self.dialect, comments=False)
+        except Exception:  # noqa: BLE001 - generation of exotic nodes must never break a scan
+            return expr.sql(comments=False)
+
+    def _inline_resolution(self, res: _Resolved, fallback: str) -> str:
+        if res.how == _TABLE:
+            return f"{res.table}.{res.column}"
+        if res.how == _SCOPE and res.scope is not None:
+            if res.index < 0:
+                return res.column
+            text = self.inline(res.scope, res.index)
+            if len(text) > _INLINE_LIMIT:
+                return f"{_scope_label(res.scope)}.{res.column}"
+            return text if _is_simple(text) else f"({text})"
+        if res.how == _ALIAS and res.expr is not None and res.alias_scope is not None:
+            return f"({self._inline_expression(res.alias_scope, res.expr)})"
+        if res.how == _UDTF and res.scope is not None:
+            return self._inline_expression(res.scope, res.scope.expression)
+        return fallback
+
+    def _report(self, code: str, message: str, node: exp.Expression | None) -> None:
+        key = (code, message)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self.report(code, message, node)
+
+
+def _child_subtype(parent: exp.Expression, key: str, current: Subtype) -> Subtype:
+    if isinstance(parent, (exp.Paren, exp.Alias, exp.Subquery)):
+        return current
+    if isinstance(parent, exp.Window):
+        if key in ("partition_by", "order"):
+            return compose(current, Subtype.WINDOW)
+        return current
+    if isinstance(parent, exp.If) and key == "this":
+        return compose(current, Subtype.CONDITIONAL)
+    if isinstance(parent, exp.Case) and key == "this":
+        return compose(current, Subtype.CONDITIONAL)
+    if isinstance(parent, exp.Filter) and key == "expression":
+        return compose(current, Subtype.CONDITIONAL)
+    if isinstance(parent, exp.AggFunc):
+        return compose(current, Subtype.AGGREGATION)
+    return compose(current, Subtype.TRANSFORMATION)
+
+
+def _scope_chain(scope: Scope) -> Iterator[Scope]:
+    node: Scope | None = scope
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def _subqueries(expr: exp.Expression) -> Iterator[exp.Expression]:
+    for node in expr.find_all(exp.Query):
+        if not isinstance(node, exp.Values):
+            yield node
+
+
+def _is_path_table(table: exp.Table) -> bool:
+    return path_of_table(table) is not None
+
+
+def _is_simple(text: str) -> bool:
+    return all(ch.isalnum() or ch in "._\"`[]" for ch in text)
+
+
+def _scope_label(scope: Scope) -> str:
+    parent = scope.expression.parent
+    if isinstance(parent, (exp.CTE, exp.Subquery)) and parent.alias:
+        return parent.alias
+    return "subquery"
+
+
+def _pivot_values(pivot: exp.Pivot) -> list[exp.Expression]:
+    fields = pivot.args.get("fields") or []
+    values: list[exp.Expression] = []
+    for f in fields:
+        if isinstance(f, exp.In):
+            values.extend(f.expressions)
+    return values
+
+
+def _pivot_value_name(value: exp.Expression, dialect: Dialect) -> str:
+    if isinstance(value, exp.PivotAlias):
+        return identifier(value.args.get("alias"), dialect)
+    if isinstance(value, exp.Alias):
+        return identifier(value.args.get("alias"), dialect)
+    if isinstance(value, exp.Literal):
+        return fold(value.name, False, dialect)
+    return fold(value.sql(dialect=dialect), False, dialect)
+
+
+__all__ = ["Origin", "OutputLineage", "QueryLineage", "QueryResolver", "compose", "table_name"]

@@ -1,0 +1,560 @@
+"""Lineage of one SQL statement: what it reads, what it writes and how each column is made.
+
+Every statement type is reduced to "a query whose rows land in a target": INSERT, CTAS, views,
+SELECT INTO, MERGE and UPDATE (rewritten into an equivalent SELECT), COPY, LOAD, UNLOAD and
+directory targets. Script-level side effects (DROP, RENAME, SWAP, USE) are returned as effects
+for the script analyser to apply in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import TokenType
+
+from .. import codes
+from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
+from .catalog import SchemaCatalog
+from .naming import identifier, looks_like_path, path_of_table, table_name
+from .parse import LineIndex, ParsedStatement, first_offset, parse_script
+from .query_lineage import OutputLineage, QueryLineage, QueryResolver
+
+
+def fingerprint(text: str) -> str:
+    """A short stable hash of normalized SQL."""
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@dataclass
+class StatementLineage:
+    """What one statement reads and writes, with its column edges."""
+
+    index: int
+    kind: str
+    location: Location
+    source_tables: frozenset[str] = frozenset()
+    target_tables: frozenset[str] = frozenset()
+    column_edges: list[ColumnEdge] = field(default_factory=list)
+    outputs: list[OutputLineage] = field(default_factory=list)
+    target_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dataset_kinds: dict[str, DatasetKind] = field(default_factory=dict)
+    fingerprint: str = ""
+    dropped: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()
+    swapped: tuple[tuple[str, str], ...] = ()
+    use: str | None = None
+    replaces_columns: bool = True
+
+    @property
+    def datasets(self) -> frozenset[str]:
+        return self.source_tables | self.target_tables
+
+
+_NO_LINEAGE = (
+    exp.Use, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Describe, exp.Show,
+    exp.Declare, exp.Analyze, exp.Grant, exp.Pragma, exp.Semicolon, exp.TruncateTable,
+)  # fmt: skip
+_TABLE_KINDS = {"TABLE", "VIEW", "MATERIALIZED VIEW", "DYNAMIC TABLE", "EXTERNAL TABLE", "STREAMING TABLE"}
+
+
+class StatementAnalyzer:
+    """Analyses statements of one script in order; holds the script's naming defaults."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        catalog: SchemaCatalog,
+        path: str,
+        sql: str,
+        lines: LineIndex,
+        default_db: str | None = None,
+        default_catalog: str | None = None,
+    ) -> None:
+        self.dialect = dialect
+        self.catalog = catalog
+        self.path = path
+        self.sql = sql
+        self.lines = lines
+        self.default_db = default_db
+        self.default_catalog = default_catalog
+        self.diagnostics: list[Diagnostic] = []
+        self.temporary: set[str] = set()
+        self._index = 0
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def name(self, table: exp.Table) -> str:
+        path = path_of_table(table)
+        if path is not None:
+            return path
+        return table_name(table, self.dialect, self.default_db, self.default_catalog)
+
+    def location_of(self, node: exp.Expression | None, fallback: ParsedStatement) -> Location:
+        offset = first_offset(node) if node is not None else None
+        if offset is not None:
+            return Location(self.path, *self.lines.position(offset))
+        return Location(self.path, fallback.line, fallback.column)
+
+    def report(self, code: str, message: str, node: exp.Expression | None, statement: ParsedStatement) -> None:
+        loc = self.location_of(node, statement)
+        self.diagnostics.append(Diagnostic(self.path, loc.line, loc.column, codes.severity(code), code, message))
+
+    def _resolver(self, statement: ParsedStatement) -> QueryResolver:
+        return QueryResolver(
+            self.dialect,
+            self.catalog,
+            self.name,
+            lambda code, message, node: self.report(code, message, node, statement),
+        )
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def analyze(self, statement: ParsedStatement) -> list[StatementLineage]:
+        node = statement.expression
+        if isinstance(node, exp.Block):
+            return [r for e in node.expressions for r in self.analyze(_sub(statement, e))]
+        if isinstance(node, exp.IfBlock):
+            result: list[StatementLineage] = []
+            for branch in (node.args.get("true"), node.args.get("false")):
+                if branch is not None:
+                    result.extend(self.analyze(_sub(statement, branch)))
+            return result
+        if isinstance(node, exp.Create) and node.kind in ("PROCEDURE", "FUNCTION"):
+            body = node.expression
+            if body is None:
+                return []
+            return self.analyze(_sub(statement, body))
+        if isinstance(node, exp.Command):
+            return self._command(statement, node)
+
+        self._index += 1
+        lineage = StatementLineage(self._index, type(node).__name__.lower(), Location(self.path, statement.line, statement.column))
+        lineage.fingerprint = fingerprint(node.sql(dialect=self.dialect, comments=False))
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            handler(self, statement, node, lineage)
+        elif isinstance(node, exp.Query):
+            self._query_statement(statement, node, lineage)
+        elif isinstance(node, exp.Use):
+            lineage.use = ".".join(identifier(p, self.dialect) for p in node.this.parts) if isinstance(node.this, exp.Table) else None
+        elif not isinstance(node, _NO_LINEAGE):
+            self.report(codes.SQL_UNSUPPORTED, f"{type(node).__name__} statement: no lineage taken", node, statement)
+        return [lineage]
+
+    def _command(self, statement: ParsedStatement, node: exp.Command) -> list[StatementLineage]:
+        keyword = str(node.this).upper()
+        body = node.expression.name if isinstance(node.expression, exp.Literal) else ""
+        if keyword == "BEGIN" and body:
+            return self._nested_script(statement, body)
+        if keyword == "UNLOAD" and body:
+            return self._unload(statement, body)
+        if keyword in ("GO", "END", "COMMIT", "ROLLBACK", "BEGIN", "EXEC", "EXECUTE", "CALL", "VACUUM", "GRANT", "REVOKE", "COMMENT", "SET", "DECLARE"):
+            return []
+        self.report(codes.SQL_UNSUPPORTED, f"{keyword} statement is not understood; no lineage taken", node, statement)
+        return []
+
+    def _nested_script(self, statement: ParsedStatement, body: str) -> list[StatementLineage]:
+        start = self.sql.find(body, statement.start)
+        offset_line = self.lines.position(start)[0] - 1 if start >= 0 else statement.line - 1
+        inner_lines = LineIndex(body, line_offset=offset_line)
+        saved_sql, saved_lines = self.sql, self.lines
+        self.sql, self.lines = body, inner_lines
+        try:
+            statements, diagnostics = parse_script(body, self.dialect, self.path, inner_lines)
+            self.diagnostics.extend(diagnostics)
+            return [r for s in statements for r in self.analyze(s)]
+        finally:
+            self.sql, self.lines = saved_sql, saved_lines
+
+    def _unload(self, statement: ParsedStatement, body: str) -> list[StatementLineage]:
+        """Redshift ``UNLOAD ('query') TO 's3://…'``: read with sqlglot's tokenizer, not by hand."""
+        tokens = self.dialect.tokenize(body)
+        strings = [t for t in tokens if t.token_type == TokenType.STRING]
+        to_index = next((i for i, t in enumerate(tokens) if t.text.upper() == "TO"), None)
+        if not strings or to_index is None or to_index + 1 >= len(tokens):
+            self.report(codes.SQL_UNSUPPORTED, "UNLOAD without a query and a TO target", statement.expression, statement)
+            return []
+        query_sql = strings[0].text
+        target = tokens[to_index + 1].text
+        inner, diagnostics = parse_script(query_sql, self.dialect, self.path, LineIndex(query_sql, statement.line - 1))
+        self.diagnostics.extend(diagnostics)
+        self._index += 1
+        lineage = StatementLineage(self._index, "unload", Location(self.path, statement.line, statement.column))
+        lineage.fingerprint = fingerprint(query_sql)
+        if inner and isinstance(inner[0].expression, exp.Query):
+            self._land_query(statement, inner[0].expression, lineage, target, DatasetKind.FILE, None)
+        return [lineage]
+
+    # -- statement types ---------------------------------------------------------------------
+
+    def _query_statement(self, statement: ParsedStatement, node: exp.Query, lineage: StatementLineage) -> None:
+        into = node.args.get("into")
+        if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):
+            query = node.copy()
+            query.set("into", None)
+            target = self.name(into.this)
+            kind = DatasetKind.TEMPORARY if into.args.get("temporary") or target.startswith("#") else DatasetKind.TABLE
+            lineage.kind = "select_into"
+            self._land_query(statement, query, lineage, target, kind, None)
+            return
+        lineage.kind = "select"
+        result = self._resolver(statement).analyze(node)
+        lineage.source_tables = frozenset(result.source_tables | result.path_sources)
+        lineage.outputs = result.outputs
+        for p in result.path_sources:
+            lineage.dataset_kinds[p] = DatasetKind.FILE
+
+    def _insert(self, statement: ParsedStatement, node: exp.Insert, lineage: StatementLineage) -> None:
+        this = node.this
+        columns: list[str] | None = None
+        if isinstance(this, exp.Schema):
+            columns = [identifier(c, self.dialect) for c in this.expressions]
+            this = this.this
+        if isinstance(this, exp.Directory):
+            target = this.this.name if isinstance(this.this, exp.Literal) else this.this.sql()
+            kind = DatasetKind.FILE
+        elif isinstance(this, exp.Table):
+            target = self.name(this)
+            kind = DatasetKind.FILE if path_of_table(this) else DatasetKind.TABLE
+        else:
+            self.report(codes.SQL_UNSUPPORTED, "INSERT into an unsupported target", node, statement)
+            return
+        lineage.kind = "insert"
+        lineage.replaces_columns = False
+        query = node.expression
+        if query is None or isinstance(query, exp.Values) or not isinstance(query, exp.Query):
+            lineage.target_tables = frozenset({target})
+            lineage.dataset_kinds.setdefault(target, kind)
+            if query is not None and not isinstance(query, exp.Values):
+                lineage.source_tables = frozenset(self.name(t) for t in query.find_all(exp.Table) if t.name)
+            return
+        query = _with_ctes(node, query)
+        if columns is None:
+            known = self.catalog.columns(target)
+            columns = list(known) if known else None
+        self._land_query(statement, query, lineage, target, kind, columns, positional_catalog=not isinstance(node.this, exp.Schema))
+
+    def _create(self, statement: ParsedStatement, node: exp.Create, lineage: StatementLineage) -> None:
+        kind_text = (node.kind or "").upper()
+        this = node.this
+        columns: list[str] | None = None
+        defined: list[str] = []
+        if isinstance(this, exp.Schema):
+            defined = [identifier(c.this, self.dialect) for c in this.expressions if isinstance(c, exp.ColumnDef)]
+            columns = [identifier(c.this if isinstance(c, exp.ColumnDef) else c, self.dialect) for c in this.expressions] or None
+            this = this.this
+        if not isinstance(this, exp.Table) or kind_text not in _TABLE_KINDS:
+            lineage.kind = f"create_{kind_text.lower().replace(' ', '_')}" if kind_text else "create"
+            return
+        target = self.name(this)
+        properties = node.args.get("properties")
+        temporary = bool(properties and properties.find(exp.TemporaryProperty)) or target.startswith("#")
+        kind = DatasetKind.VIEW if "VIEW" in kind_text else DatasetKind.TEMPORARY if temporary else DatasetKind.TABLE
+        if temporary:
+            self.temporary.add(target)
+        lineage.kind = "create_view" if "VIEW" in kind_text else "create_table"
+        like = properties.find(exp.LikeProperty) if properties else None
+        clone = node.args.get("clone")
+        source_table = None
+        if isinstance(like, exp.LikeProperty) and isinstance(like.this, exp.Table):
+            source_table = like.this
+        elif isinstance(clone, exp.Clone) and isinstance(clone.this, exp.Table):
+            source_table = clone.this
+        query = node.expression
+        if isinstance(query, exp.Query) and not isinstance(query, exp.Values):
+            query = _with_ctes(node, query)
+            lineage.kind = "create_view" if kind is DatasetKind.VIEW else "create_table_as"
+            self._land_query(statement, query, lineage, target, kind, columns)
+            return
+        lineage.target_tables = frozenset({target})
+        lineage.dataset_kinds[target] = kind
+        if source_table is not None:
+            source = self.name(source_table)
+            lineage.source_tables = frozenset({source})
+            cols = self.catalog.columns(source)
+            if cols:
+                lineage.target_columns[target] = cols
+                loc = lineage.location
+                for col in cols:
+                    text = f"{source}.{col}"
+                    lineage.column_edges.append(
+                        ColumnEdge(ColumnRef(source, col), ColumnRef(target, col), Subtype.IDENTITY, text, fingerprint(text), loc)
+                    )
+            return
+        if defined:
+            lineage.kind = "create_table_ddl"
+            lineage.target_columns[target] = tuple(defined)
+
+    def _cache(self, statement: ParsedStatement, node: exp.Cache, lineage: StatementLineage) -> None:
+        if isinstance(node.expression, exp.Query) and isinstance(node.this, exp.Table):
+            self._land_query(statement, node.expression, lineage, self.name(node.this), DatasetKind.TEMPORARY, None)
+
+    def _merge(self, statement: ParsedStatement, node: exp.Merge, lineage: StatementLineage) -> None:
+        target_node = node.this
+        using = node.args.get("using")
+        if not isinstance(target_node, exp.Table) or using is None:
+            self.report(codes.SQL_UNSUPPORTED, "MERGE with an unsupported target", node, statement)
+            return
+        target = self.name(target_node)
+        projections: list[exp.Expression] = []
+        names: list[str] = []
+        whens = node.args.get("whens")
+        for when in (whens.expressions if whens is not None else []):
+            then = when.args.get("then")
+            if isinstance(then, exp.Update):
+                for eq in then.expressions:
+                    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
+                        names.append(identifier(eq.this.this, self.dialect))
+                        projections.append(eq.expression.copy())
+            elif isinstance(then, exp.Insert):
+                cols = then.this.expressions if isinstance(then.this, (exp.Tuple, exp.Schema)) else []
+                values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
+                for col, value in zip(cols, values):
+                    names.append(identifier(col.this if isinstance(col, exp.Column) else col, self.dialect))
+                    projections.append(value.copy())
+        query = exp.select(*projections) if projections else exp.select(exp.Star())
+        query = query.from_(using.copy()).join(target_node.copy(), on=node.args.get("on").copy() if node.args.get("on") else None)
+        lineage.kind = "merge"
+        lineage.replaces_columns = False
+        self._land_query(statement, query, lineage, target, DatasetKind.TABLE, names if projections else None, exclude_target=target)
+
+    def _update(self, statement: ParsedStatement, node: exp.Update, lineage: StatementLineage) -> None:
+        target_node = node.this
+        if not isinstance(target_node, exp.Table):
+            self.report(codes.SQL_UNSUPPORTED, "UPDATE of an unsupported target", node, statement)
+            return
+        target = self.name(target_node)
+        names: list[str] = []
+        projections: list[exp.Expression] = []
+        for eq in node.expressions:
+            if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
+                names.append(identifier(eq.this.this, self.dialect))
+                projections.append(eq.expression.copy())
+        query = exp.select(*projections).from_(target_node.copy())
+        from_ = node.args.get("from_") or node.args.get("from")
+        if isinstance(from_, exp.From):
+            query = query.join(from_.this.copy())
+        for join in node.args.get("joins") or []:
+            query = query.join(join.copy())
+        where = node.args.get("where")
+        if where is not None:
+            query = query.where(where.this.copy())
+        lineage.kind = "update"
+        lineage.replaces_columns = False
+        self._land_query(statement, query, lineage, target, DatasetKind.TABLE, names, exclude_target=target)
+
+    def _delete(self, statement: ParsedStatement, node: exp.Delete, lineage: StatementLineage) -> None:
+        lineage.kind = "delete"
+        target_node = node.this
+        if not isinstance(target_node, exp.Table):
+            return
+        target = self.name(target_node)
+        where = node.args.get("where")
+        using = node.args.get("using")
+        if where is None and not using:
+            return
+        query = exp.select(exp.Star()).from_(target_node.copy())
+        for table in using or []:
+            query = query.join(table.copy())
+        if where is not None:
+            query = query.where(where.this.copy())
+        result = self._resolver(statement).analyze(query)
+        sources = (result.source_tables | result.path_sources) - {target}
+        if not sources:
+            return
+        lineage.source_tables = frozenset(sources)
+        lineage.target_tables = frozenset({target})
+        lineage.replaces_columns = False
+        loc = self.location_of(where, statement)
+        for origin, text in sorted(result.clause_origins.items()):
+            if origin.table != target:
+                lineage.column_edges.append(_clause_edge(origin, target, text, loc))
+
+    def _copy(self, statement: ParsedStatement, node: exp.Copy, lineage: StatementLineage) -> None:
+        lineage.kind = "copy"
+        this = node.this
+        files = node.args.get("files") or []
+        loading = bool(node.args.get("kind"))  # True: COPY … FROM, False: COPY … TO
+        file_names = [_literal_path(f) for f in files]
+        file_names = [f for f in file_names if f]
+        query = next((f.this for f in files if isinstance(f, exp.Subquery)), None)
+        if isinstance(this, exp.Table) and path_of_table(this):
+            # Snowflake unload: COPY INTO 's3://…' FROM (SELECT …) | table
+            target = self.name(this)
+            if isinstance(query, exp.Query):
+                self._land_query(statement, query, lineage, target, DatasetKind.FILE, None)
+            else:
+                tables = [f for f in files if isinstance(f, exp.Table)]
+                lineage.source_tables = frozenset(self.name(t) for t in tables)
+                lineage.target_tables = frozenset({target})
+                lineage.dataset_kinds[target] = DatasetKind.FILE
+            return
+        if not isinstance(this, exp.Table):
+            return
+        table = self.name(this)
+        if loading:
+            lineage.source_tables = frozenset(file_names)
+            lineage.target_tables = frozenset({table})
+        else:
+            lineage.source_tables = frozenset({table})
+            lineage.target_tables = frozenset(file_names)
+        for f in file_names:
+            lineage.dataset_kinds[f] = DatasetKind.FILE
+
+    def _load(self, statement: ParsedStatement, node: exp.LoadData, lineage: StatementLineage) -> None:
+        lineage.kind = "load"
+        inpath = node.args.get("inpath")
+        if isinstance(node.this, exp.Table) and isinstance(inpath, exp.Literal):
+            lineage.source_tables = frozenset({inpath.name})
+            lineage.target_tables = frozenset({self.name(node.this)})
+            lineage.dataset_kinds[inpath.name] = DatasetKind.FILE
+
+    def _alter(self, statement: ParsedStatement, node: exp.Alter, lineage: StatementLineage) -> None:
+        lineage.kind = "alter"
+        if not isinstance(node.this, exp.Table):
+            return
+        old = self.name(node.this)
+        for action in node.args.get("actions") or []:
+            if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
+                lineage.renamed += ((old, self.name(action.this)),)
+            elif isinstance(action, exp.SwapTable) and isinstance(action.this, exp.Table):
+                lineage.swapped += ((old, self.name(action.this)),)
+
+    def _drop(self, statement: ParsedStatement, node: exp.Drop, lineage: StatementLineage) -> None:
+        lineage.kind = "drop"
+        if isinstance(node.this, exp.Table):
+            lineage.dropped = (self.name(node.this),)
+
+    # -- the common core ---------------------------------------------------------------------
+
+    def _land_query(
+        self,
+        statement: ParsedStatement,
+        query: exp.Query,
+        lineage: StatementLineage,
+        target: str,
+        kind: DatasetKind,
+        columns: list[str] | None,
+        *,
+        exclude_target: str | None = None,
+        positional_catalog: bool = False,
+    ) -> None:
+        """Trace ``query`` and record its rows landing in ``target`` (with ``columns`` if given)."""
+        result: QueryLineage = self._resolver(statement).analyze(query)
+        sources = result.source_tables | result.path_sources
+        if exclude_target is not None:
+            sources = {s for s in sources if s != exclude_target} | (
+                {exclude_target} if _reads_target(result, exclude_target) else set()
+            )
+        lineage.source_tables = frozenset(sources)
+        lineage.target_tables = frozenset({target})
+        lineage.outputs = result.outputs
+        lineage.dataset_kinds[target] = kind
+        for p in result.path_sources:
+            lineage.dataset_kinds[p] = DatasetKind.FILE
+        if target in self.temporary:
+            lineage.dataset_kinds[target] = DatasetKind.TEMPORARY
+
+        outputs = result.outputs
+        has_star = any(o.name == "*" for o in outputs)
+        if columns is not None and len(columns) != len(outputs):
+            if positional_catalog or has_star:
+                columns = None  # catalog columns that do not line up are not used positionally
+            else:
+                self.report(
+                    codes.APPROXIMATED,
+                    f"{len(columns)} target columns for {len(outputs)} query columns; matched by position as far as they go",
+                    query,
+                    statement,
+                )
+        names = [columns[i] if columns is not None and i < len(columns) else o.name for i, o in enumerate(outputs)]
+        if not has_star:
+            lineage.target_columns[target] = tuple(names)
+        for output, name in zip(outputs, names):
+            loc = (
+                Location(self.path, *self.lines.position(output.offset))
+                if output.offset is not None
+                else lineage.location
+            )
+            fp = fingerprint(output.transformation)
+            for origin in sorted(output.origins, key=_origin_key):
+                if exclude_target is not None and origin.table == exclude_target and origin.column == name and origin.subtype is Subtype.IDENTITY:
+                    continue  # ``SET x = x`` style self reference
+                source = ColumnRef(origin.table, origin.column if origin.column is not None else "*")
+                if origin.column is None:
+                    self.report(codes.STAR_UNKNOWN, f"columns of {origin.table} are unknown; {target}.{name} takes all of them", query, statement)
+                lineage.column_edges.append(
+                    ColumnEdge(source, ColumnRef(target, name), origin.subtype, output.transformation, fp, loc)
+                )
+        clause_loc = lineage.location
+        for origin, text in sorted(result.clause_origins.items(), key=lambda item: _origin_key(item[0])):
+            lineage.column_edges.append(_clause_edge(origin, target, text, clause_loc))
+
+
+def _origin_key(origin: object) -> tuple[str, str, str]:
+    table = getattr(origin, "table", None) or ""
+    column = getattr(origin, "column", None) or ""
+    subtype = getattr(origin, "subtype", Subtype.IDENTITY).value
+    return (table, column, subtype)
+
+
+def _clause_edge(origin: object, target: str, text: str, loc: Location) -> ColumnEdge:
+    table = getattr(origin, "table", None)
+    column = getattr(origin, "column", None)
+    subtype: Subtype = getattr(origin, "subtype")
+    source = ColumnRef(table, column if column is not None else "*")
+    return ColumnEdge(source, ColumnRef(target, None), subtype, text, fingerprint(f"{subtype.value}:{text}"), loc)
+
+
+def _reads_target(result: QueryLineage, target: str) -> bool:
+    for output in result.outputs:
+        if any(o.table == target for o in output.origins):
+            return True
+    return False
+
+
+def _literal_path(node: exp.Expression) -> str | None:
+    if isinstance(node, exp.Literal) and node.is_string:
+        return str(node.name)
+    if isinstance(node, exp.Table):
+        return path_of_table(node)
+    if isinstance(node, exp.Var) and looks_like_path(node.name):
+        return str(node.name)
+    return None
+
+
+def _with_ctes(statement: exp.Expression, query: exp.Query) -> exp.Query:
+    """Move a statement-level WITH (``WITH c AS … INSERT INTO t SELECT …``) onto its query."""
+    with_ = statement.args.get("with_") or statement.args.get("with")
+    if with_ is None:
+        return query
+    query = query.copy()
+    inner = query.args.get("with_")
+    if isinstance(inner, exp.With):
+        inner.set("expressions", [*with_.expressions, *inner.expressions])
+    else:
+        query.set("with_", with_.copy())
+    return query
+
+
+def _sub(statement: ParsedStatement, node: exp.Expression) -> ParsedStatement:
+    return ParsedStatement(node, statement.line, statement.column, statement.start, statement.end)
+
+
+_Handler = Callable[[StatementAnalyzer, ParsedStatement, exp.Expression, StatementLineage], None]
+_HANDLERS: dict[type, _Handler] = {
+    exp.Insert: StatementAnalyzer._insert,  # type: ignore[dict-item]
+    exp.Create: StatementAnalyzer._create,  # type: ignore[dict-item]
+    exp.Cache: StatementAnalyzer._cache,  # type: ignore[dict-item]
+    exp.Merge: StatementAnalyzer._merge,  # type: ignore[dict-item]
+    exp.Update: StatementAnalyzer._update,  # type: ignore[dict-item]
+    exp.Delete: StatementAnalyzer._delete,  # type: ignore[dict-item]
+    exp.Copy: StatementAnalyzer._copy,  # type: ignore[dict-item]
+    exp.LoadData: StatementAnalyzer._load,  # type: ignore[dict-item]
+    exp.Alter: StatementAnalyzer._alter,  # type: ignore[dict-item]
+    exp.Drop: StatementAnalyzer._drop,  # type: ignore[dict-item]
+}
