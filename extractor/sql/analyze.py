@@ -16,7 +16,7 @@ from .. import codes
 from ..model import ColumnEdge, Diagnostic, Location
 from .catalog import SchemaCatalog
 from .naming import get_dialect, parse_qualified
-from .parse import LineIndex, parse_script
+from .parse import LineIndex, ParsedStatement, parse_script
 from .statements import StatementAnalyzer, StatementLineage
 
 
@@ -79,7 +79,27 @@ def analyze_sql(
     catalog = catalog_from_mapping(schema, sqlglot_dialect)
     lines = LineIndex(sql, line_offset)
     statements, diagnostics = parse_script(sql, sqlglot_dialect, path, lines)
-    analyzer = StatementAnalyzer(sqlglot_dialect, catalog, path, sql, lines, default_db, default_catalog)
+    result = analyze_statements(
+        statements, sql, sqlglot_dialect, catalog, path=path, lines=lines,
+        default_db=default_db, default_catalog=default_catalog,
+    )  # fmt: skip
+    result.diagnostics = sorted(diagnostics + result.diagnostics)
+    return result
+
+
+def analyze_statements(
+    statements: list[ParsedStatement],
+    sql: str,
+    dialect: Dialect,
+    catalog: SchemaCatalog,
+    *,
+    path: str,
+    lines: LineIndex,
+    default_db: str | None = None,
+    default_catalog: str | None = None,
+) -> SqlResult:
+    """Analyse already parsed statements of one script in order, updating ``catalog``."""
+    analyzer = StatementAnalyzer(dialect, catalog, path, sql, lines, default_db, default_catalog)
     results: list[StatementLineage] = []
     created: set[str] = set()
     for statement in statements:
@@ -89,12 +109,12 @@ def analyze_sql(
             analyzer.diagnostics.append(
                 Diagnostic(path, statement.line, statement.column, codes.severity(codes.INTERNAL), codes.INTERNAL,
                            f"{type(e).__name__}: {e}")
-            )
+            )  # fmt: skip
             continue
         for lineage in produced:
             _apply_effects(lineage, analyzer, catalog, created)
         results.extend(produced)
-    result = SqlResult(results, sorted(diagnostics + analyzer.diagnostics), catalog)
+    result = SqlResult(results, sorted(analyzer.diagnostics), catalog)
     _script_tables(result)
     return result
 

@@ -119,10 +119,12 @@ def parse_script(
         except ParseError as e:
             err = e.errors[0] if e.errors else {}
             line, col = lines.position(chunk[0].start)
-            if err.get("line"):
-                line, col = int(err["line"]) + (lines.position(0)[0] - 1), int(err.get("col", 0))
-            detail = err.get("description") or str(e).splitlines()[0]
             highlight = err.get("highlight")
+            if err.get("line"):
+                # sqlglot reports the column where the offending token ends.
+                col = max(1, int(err.get("col", 0)) - len(highlight or "") + 1)
+                line = int(err["line"]) + (lines.position(0)[0] - 1)
+            detail = err.get("description") or str(e).splitlines()[0]
             msg = f"{detail}" + (f" near '{highlight}'" if highlight else "")
             msg += f" in: {_excerpt(sql, chunk[0].start, chunk[-1].end + 1)}"
             diagnostics.append(Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, msg))

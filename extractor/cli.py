@@ -1,0 +1,214 @@
+"""The ``datatrail`` command line: a thin layer over the library. Only this module prints or exits."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from . import __version__, json_format
+from .config import Config, load_config
+from .errors import ConfigError, DatatrailError, RenderError
+from .graph import LineageGraph
+from .model import Severity
+from .render.dot import DotOptions, render_dot
+from .render.image import INSTALL_HINT, has_dot, render_image
+from .render.mermaid import render_mermaid
+from .scan import scan
+
+#: Exit codes (docs/cli.md).
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def _load(paths: Sequence[str], config_file: str | None, dialect: str | None) -> tuple[Config, list[Path]]:
+    start = Path(paths[0]) if paths else Path.cwd()
+    config = load_config(start if start.exists() else Path.cwd(), Path(config_file) if config_file else None)
+    if dialect:
+        from .config import _check_dialect
+
+        _check_dialect(dialect, "--dialect: ")
+        config.dialect = dialect
+    roots = [Path(p) for p in paths] if paths else [config.root / p for p in config.paths] or [Path.cwd()]
+    return config, roots
+
+
+def _progress_scan(config: Config, roots: list[Path], show: bool) -> LineageGraph:
+    if not show:
+        return scan(roots, config)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("[progress.description]{task.description}"), TimeElapsedColumn(),
+        transient=True, console=_stderr_console(),
+    ) as progress:  # fmt: skip
+        task = progress.add_task("scanning", total=None)
+        return scan(roots, config, progress=lambda path: progress.update(task, description=f"analysing {path}"))
+
+
+def _stderr_console() -> object:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def summary_text(graph: LineageGraph, seconds: float | None = None) -> str:
+    s = graph.summary()
+    kinds = Counter(ds.kind.value for ds in graph.datasets.values())
+    kind_text = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    head = "datatrail lineage" + (f" ({seconds:.2f} s)" if seconds is not None else "")
+    lines = [
+        head,
+        f"  datasets      {s['datasets']}" + (f"  ({kind_text})" if kind_text else ""),
+        f"  columns       {s['columns']}",
+        f"  jobs          {s['jobs']}",
+        f"  table edges   {s['edges']}",
+        f"  column edges  {s['column_edges']} ({s['direct_column_edges']} direct, {s['indirect_column_edges']} indirect)",
+        f"  diagnostics   {s['diagnostics']} ({s['errors']} errors, {s['warnings']} warnings)",
+    ]
+    return "\n".join(lines)
+
+
+def diagnostics_text(graph: LineageGraph, min_severity: Severity = Severity.INFO) -> list[str]:
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return [str(d) for d in sorted(set(graph.diagnostics)) if order[d.severity] <= order[min_severity]]
+
+
+def write_output(path: str, data: str | bytes) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        target.write_bytes(data)
+    else:
+        target.write_text(data, encoding="utf-8")
+
+
+def write_diagram(graph: LineageGraph, path: str, level: str = "column") -> list[str]:
+    """Write DOT always, and the image named by ``path`` when ``dot`` is there; returns messages."""
+    target = Path(path)
+    dot_source = render_dot(graph, DotOptions(level=level))
+    fmt = target.suffix.lstrip(".").lower() or "svg"
+    messages = []
+    if fmt == "mmd":
+        write_output(path, render_mermaid(graph))
+        return [f"wrote {path}"]
+    dot_path = target.with_suffix(".dot")
+    write_output(str(dot_path), dot_source)
+    messages.append(f"wrote {dot_path}")
+    if fmt == "dot":
+        return messages
+    if not has_dot():
+        messages.append(f"skipped {path}: " + INSTALL_HINT.format(fmt=fmt.upper()))
+        return messages
+    write_output(path, render_image(dot_source, fmt))
+    messages.append(f"wrote {path}")
+    return messages
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            raise click.UsageError(str(e)) from e
+        except RenderError as e:
+            raise click.ClickException(str(e)) from e
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="datatrail")
+def cli() -> None:
+    """Static table- and column-level lineage for SQL, dbt and Python pipelines.
+
+    Nothing is executed: files are parsed, never run or imported.
+    """
+
+
+@cli.command("scan")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
+              help="Output format; default text, or json when -o is given.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE instead of stdout.")
+@click.option("--diagram", type=click.Path(dir_okay=False),
+              help="Also write a diagram: .svg/.png/.pdf (needs Graphviz), .dot or .mmd.")
+@click.option("--level", type=click.Choice(["column", "dataset"]), default="column", show_default=True,
+              help="Diagram detail.")
+@click.option("--dialect", help="SQL dialect for files without a per-path override (e.g. snowflake).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="pyproject.toml to read [tool.datatrail] from.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any error diagnostic is found.")
+@click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
+def scan_command(
+    paths: tuple[str, ...], fmt: str | None, output: str | None, diagram: str | None, level: str,
+    dialect: str | None, config_file: str | None, strict: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Scan PATHS (files or directories) and report their lineage.
+
+    \b
+    Examples:
+      datatrail scan models/                       # summary on the terminal
+      datatrail scan . -o lineage.json             # the lineage JSON
+      datatrail scan . -o out.json --diagram out.svg
+    """
+    config, roots = _load(paths, config_file, dialect)
+    started = time.perf_counter()
+    show_progress = sys.stderr.isatty() and not quiet
+    graph = _progress_scan(config, roots, show_progress)
+    elapsed = time.perf_counter() - started
+    fmt = fmt or ("json" if output else "text")
+    if fmt == "json":
+        text = json_format.dumps(graph)
+    else:
+        text = summary_text(graph) + "\n" + "".join(line + "\n" for line in diagnostics_text(graph))
+    if output:
+        write_output(output, text)
+        if not quiet:
+            click.echo(summary_text(graph, elapsed))
+            for line in diagnostics_text(graph, Severity.WARNING):
+                click.echo(line)
+            click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+    if diagram:
+        for message in write_diagram(graph, diagram, level):
+            if not quiet:
+                click.echo(message)
+    errors = any(d.severity is Severity.ERROR for d in graph.diagnostics)
+    if strict and errors:
+        sys.exit(EXIT_FINDINGS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting (black and pre-commit style)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="datatrail", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code or 0)
+    except click.UsageError as e:
+        e.show()
+        return EXIT_USAGE
+    except click.ClickException as e:
+        e.show()
+        return EXIT_USAGE
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_USAGE
+    except SystemExit as e:
+        return int(e.code or 0) if isinstance(e.code, int) else EXIT_INTERNAL
+    except DatatrailError as e:
+        click.echo(f"datatrail: error: {e}", err=True)
+        return EXIT_USAGE
+    except Exception as e:  # noqa: BLE001 - an internal error never looks like a finding
+        click.echo(f"datatrail: internal error: {type(e).__name__}: {e}", err=True)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""``[tool.datatrail]`` configuration from pyproject.toml. Documented in docs/config.md.
+
+Unknown keys are warned about (DT003); a value of the wrong type is a ``ConfigError``, which the
+CLI turns into a usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = [
+    ".git/**", "**/.git/**", ".venv/**", "**/.venv/**", "venv/**", "**/node_modules/**",
+    "**/dbt_packages/**", "**/target/**", "**/__pycache__/**", "**/.datatrail-cache/**",
+]  # fmt: skip
+
+
+@dataclass
+class Config:
+    """Settings for one scan. Paths in it are relative to ``root``."""
+
+    root: Path = field(default_factory=Path.cwd)
+    dialect: str | None = None
+    dialects: dict[str, str] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
+    include: list[str] = field(default_factory=lambda: ["**/*.sql"])
+    exclude: list[str] = field(default_factory=list)
+    schema_files: list[str] = field(default_factory=list)
+    default_database: str | None = None
+    default_schema: str | None = None
+    source: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def dialect_for(self, relpath: str) -> str | None:
+        """The dialect of one file: the last matching per-path override, else the default."""
+        chosen = self.dialect
+        for pattern, dialect in self.dialects.items():
+            if _match(relpath, pattern):
+                chosen = dialect
+        return chosen
+
+    def is_excluded(self, relpath: str) -> bool:
+        return any(_match(relpath, p) for p in [*DEFAULT_EXCLUDE, *self.exclude])
+
+    def is_included(self, relpath: str) -> bool:
+        return any(_match(relpath, p) for p in self.include)
+
+
+def _match(relpath: str, pattern: str) -> bool:
+    if fnmatch.fnmatchcase(relpath, pattern):
+        return True
+    if pattern.startswith("**/") and fnmatch.fnmatchcase(relpath, pattern[3:]):
+        return True
+    if pattern.endswith("/**") and (relpath == pattern[:-3] or relpath.startswith(pattern[:-2])):
+        return True
+    # A bare directory name matches everything below it.
+    return not any(ch in pattern for ch in "*?[") and relpath.startswith(pattern.rstrip("/") + "/")
+
+
+_STR = (str,)
+_SCHEMA: dict[str, tuple[str, Any]] = {
+    "dialect": ("a string", _STR),
+    "dialects": ("a table of glob = dialect", dict),
+    "paths": ("a list of strings", list),
+    "include": ("a list of strings", list),
+    "exclude": ("a list of strings", list),
+    "schema_files": ("a list of strings", list),
+    "default_database": ("a string", _STR),
+    "default_schema": ("a string", _STR),
+}
+#: Sections that later features own; accepted here so they are not reported as unknown.
+RESERVED_SECTIONS = {"dbt", "python", "policy", "render", "docs", "cache"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.resolve()
+    for directory in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path | None = None, explicit: Path | None = None) -> Config:
+    """Read ``[tool.datatrail]`` from ``explicit`` or the nearest pyproject.toml above ``start``."""
+    path = explicit or find_pyproject(start or Path.cwd())
+    if path is None:
+        return Config(root=(start or Path.cwd()).resolve() if (start or Path.cwd()).is_dir() else Path.cwd())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read configuration: {e}") from e
+    section = data.get("tool", {}).get("datatrail", {})
+    return config_from_mapping(section, root=path.parent.resolve(), source=path)
+
+
+def config_from_mapping(section: dict[str, Any], root: Path, source: Path | None = None) -> Config:
+    if not isinstance(section, dict):
+        raise ConfigError("[tool.datatrail] must be a table")
+    config = Config(root=root, source=source)
+    where = f"{source}: " if source else ""
+    for key, value in section.items():
+        if key in RESERVED_SECTIONS:
+            continue
+        if key not in _SCHEMA:
+            config.warnings.append(f"{where}unknown key [tool.datatrail] {key!r} is ignored")
+            continue
+        description, expected = _SCHEMA[key]
+        if not isinstance(value, expected):
+            raise ConfigError(f"{where}[tool.datatrail] {key} must be {description}, not {type(value).__name__}")
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}[tool.datatrail] {key} must be {description}")
+        if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{where}[tool.datatrail] {key} must be {description}")
+        setattr(config, key, value)
+    for dialect in [config.dialect, *config.dialects.values()]:
+        if dialect is not None:
+            _check_dialect(dialect, where)
+    return config
+
+
+def _check_dialect(name: str, where: str) -> None:
+    from .sql.naming import get_dialect
+
+    try:
+        get_dialect(name)
+    except ValueError as e:
+        raise ConfigError(f"{where}unknown SQL dialect {name!r}") from e

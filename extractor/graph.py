@@ -1,0 +1,212 @@
+"""The lineage graph: datasets, jobs and column flows over networkx.
+
+``LineageGraph`` is the one structure every front end (SQL, dbt, Python) feeds and every back end
+(JSON, diagrams, diff) reads. Datasets are keyed by normalized name and columns by dataset plus
+name; jobs are keyed by file and target, never by line, so moving code changes no identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from .model import DATASET_WIDE, ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
+
+UNKNOWN_PREFIX = "unknown:"
+
+
+@dataclass
+class Dataset:
+    """A table, view, file, model artifact … with the columns known for it."""
+
+    name: str
+    kind: DatasetKind = DatasetKind.TABLE
+    columns: list[str] = field(default_factory=list)
+    location: Location | None = None
+    attributes: dict[str, object] = field(default_factory=dict)
+
+    def add_columns(self, columns: Iterable[str]) -> None:
+        known = set(self.columns)
+        for c in columns:
+            if c and c != "*" and c not in known:
+                self.columns.append(c)
+                known.add(c)
+
+
+@dataclass
+class Job:
+    """Something that transforms data: a SQL statement, a dbt model, a Python step."""
+
+    name: str
+    kind: str
+    path: str
+    line: int = 0
+    inputs: set[str] = field(default_factory=set)
+    outputs: set[str] = field(default_factory=set)
+    attributes: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, order=True)
+class TableEdge:
+    source: str
+    target: str
+    job: str
+
+
+@dataclass(frozen=True)
+class JobColumnEdge:
+    """A column edge together with the job that produced it."""
+
+    edge: ColumnEdge
+    job: str
+
+    def sort_key(self) -> tuple[str, str, str, str, str, str]:
+        e = self.edge
+        return (
+            e.target.table or "",
+            e.target.column or "",
+            e.source.table or "",
+            e.source.column or "",
+            e.subtype.value,
+            self.job,
+        )
+
+
+# Ranking used when the same dataset is described by several producers.
+_KIND_RANK = {
+    DatasetKind.UNKNOWN: 0,
+    DatasetKind.TABLE: 1,
+    DatasetKind.FILE: 1,
+    DatasetKind.TEMPORARY: 2,
+    DatasetKind.VIEW: 3,
+    DatasetKind.DBT_SOURCE: 4,
+    DatasetKind.DBT_SEED: 4,
+    DatasetKind.MODEL: 5,
+    DatasetKind.DASHBOARD: 5,
+    DatasetKind.DBT_MODEL: 6,
+}
+
+
+class LineageGraph:
+    """Datasets, jobs, table edges and column edges, plus the diagnostics found on the way."""
+
+    def __init__(self) -> None:
+        self.datasets: dict[str, Dataset] = {}
+        self.jobs: dict[str, Job] = {}
+        self.edges: set[TableEdge] = set()
+        self.column_edges: set[JobColumnEdge] = set()
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- building -----------------------------------------------------------------------------
+
+    def dataset(self, name: str, kind: DatasetKind | None = None, location: Location | None = None) -> Dataset:
+        """Get or create a dataset; a more specific kind upgrades a generic one."""
+        ds = self.datasets.get(name)
+        if ds is None:
+            ds = Dataset(name, kind or DatasetKind.TABLE, location=location)
+            self.datasets[name] = ds
+        elif kind is not None and _KIND_RANK.get(kind, 0) > _KIND_RANK.get(ds.kind, 0):
+            ds.kind = kind
+        if location is not None and ds.location is None:
+            ds.location = location
+        return ds
+
+    def add_job(self, job: Job) -> Job:
+        name = job.name
+        n = 2
+        while name in self.jobs:
+            name = f"{job.name}#{n}"
+            n += 1
+        job.name = name
+        self.jobs[name] = job
+        return job
+
+    def add_flow(self, source: str, target: str, job: str) -> None:
+        if source == target:
+            return
+        self.edges.add(TableEdge(source, target, job))
+        self.jobs[job].inputs.add(source)
+        self.jobs[job].outputs.add(target)
+
+    def add_column_edge(self, edge: ColumnEdge, job: str) -> None:
+        if edge.source.table is None:
+            unknown = f"{UNKNOWN_PREFIX}{edge.target.table}"
+            ds = self.dataset(unknown, DatasetKind.UNKNOWN)
+            ds.attributes["reason"] = "columns that could not be resolved to a source (see diagnostics)"
+            edge = ColumnEdge(
+                ColumnRef(unknown, edge.source.column), edge.target, edge.subtype,
+                edge.transformation, edge.fingerprint, edge.location,
+            )  # fmt: skip
+            self.edges.add(TableEdge(unknown, edge.target.table or "", job))
+        if edge.source.column and edge.source.column != "*" and edge.source.table:
+            self.dataset(edge.source.table).add_columns([edge.source.column])
+        if edge.target.column and edge.target.column != "*" and edge.target.table:
+            self.dataset(edge.target.table).add_columns([edge.target.column])
+        self.column_edges.add(JobColumnEdge(edge, job))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """Dataset-level graph: one node per dataset, one edge per (source, target, job)."""
+        g = nx.MultiDiGraph()
+        for name in sorted(self.datasets):
+            ds = self.datasets[name]
+            g.add_node(name, kind=ds.kind.value, columns=list(ds.columns))
+        for e in sorted(self.edges):
+            g.add_edge(e.source, e.target, key=e.job, job=e.job)
+        return g
+
+    def column_graph(self) -> nx.DiGraph:
+        """Column-level graph over ``(dataset, column)`` nodes; column None is the whole dataset."""
+        g = nx.DiGraph()
+        for je in sorted(self.column_edges, key=JobColumnEdge.sort_key):
+            e = je.edge
+            src = (e.source.table, e.source.column)
+            dst = (e.target.table, e.target.column)
+            if g.has_edge(src, dst):
+                g.edges[src, dst]["subtypes"].add(e.subtype.value)
+            else:
+                g.add_edge(src, dst, subtypes={e.subtype.value}, job=je.job, fingerprint=e.fingerprint)
+        return g
+
+    def upstream(self, name: str) -> set[str]:
+        return set(nx.ancestors(self.to_networkx(), name)) if name in self.datasets else set()
+
+    def downstream(self, name: str) -> set[str]:
+        return set(nx.descendants(self.to_networkx(), name)) if name in self.datasets else set()
+
+    def sorted_column_edges(self) -> list[JobColumnEdge]:
+        return sorted(self.column_edges, key=JobColumnEdge.sort_key)
+
+    def direct_edges(self) -> Iterator[JobColumnEdge]:
+        for je in self.sorted_column_edges():
+            if je.edge.subtype.kind.value == "direct":
+                yield je
+
+    def finish(self) -> None:
+        """Make sure every dataset named by an edge exists."""
+        for e in list(self.edges):
+            self.dataset(e.source)
+            self.dataset(e.target)
+
+    def summary(self) -> dict[str, int]:
+        direct = sum(1 for je in self.column_edges if je.edge.subtype.kind.value == "direct")
+        return {
+            "datasets": len(self.datasets),
+            "columns": sum(len(d.columns) for d in self.datasets.values()),
+            "jobs": len(self.jobs),
+            "edges": len(self.edges),
+            "column_edges": len(self.column_edges),
+            "direct_column_edges": direct,
+            "indirect_column_edges": len(self.column_edges) - direct,
+            "unknown_datasets": sum(1 for d in self.datasets.values() if d.kind is DatasetKind.UNKNOWN),
+            "diagnostics": len(self.diagnostics),
+            "errors": sum(1 for d in self.diagnostics if d.severity.value == "error"),
+            "warnings": sum(1 for d in self.diagnostics if d.severity.value == "warning"),
+        }
+
+
+def is_dataset_wide(subtype: Subtype) -> bool:
+    return subtype in DATASET_WIDE

@@ -1,0 +1,1 @@
+"""Pure renderers: a lineage graph in, text out. Only ``image.py`` calls Graphviz's ``dot``."""

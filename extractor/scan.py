@@ -1,0 +1,247 @@
+"""Scan a repository: find the pipeline files, analyse them in dependency order, build one graph.
+
+Files are read, never executed. A file that cannot be read, decoded or parsed becomes a
+diagnostic and the scan goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import yaml
+
+from . import codes
+from .config import Config
+from .graph import Job, LineageGraph
+from .model import DatasetKind, Diagnostic, Location
+from .sql.analyze import analyze_statements, catalog_from_mapping
+from .sql.catalog import SchemaCatalog
+from .sql.dependencies import reads_and_writes
+from .sql.naming import get_dialect, table_name
+from .sql.parse import LineIndex, ParsedStatement, parse_script
+from .sql.statements import StatementLineage
+
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass
+class SourceFile:
+    """A file of the scanned tree: ``path`` is relative to the config root, in POSIX form."""
+
+    path: str
+    text: str
+
+
+def discover(paths: Sequence[Path], config: Config) -> list[Path]:
+    """Every included, non-excluded file under ``paths``, sorted, without duplicates."""
+    found: set[Path] = set()
+    for base in paths:
+        base = base if base.is_absolute() else (Path.cwd() / base)
+        if base.is_file():
+            found.add(base.resolve())
+            continue
+        if not base.is_dir():
+            continue
+        for candidate in base.rglob("*"):
+            if not candidate.is_file():
+                continue
+            rel = relative(candidate, config.root)
+            if config.is_excluded(rel) or not config.is_included(rel):
+                continue
+            found.add(candidate.resolve())
+    return sorted(found, key=lambda p: relative(p, config.root))
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_source(path: Path, rel: str) -> SourceFile | Diagnostic:
+    """The text of a file, or a diagnostic when it is binary, not UTF-8 or empty."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return Diagnostic(rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, f"cannot read: {e.strerror}")
+    if b"\0" in data:
+        return Diagnostic(rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, "binary file skipped")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        return Diagnostic(rel, line, column, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE,
+                          "not valid UTF-8; file skipped")  # fmt: skip
+    if not text.strip():
+        return Diagnostic(rel, 1, 1, codes.severity(codes.FILE_EMPTY), codes.FILE_EMPTY, "empty file skipped")
+    return SourceFile(rel, text)
+
+
+def load_schema_files(config: Config, diagnostics: list[Diagnostic]) -> SchemaCatalog:
+    """The catalog seeded from ``schema_files`` (YAML or JSON, see docs/schema-files.md)."""
+    catalog = SchemaCatalog()
+    dialect = get_dialect(config.dialect)
+    for name in config.schema_files:
+        path = config.root / name
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (OSError, ValueError, yaml.YAMLError) as e:
+            diagnostics.append(Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, f"cannot read schema file: {e}"))
+            continue
+        if isinstance(data, dict) and isinstance(data.get("tables"), dict):
+            data = data["tables"]
+        if not isinstance(data, dict):
+            diagnostics.append(Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, "schema file must be a mapping"))
+            continue
+        normalized = {k: (v.get("columns", v) if isinstance(v, dict) and "columns" in v else v) for k, v in data.items()}
+        loaded = catalog_from_mapping(normalized, dialect)
+        for table in loaded.names():
+            catalog.add(table, loaded.columns(table) or ())
+    return catalog
+
+
+@dataclass
+class _ParsedFile:
+    source: SourceFile
+    dialect: str | None
+    statements: list[ParsedStatement]
+    lines: LineIndex
+    reads: set[str]
+    writes: set[str]
+
+
+def dependency_order(files: Sequence[_ParsedFile]) -> list[_ParsedFile]:
+    """Writers before readers; ties and cycles fall back to path order."""
+    writers: dict[str, list[int]] = {}
+    for i, f in enumerate(files):
+        for name in f.writes:
+            writers.setdefault(name, []).append(i)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(len(files)))
+    for i, f in enumerate(files):
+        for name in f.reads:
+            for w in writers.get(name, []):
+                if w != i:
+                    g.add_edge(w, i)
+    condensed = nx.condensation(g)
+    order: list[int] = []
+    for component in nx.lexicographical_topological_sort(
+        condensed, key=lambda c: min(condensed.nodes[c]["members"])
+    ):
+        order.extend(sorted(condensed.nodes[component]["members"]))
+    return [files[i] for i in order]
+
+
+def scan_sql(
+    sources: Iterable[SourceFile],
+    config: Config,
+    graph: LineageGraph,
+    catalog: SchemaCatalog,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Analyse SQL files into ``graph``, in dependency order, sharing ``catalog``."""
+    parsed: list[_ParsedFile] = []
+    for source in sources:
+        dialect_name = config.dialect_for(source.path)
+        dialect = get_dialect(dialect_name)
+        lines = LineIndex(source.text)
+        try:
+            statements, diagnostics = parse_script(source.text, dialect, source.path, lines)
+            reads, writes = reads_and_writes(
+                (s.expression for s in statements),
+                lambda t, d=dialect: table_name(t, d, config.default_schema, config.default_database),
+            )
+        except Exception as e:  # noqa: BLE001 - never let one file stop the scan
+            graph.diagnostics.append(_internal(source.path, e))
+            continue
+        graph.diagnostics.extend(diagnostics)
+        parsed.append(_ParsedFile(source, dialect_name, statements, lines, reads, writes))
+
+    for f in dependency_order(parsed):
+        if progress:
+            progress(f.source.path)
+        try:
+            result = analyze_statements(
+                f.statements, f.source.text, get_dialect(f.dialect), catalog,
+                path=f.source.path, lines=f.lines,
+                default_db=config.default_schema, default_catalog=config.default_database,
+            )  # fmt: skip
+        except Exception as e:  # noqa: BLE001
+            graph.diagnostics.append(_internal(f.source.path, e))
+            continue
+        graph.diagnostics.extend(result.diagnostics)
+        for statement in result.statements:
+            add_statement(graph, statement, f.source.path, catalog)
+
+
+def add_statement(
+    graph: LineageGraph, statement: StatementLineage, path: str, catalog: SchemaCatalog, kind: str = "sql"
+) -> str | None:
+    """Record one statement's lineage as a job in ``graph``; returns the job name."""
+    if not statement.source_tables and not statement.target_tables:
+        return None
+    target = min(statement.target_tables) if statement.target_tables else "query"
+    job = graph.add_job(Job(f"{path}:{target}", kind, path, statement.location.line,
+                            attributes={"statement": statement.kind}))  # fmt: skip
+    for name in sorted(statement.datasets):
+        ds = graph.dataset(name, statement.dataset_kinds.get(name))
+        if name in statement.target_tables and ds.location is None:
+            ds.location = Location(path, statement.location.line)
+        columns = catalog.columns(name)
+        if columns and name in statement.target_tables:
+            ds.add_columns(columns)
+    for name, columns in statement.target_columns.items():
+        graph.dataset(name).add_columns(columns)
+    for source in sorted(statement.source_tables):
+        for target_name in sorted(statement.target_tables):
+            graph.add_flow(source, target_name, job.name)
+    if not statement.target_tables:
+        for source in statement.source_tables:
+            job.inputs.add(source)
+    for edge in statement.column_edges:
+        graph.add_column_edge(edge, job.name)
+    return job.name
+
+
+def _internal(path: str, e: Exception) -> Diagnostic:
+    return Diagnostic(path, 1, 1, codes.severity(codes.INTERNAL), codes.INTERNAL, f"{type(e).__name__}: {e}")
+
+
+def scan(
+    paths: Sequence[Path | str] | None = None,
+    config: Config | None = None,
+    progress: ProgressCallback | None = None,
+) -> LineageGraph:
+    """Scan files and directories into one lineage graph.
+
+    >>> graph = scan(["fixtures/example_shop"])  # doctest: +SKIP
+    """
+    config = config or Config()
+    roots = [Path(p) for p in (paths or config.paths or ["."])]
+    graph = LineageGraph()
+    graph.diagnostics.extend(
+        Diagnostic(str(config.source or "pyproject.toml"), 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, w)
+        for w in config.warnings
+    )
+    catalog = load_schema_files(config, graph.diagnostics)
+    sources: list[SourceFile] = []
+    for path in discover(roots, config):
+        read = read_source(path, relative(path, config.root))
+        if isinstance(read, Diagnostic):
+            graph.diagnostics.append(read)
+        else:
+            sources.append(read)
+    sql_sources = [s for s in sources if s.path.endswith(".sql")]
+    scan_sql(sql_sources, config, graph, catalog, progress)
+    graph.finish()
+    for name, ds in graph.datasets.items():
+        if ds.kind is DatasetKind.TABLE and not ds.columns:
+            ds.add_columns(catalog.columns(name) or ())
+    return graph
