@@ -143,7 +143,7 @@ def cli() -> None:
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
               help="pyproject.toml to read [tool.datatrail] from.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any error diagnostic is found.")
-@click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors, no summary.")
 def scan_command(
     paths: tuple[str, ...], fmt: str | None, output: str | None, diagram: str | None, level: str,
     dialect: str | None, config_file: str | None, strict: bool, quiet: bool,
@@ -164,6 +164,8 @@ def scan_command(
     fmt = fmt or ("json" if output else "text")
     if fmt == "json":
         text = json_format.dumps(graph)
+    elif quiet:
+        text = "".join(line + "\n" for line in diagnostics_text(graph, Severity.WARNING))
     else:
         text = summary_text(graph) + "\n" + "".join(line + "\n" for line in diagnostics_text(graph))
     if output:

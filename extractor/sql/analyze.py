@@ -102,9 +102,12 @@ def analyze_statements(
     analyzer = StatementAnalyzer(dialect, catalog, path, sql, lines, default_db, default_catalog)
     results: list[StatementLineage] = []
     created: set[str] = set()
-    for statement in statements:
+    for group, statement in enumerate(statements):
         try:
             produced = analyzer.analyze(statement)
+            if len(produced) > 1:
+                for lineage in produced:
+                    lineage.group = group
         except Exception as e:  # noqa: BLE001 - one bad statement never stops the scan
             analyzer.diagnostics.append(
                 Diagnostic(path, statement.line, statement.column, codes.severity(codes.INTERNAL), codes.INTERNAL,
@@ -140,12 +143,29 @@ def _apply_effects(
             catalog.add(a, cols_b)
 
 
+def _grouped(statements: list[StatementLineage]) -> list[StatementLineage]:
+    """One entry per top-level statement: a procedure's body counts as one unit."""
+    merged: list[StatementLineage] = []
+    for s in statements:
+        if merged and merged[-1].group == s.group and s.group >= 0:
+            last = merged[-1]
+            merged[-1] = StatementLineage(
+                last.index, last.kind, last.location,
+                source_tables=last.source_tables | s.source_tables,
+                target_tables=last.target_tables | s.target_tables,
+                dropped=last.dropped + s.dropped, renamed=last.renamed + s.renamed, group=last.group,
+            )  # fmt: skip
+        else:
+            merged.append(s)
+    return merged
+
+
 def _script_tables(result: SqlResult) -> None:
     """Script-level sources, targets and intermediates, after drops, renames and swaps."""
     read: set[str] = set()
     written: set[str] = set()
     selfloop: set[str] = set()
-    for s in result.statements:
+    for s in _grouped(result.statements):
         loop = s.source_tables & s.target_tables
         selfloop |= loop - read - written
         read |= s.source_tables
@@ -158,15 +178,6 @@ def _script_tables(result: SqlResult) -> None:
                 if old in group:
                     group.discard(old)
                     group.add(new)
-        for a, b in s.swapped:
-            for group in (read, written, selfloop):
-                has_a, has_b = a in group, b in group
-                group.discard(a)
-                group.discard(b)
-                if has_a:
-                    group.add(b)
-                if has_b:
-                    group.add(a)
     result.source_tables = frozenset((read - written) | selfloop)
     result.target_tables = frozenset((written - read) | selfloop)
     result.intermediate_tables = frozenset((read & written) - selfloop)

@@ -80,13 +80,18 @@ def looks_like_path(text: str) -> bool:
     return "://" in text or text.startswith(_PATH_PREFIXES) or lowered.endswith(_FILE_SUFFIXES)
 
 
+#: Spark/Databricks ``format.`path``` direct file queries.
+FILE_FORMATS = frozenset({"parquet", "csv", "json", "orc", "avro", "delta", "text", "binaryfile", "iceberg", "hudi"})
+
+
 def path_of_table(table: exp.Table) -> str | None:
     """The file path a table reference reads, e.g. ``FROM 's3://b/x.parquet'`` or ``read_csv('x.csv')``."""
     this = table.this
     if isinstance(this, exp.Literal) and this.is_string:
         return str(this.name)
-    if isinstance(this, exp.Identifier) and this.args.get("quoted") and looks_like_path(this.this):
-        return str(this.this)
+    if isinstance(this, exp.Identifier) and this.args.get("quoted"):
+        if looks_like_path(this.this) or (table.db.lower() in FILE_FORMATS and not table.catalog):
+            return str(this.this)
     if isinstance(this, exp.Func):
         for literal in this.find_all(exp.Literal):
             if literal.is_string and looks_like_path(literal.name):

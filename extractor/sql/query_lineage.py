@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import Scope, build_scope
 
 from .. import codes
@@ -115,6 +116,8 @@ class QueryResolver:
     # -- entry point -----------------------------------------------------------------------------
 
     def analyze(self, query: exp.Expression) -> QueryLineage:
+        """Lineage of ``query``. The query is normalized in place; pass a copy to keep the original."""
+        prepare(query, self.dialect)
         root = build_scope(query)
         if root is None:
             return QueryLineage([], {}, set())
@@ -210,6 +213,8 @@ class QueryResolver:
             return identifier(projection.this, self.dialect)
         if isinstance(projection, exp.Dot):
             return identifier(projection.expression, self.dialect)
+        if isinstance(projection, exp.Cast) and isinstance(projection.this, exp.Column):
+            return identifier(projection.this.this, self.dialect)
         return projection.sql(dialect=self.dialect, comments=False)
 
     def _selected_keys(self, scope: Scope) -> Iterator[str]:
@@ -322,6 +327,13 @@ class QueryResolver:
                 if isinstance(node.this, exp.Star):
                     continue
                 result |= self.column_origins(scope, node, subtype)
+                continue
+            if isinstance(node, exp.Star) and node is not expr:
+                # COUNT(*) and the like: the value depends on every row of every source.
+                for key in self._selected_keys(scope):
+                    source = scope.sources.get(key)
+                    if isinstance(source, exp.Table):
+                        result.add(Origin(self._table_source_name(source), "*", compose(subtype, Subtype.AGGREGATION)))
                 continue
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
@@ -662,6 +674,17 @@ class QueryResolver:
             return
         self._reported.add(key)
         self.report(code, message, node)
+
+
+def prepare(query: exp.Expression, dialect: Dialect) -> None:
+    """Make scopes reliable: fold unquoted identifiers per dialect (so ``CTE1`` matches ``cte1``)
+    and give every unaliased derived table a unique alias (``FROM (SELECT …)``)."""
+    normalize_identifiers(query, dialect=dialect)
+    n = 0
+    for sub in list(query.find_all(exp.Subquery)):
+        if not sub.alias and isinstance(sub.parent, (exp.From, exp.Join)):
+            sub.set("alias", exp.TableAlias(this=exp.to_identifier(f"_dt{n}")))
+            n += 1
 
 
 def _child_subtype(parent: exp.Expression, key: str, current: Subtype) -> Subtype:

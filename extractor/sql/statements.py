@@ -48,6 +48,7 @@ class StatementLineage:
     swapped: tuple[tuple[str, str], ...] = ()
     use: str | None = None
     replaces_columns: bool = True
+    group: int = -1  # statements of one procedure or block share a group
 
     @property
     def datasets(self) -> frozenset[str]:
@@ -117,6 +118,11 @@ class StatementAnalyzer:
         node = statement.expression
         if isinstance(node, exp.Block):
             return [r for e in node.expressions for r in self.analyze(_sub(statement, e))]
+        if isinstance(node, exp.WhileBlock):
+            body = node.args.get("body")
+            return self.analyze(_sub(statement, body)) if isinstance(body, exp.Expression) else []
+        if isinstance(node, (exp.Condition, exp.EndStatement)) and not isinstance(node, exp.Query):
+            return []  # assignments and conditions inside procedural code carry no lineage
         if isinstance(node, exp.IfBlock):
             result: list[StatementLineage] = []
             for branch in (node.args.get("true"), node.args.get("false")):
@@ -133,7 +139,7 @@ class StatementAnalyzer:
 
         self._index += 1
         lineage = StatementLineage(self._index, type(node).__name__.lower(), Location(self.path, statement.line, statement.column))
-        lineage.fingerprint = fingerprint(node.sql(dialect=self.dialect, comments=False))
+        lineage.fingerprint = _statement_fingerprint(node, self.dialect)
         handler = _HANDLERS.get(type(node))
         if handler is not None:
             handler(self, statement, node, lineage)
@@ -147,7 +153,8 @@ class StatementAnalyzer:
 
     def _command(self, statement: ParsedStatement, node: exp.Command) -> list[StatementLineage]:
         keyword = str(node.this).upper()
-        body = node.expression.name if isinstance(node.expression, exp.Literal) else ""
+        raw = node.expression
+        body = raw.name if isinstance(raw, exp.Literal) else raw if isinstance(raw, str) else ""
         if keyword == "BEGIN" and body:
             return self._nested_script(statement, body)
         if keyword == "UNLOAD" and body:
@@ -192,10 +199,14 @@ class StatementAnalyzer:
     # -- statement types ---------------------------------------------------------------------
 
     def _query_statement(self, statement: ParsedStatement, node: exp.Query, lineage: StatementLineage) -> None:
-        into = node.args.get("into")
+        holder: exp.Expression = node
+        while isinstance(holder, exp.SetOperation):
+            holder = holder.this
+        into = holder.args.get("into")
         if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):
+            into = into.copy()
+            holder.set("into", None)
             query = node.copy()
-            query.set("into", None)
             target = self.name(into.this)
             kind = DatasetKind.TEMPORARY if into.args.get("temporary") or target.startswith("#") else DatasetKind.TABLE
             lineage.kind = "select_into"
@@ -226,10 +237,12 @@ class StatementAnalyzer:
         lineage.kind = "insert"
         lineage.replaces_columns = False
         query = node.expression
+        if isinstance(query, exp.Subquery):
+            query = _unwrap(query)
         if query is None or isinstance(query, exp.Values) or not isinstance(query, exp.Query):
             lineage.target_tables = frozenset({target})
             lineage.dataset_kinds.setdefault(target, kind)
-            if query is not None and not isinstance(query, exp.Values):
+            if query is not None:
                 lineage.source_tables = frozenset(self.name(t) for t in query.find_all(exp.Table) if t.name)
             return
         query = _with_ctes(node, query)
@@ -265,6 +278,8 @@ class StatementAnalyzer:
         elif isinstance(clone, exp.Clone) and isinstance(clone.this, exp.Table):
             source_table = clone.this
         query = node.expression
+        if isinstance(query, exp.Subquery):
+            query = _unwrap(query)
         if isinstance(query, exp.Query) and not isinstance(query, exp.Values):
             query = _with_ctes(node, query)
             lineage.kind = "create_view" if kind is DatasetKind.VIEW else "create_table_as"
@@ -311,13 +326,21 @@ class StatementAnalyzer:
                         names.append(identifier(eq.this.this, self.dialect))
                         projections.append(eq.expression.copy())
             elif isinstance(then, exp.Insert):
-                cols = then.this.expressions if isinstance(then.this, (exp.Tuple, exp.Schema)) else []
                 values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
-                for col, value in zip(cols, values):
-                    names.append(identifier(col.this if isinstance(col, exp.Column) else col, self.dialect))
+                if isinstance(then.this, (exp.Tuple, exp.Schema)):
+                    cols = [identifier(c.this if isinstance(c, exp.Column) else c, self.dialect) for c in then.this.expressions]
+                else:  # INSERT VALUES (…) without a column list: the target's columns, in order
+                    cols = list(self.catalog.columns(target) or [])
+                    if len(cols) != len(values):
+                        cols = [v.alias_or_name if isinstance(v, exp.Column) else f"_col{i}" for i, v in enumerate(values)]
+                for col_name, value in zip(cols, values):
+                    names.append(col_name)
                     projections.append(value.copy())
-        query = exp.select(*projections) if projections else exp.select(exp.Star())
-        query = query.from_(using.copy()).join(target_node.copy(), on=node.args.get("on").copy() if node.args.get("on") else None)
+        on = node.args.get("on")
+        if projections:
+            query = exp.select(*projections).from_(using.copy()).join(target_node.copy(), on=on.copy() if on else None)
+        else:
+            query = exp.select(exp.Star()).from_(using.copy())
         lineage.kind = "merge"
         lineage.replaces_columns = False
         self._land_query(statement, query, lineage, target, DatasetKind.TABLE, names if projections else None, exclude_target=target)
@@ -327,6 +350,16 @@ class StatementAnalyzer:
         if not isinstance(target_node, exp.Table):
             self.report(codes.SQL_UNSUPPORTED, "UPDATE of an unsupported target", node, statement)
             return
+        from_ = node.args.get("from_") or node.args.get("from")
+        joined = [from_.this] if isinstance(from_, exp.From) else []
+        joined += [j.this for j in node.args.get("joins") or []]
+        if not target_node.db:
+            # T-SQL ``UPDATE alias SET … FROM real_table AS alias``.
+            for candidate in joined:
+                if isinstance(candidate, exp.Table) and candidate.alias and candidate.alias == target_node.name:
+                    target_node = candidate
+                    joined = [j for j in joined if j is not candidate]
+                    break
         target = self.name(target_node)
         names: list[str] = []
         projections: list[exp.Expression] = []
@@ -335,14 +368,17 @@ class StatementAnalyzer:
                 names.append(identifier(eq.this.this, self.dialect))
                 projections.append(eq.expression.copy())
         query = exp.select(*projections).from_(target_node.copy())
-        from_ = node.args.get("from_") or node.args.get("from")
-        if isinstance(from_, exp.From):
-            query = query.join(from_.this.copy())
+        for other in joined:
+            query = query.join(other.copy())
         for join in node.args.get("joins") or []:
-            query = query.join(join.copy())
+            if join.args.get("on") is not None and isinstance(query.args.get("joins"), list):
+                for existing in query.args["joins"]:
+                    if existing.this == join.this:
+                        existing.set("on", join.args["on"].copy())
         where = node.args.get("where")
         if where is not None:
             query = query.where(where.this.copy())
+        query = _with_ctes(node, query)
         lineage.kind = "update"
         lineage.replaces_columns = False
         self._land_query(statement, query, lineage, target, DatasetKind.TABLE, names, exclude_target=target)
@@ -422,12 +458,16 @@ class StatementAnalyzer:
             if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
                 lineage.renamed += ((old, self.name(action.this)),)
             elif isinstance(action, exp.SwapTable) and isinstance(action.this, exp.Table):
-                lineage.swapped += ((old, self.name(action.this)),)
+                other = self.name(action.this)
+                lineage.swapped += ((old, other),)
+                # After the swap, ``old`` holds the rows that were in ``other``.
+                lineage.source_tables = frozenset({other})
+                lineage.target_tables = frozenset({old})
 
     def _drop(self, statement: ParsedStatement, node: exp.Drop, lineage: StatementLineage) -> None:
         lineage.kind = "drop"
-        if isinstance(node.this, exp.Table):
-            lineage.dropped = (self.name(node.this),)
+        tables = node.args.get("tables") or ([node.this] if node.this is not None else [])
+        lineage.dropped = tuple(self.name(t) for t in tables if isinstance(t, exp.Table))
 
     # -- the common core ---------------------------------------------------------------------
 
@@ -444,6 +484,7 @@ class StatementAnalyzer:
         positional_catalog: bool = False,
     ) -> None:
         """Trace ``query`` and record its rows landing in ``target`` (with ``columns`` if given)."""
+        query = _unwrap(query)
         result: QueryLineage = self._resolver(statement).analyze(query)
         sources = result.source_tables | result.path_sources
         if exclude_target is not None:
@@ -495,6 +536,13 @@ class StatementAnalyzer:
             lineage.column_edges.append(_clause_edge(origin, target, text, clause_loc))
 
 
+def _statement_fingerprint(node: exp.Expression, dialect: Dialect) -> str:
+    try:
+        return fingerprint(node.sql(dialect=dialect, comments=False))
+    except Exception:  # noqa: BLE001 - sqlglot cannot regenerate some procedural nodes
+        return fingerprint(repr(node))
+
+
 def _origin_key(origin: object) -> tuple[str, str, str]:
     table = getattr(origin, "table", None) or ""
     column = getattr(origin, "column", None) or ""
@@ -525,6 +573,17 @@ def _literal_path(node: exp.Expression) -> str | None:
     if isinstance(node, exp.Var) and looks_like_path(node.name):
         return str(node.name)
     return None
+
+
+def _unwrap(query: exp.Query) -> exp.Query:
+    """``AS (SELECT …)`` and ``INSERT INTO t (WITH … SELECT …)``: the query inside the parentheses."""
+    while isinstance(query, exp.Subquery) and isinstance(query.this, exp.Query) and not query.alias:
+        inner = query.this
+        if query.args.get("with_") and not inner.args.get("with_"):
+            inner = inner.copy()
+            inner.set("with_", query.args["with_"].copy())
+        query = inner
+    return query
 
 
 def _with_ctes(statement: exp.Expression, query: exp.Query) -> exp.Query:
