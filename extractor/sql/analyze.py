@@ -102,12 +102,12 @@ def analyze_statements(
     analyzer = StatementAnalyzer(dialect, catalog, path, sql, lines, default_db, default_catalog)
     results: list[StatementLineage] = []
     created: set[str] = set()
-    for group, statement in enumerate(statements):
+    for index, statement in enumerate(statements):
+        group = statement.group if statement.group >= 0 else index
         try:
             produced = analyzer.analyze(statement)
-            if len(produced) > 1:
-                for lineage in produced:
-                    lineage.group = group
+            for lineage in produced:
+                lineage.group = group
         except Exception as e:  # noqa: BLE001 - one bad statement never stops the scan
             analyzer.diagnostics.append(
                 Diagnostic(path, statement.line, statement.column, codes.severity(codes.INTERNAL), codes.INTERNAL,
@@ -147,7 +147,7 @@ def _grouped(statements: list[StatementLineage]) -> list[StatementLineage]:
     """One entry per top-level statement: a procedure's body counts as one unit."""
     merged: list[StatementLineage] = []
     for s in statements:
-        if merged and merged[-1].group == s.group and s.group >= 0:
+        if merged and merged[-1].group == s.group:
             last = merged[-1]
             merged[-1] = StatementLineage(
                 last.index, last.kind, last.location,

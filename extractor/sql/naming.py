@@ -97,3 +97,11 @@ def path_of_table(table: exp.Table) -> str | None:
             if literal.is_string and looks_like_path(literal.name):
                 return str(literal.name)
     return None
+
+
+#: Dialects where a select item may refer to an alias defined earlier in the same SELECT.
+LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "databricks", "spark", "redshift", "duckdb", "teradata", "clickhouse"})
+
+
+def supports_lateral_alias(dialect: Dialect) -> bool:
+    return type(dialect).__name__.lower() in LATERAL_ALIAS_DIALECTS

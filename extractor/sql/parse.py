@@ -8,6 +8,7 @@ a chunk that does not parse becomes a diagnostic and the others are still analys
 from __future__ import annotations
 
 import bisect
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ class ParsedStatement:
     column: int
     start: int
     end: int
+    group: int = -1  # statements of one block (procedure body) share a group
+    fingerprint: str = ""  # hash of the statement's tokens: blind to whitespace, comments and case
 
 
 class LineIndex:
@@ -100,41 +103,106 @@ def parse_script(
     no_go = [t for c in chunks for t in (*c, Token(TokenType.SEMICOLON, ";"))]
     try:
         expressions = dialect.parser().parse(no_go, sql)
+    except ParseError:
+        expressions = None
+    if expressions is not None:
         parsed = [e for e in expressions if e is not None and not isinstance(e, exp.EndStatement)]
         if len(parsed) == len(chunks):
             return [_statement(e, c, lines) for e, c in zip(parsed, chunks)], diagnostics
-        result = []
-        for e in parsed:
-            offset = first_offset(e)
-            line, col = lines.position(offset if offset is not None else chunks[0][0].start)
-            result.append(ParsedStatement(e, line, col, offset or 0, offset or 0))
-        return result, diagnostics
-    except ParseError:
-        pass
+        return _by_offset([e for e in expressions if e is not None], chunks, lines), diagnostics
 
     statements: list[ParsedStatement] = []
     for chunk in chunks:
-        try:
-            expressions = dialect.parser().parse(chunk, sql)
-        except ParseError as e:
-            err = e.errors[0] if e.errors else {}
-            line, col = lines.position(chunk[0].start)
-            highlight = err.get("highlight")
-            if err.get("line"):
-                # sqlglot reports the column where the offending token ends.
-                col = max(1, int(err.get("col", 0)) - len(highlight or "") + 1)
-                line = int(err["line"]) + (lines.position(0)[0] - 1)
-            detail = err.get("description") or str(e).splitlines()[0]
-            msg = f"{detail}" + (f" near '{highlight}'" if highlight else "")
-            msg += f" in: {_excerpt(sql, chunk[0].start, chunk[-1].end + 1)}"
-            diagnostics.append(Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, msg))
-            continue
-        for expression in expressions:
-            if expression is not None and not isinstance(expression, exp.EndStatement):
-                statements.append(_statement(expression, chunk, lines))
+        statements.extend(_parse_chunk(chunk, sql, dialect, path, lines, diagnostics))
     return statements, diagnostics
+
+
+def _by_offset(expressions: list[exp.Expression], chunks: list[list[Token]], lines: LineIndex) -> list[ParsedStatement]:
+    """Statements of a script whose blocks spanned several chunks, located by their tokens.
+
+    sqlglot leaves an unterminated ``BEGIN`` body (BigQuery procedures) as a Command holding the
+    first statement, the rest as separate statements, and an ``EndStatement`` marker; everything
+    up to that marker is given the group of the statement that opened the block."""
+    result: list[ParsedStatement] = []
+    group: int | None = None
+    for e in expressions:
+        if isinstance(e, exp.EndStatement):
+            group = None
+            continue
+        offset = first_offset(e)
+        line, col = lines.position(offset if offset is not None else chunks[0][0].start)
+        index = len(result)
+        result.append(ParsedStatement(e, line, col, offset or 0, offset or 0, group if group is not None else index))
+        if group is None and _opens_block(e):
+            group = index
+    return result
+
+
+def _opens_block(e: exp.Expression) -> bool:
+    body = e.expression if isinstance(e, exp.Create) else e
+    return isinstance(body, exp.Command) and str(body.this).upper() == "BEGIN"
+
+
+#: Keywords that start a statement: where T-SQL scripts without separators are split.
+_STATEMENT_STARTS = frozenset({
+    TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE, TokenType.MERGE, TokenType.SELECT, TokenType.CREATE,
+    TokenType.DROP, TokenType.WITH, TokenType.ALTER, TokenType.TRUNCATE, TokenType.DECLARE, TokenType.SET,
+    TokenType.EXECUTE, TokenType.USE,
+})  # fmt: skip
+
+
+def _parse_chunk(
+    chunk: list[Token], sql: str, dialect: Dialect, path: str, lines: LineIndex, diagnostics: list[Diagnostic],
+    depth: int = 0,
+) -> list[ParsedStatement]:  # fmt: skip
+    try:
+        expressions = dialect.parser().parse(chunk, sql)
+    except ParseError as e:
+        err = e.errors[0] if e.errors else {}
+        split = _split_point(chunk, err)
+        if split is not None and depth < 50:
+            # Two statements with no separator between them (common in T-SQL): parse each.
+            return [
+                *_parse_chunk(chunk[:split], sql, dialect, path, lines, diagnostics, depth + 1),
+                *_parse_chunk(chunk[split:], sql, dialect, path, lines, diagnostics, depth + 1),
+            ]
+        diagnostics.append(_syntax_diagnostic(e, err, chunk, sql, path, lines))
+        return []
+    return [_statement(x, chunk, lines) for x in expressions if x is not None and not isinstance(x, exp.EndStatement)]
+
+
+def _split_point(chunk: list[Token], err: dict) -> int | None:
+    line, col = err.get("line"), err.get("col")
+    for i, token in enumerate(chunk):
+        if i > 0 and token.line == line and token.col == col and token.token_type in _STATEMENT_STARTS:
+            return i
+    return None
+
+
+def _syntax_diagnostic(
+    e: ParseError, err: dict, chunk: list[Token], sql: str, path: str, lines: LineIndex
+) -> Diagnostic:
+    line, col = lines.position(chunk[0].start)
+    highlight = err.get("highlight")
+    if err.get("line"):
+        # sqlglot reports the column where the offending token ends.
+        col = max(1, int(err.get("col", 0)) - len(highlight or "") + 1)
+        line = int(err["line"]) + (lines.position(0)[0] - 1)
+    detail = err.get("description") or str(e).splitlines()[0]
+    msg = f"{detail}" + (f" near '{highlight}'" if highlight else "")
+    msg += f" in: {_excerpt(sql, chunk[0].start, chunk[-1].end + 1)}"
+    return Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, msg)
 
 
 def _statement(expression: exp.Expression, chunk: list[Token], lines: LineIndex) -> ParsedStatement:
     line, col = lines.position(chunk[0].start)
-    return ParsedStatement(expression, line, col, chunk[0].start, chunk[-1].end + 1)
+    return ParsedStatement(expression, line, col, chunk[0].start, chunk[-1].end + 1, -1, token_fingerprint(chunk))
+
+
+def token_fingerprint(tokens: list[Token]) -> str:
+    """Hash of a statement's tokens; keywords and unquoted names are case-folded."""
+    text = "\x1f".join(t.text if t.token_type in _CASED else t.text.lower() for t in tokens)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+_CASED = frozenset({TokenType.STRING, TokenType.IDENTIFIER, TokenType.NATIONAL_STRING})

@@ -24,7 +24,7 @@ from .. import codes
 from ..model import Subtype
 from .catalog import SchemaCatalog
 from .parse import first_offset
-from .naming import fold, identifier, path_of_table, table_name
+from .naming import fold, identifier, path_of_table, supports_lateral_alias, table_name
 
 _RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
 _INLINE_LIMIT = 600  # characters; deeper references are kept as ``cte.column``
@@ -131,6 +131,10 @@ class QueryResolver:
                     name = self._table_source_name(source)
                     if name:
                         (paths if _is_path_table(source) else sources).add(name)
+        ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+        for table in query.find_all(exp.Table):
+            if table.name and not (not table.db and table.name in ctes) and not isinstance(table.parent, exp.Into):
+                (paths if _is_path_table(table) else sources).add(self._table_source_name(table))
         outputs = []
         for i, out in enumerate(self.outputs(root)):
             origins = set(self.trace(root, i))
@@ -463,14 +467,12 @@ class QueryResolver:
         if len(definite) == 1:
             return self._resolve_in_source(scope, definite[0], name, column)
         if not definite:
-            alias = self._projection_alias(scope, name, column)
+            alias = self._projection_alias(scope, name, column, sources_lack_it=not unknown)
             if alias is not None:
                 return alias
-            if len(unknown) == 1 and len(keys) == 1:
-                return self._resolve_in_source(scope, unknown[0], name, column)
-            if len(unknown) == 1:
-                # The other sources are known not to have it.
-                return self._resolve_in_source(scope, unknown[0], name, column)
+            if len(unknown) == 1 or (len(keys) == 1 and not unknown):
+                # The only source that can have it (the others are known not to).
+                return self._resolve_in_source(scope, (unknown or keys)[0], name, column)
             # Correlated reference to an outer query.
             if scope.parent is not None and not keys:
                 return self._resolve_unqualified(scope.parent, name, column, report)
@@ -486,10 +488,17 @@ class QueryResolver:
                 self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {name}", column)
         return _Resolved(_UNRESOLVED, column=name)
 
-    def _projection_alias(self, scope: Scope, name: str, column: exp.Column) -> _Resolved | None:
-        """Lateral column alias (Snowflake, Databricks …) or an output alias in ORDER BY/HAVING."""
+    def _projection_alias(
+        self, scope: Scope, name: str, column: exp.Column, sources_lack_it: bool
+    ) -> _Resolved | None:
+        """Lateral column alias (Snowflake, Databricks …) or an output alias in ORDER BY/HAVING.
+
+        In the select list an alias is only taken where the dialect allows lateral aliases, or
+        when every source is known not to have such a column."""
         select = scope.expression
         if not isinstance(select, exp.Select):
+            return None
+        if _in_select_list(column, select) and not (sources_lack_it or supports_lateral_alias(self.dialect)):
             return None
         for projection in select.expressions:
             if isinstance(projection, exp.Alias) and identifier(projection.args.get("alias"), self.dialect) == name:
@@ -641,18 +650,31 @@ class QueryResolver:
         return self._inline_expression(scope, out.expr)
 
     def _inline_expression(self, scope: Scope, expr: exp.Expression) -> str:
-        def replace(node: exp.Expression) -> exp.Expression:
-            if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
-                text = self._inline_resolution(self.resolve(scope, node), node.sql(dialect=self.dialect, comments=False))
-                return exp.Var(this=text)
-            return node
+        """SQL of ``expr`` with its columns replaced by what they resolve to.
 
+        Columns are swapped for ``Var`` nodes in place and swapped back afterwards: copying the
+        tree for every output would cost more than the whole analysis."""
+        if isinstance(expr, exp.Column) and not isinstance(expr.this, exp.Star):
+            return self._inline_resolution(self.resolve(scope, expr), expr)
+        columns = [
+            node
+            for node in expr.walk(prune=lambda n: isinstance(n, exp.Query) and n is not expr)
+            if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star)
+        ]
+        swapped: list[tuple[exp.Expression, exp.Column]] = []
         try:
-            return expr.transform(replace, copy=True).sql(dialect=self.dialect, comments=False)
+            for column in columns:
+                var = exp.Var(this=self._inline_resolution(self.resolve(scope, column), column))
+                column.replace(var)
+                swapped.append((var, column))
+            return expr.sql(dialect=self.dialect, comments=False)
         except Exception:  # noqa: BLE001 - generation of exotic nodes must never break a scan
-            return expr.sql(comments=False)
+            return ""
+        finally:
+            for var, column in reversed(swapped):
+                var.replace(column)
 
-    def _inline_resolution(self, res: _Resolved, fallback: str) -> str:
+    def _inline_resolution(self, res: _Resolved, node: exp.Expression | str) -> str:
         if res.how == _TABLE:
             return f"{res.table}.{res.column}"
         if res.how == _SCOPE and res.scope is not None:
@@ -666,7 +688,7 @@ class QueryResolver:
             return f"({self._inline_expression(res.alias_scope, res.expr)})"
         if res.how == _UDTF and res.scope is not None:
             return self._inline_expression(res.scope, res.scope.expression)
-        return fallback
+        return node if isinstance(node, str) else node.sql(dialect=self.dialect, comments=False)
 
     def _report(self, code: str, message: str, node: exp.Expression | None) -> None:
         key = (code, message)
@@ -703,6 +725,13 @@ def _child_subtype(parent: exp.Expression, key: str, current: Subtype) -> Subtyp
     if isinstance(parent, exp.AggFunc):
         return compose(current, Subtype.AGGREGATION)
     return compose(current, Subtype.TRANSFORMATION)
+
+
+def _in_select_list(column: exp.Expression, select: exp.Select) -> bool:
+    node: exp.Expression = column
+    while node.parent is not None and node.parent is not select:
+        node = node.parent
+    return node.parent is select and node.arg_key == "expressions"
 
 
 def _scope_chain(scope: Scope) -> Iterator[Scope]:

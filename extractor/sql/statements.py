@@ -139,7 +139,7 @@ class StatementAnalyzer:
 
         self._index += 1
         lineage = StatementLineage(self._index, type(node).__name__.lower(), Location(self.path, statement.line, statement.column))
-        lineage.fingerprint = _statement_fingerprint(node, self.dialect)
+        lineage.fingerprint = statement.fingerprint or _statement_fingerprint(node, self.dialect)
         handler = _HANDLERS.get(type(node))
         if handler is not None:
             handler(self, statement, node, lineage)
@@ -159,6 +159,10 @@ class StatementAnalyzer:
             return self._nested_script(statement, body)
         if keyword == "UNLOAD" and body:
             return self._unload(statement, body)
+        if keyword == "ALTER" and body:
+            exchanged = self._exchange_partition(statement, body)
+            if exchanged is not None:
+                return [exchanged]
         if keyword in ("GO", "END", "COMMIT", "ROLLBACK", "BEGIN", "EXEC", "EXECUTE", "CALL", "VACUUM", "GRANT", "REVOKE", "COMMENT", "SET", "DECLARE"):
             return []
         self.report(codes.SQL_UNSUPPORTED, f"{keyword} statement is not understood; no lineage taken", node, statement)
@@ -176,6 +180,32 @@ class StatementAnalyzer:
             return [r for s in statements for r in self.analyze(s)]
         finally:
             self.sql, self.lines = saved_sql, saved_lines
+
+    def _exchange_partition(self, statement: ParsedStatement, body: str) -> StatementLineage | None:
+        """Hive ``ALTER TABLE a EXCHANGE PARTITION (…) WITH TABLE b``: b's partition moves into a."""
+        tokens = self.dialect.tokenize(body)
+        words = [t.text.upper() for t in tokens]
+        if "EXCHANGE" not in words or words[:1] != ["TABLE"]:
+            return None
+        with_at = next((i for i in range(len(words) - 1) if words[i] == "WITH" and words[i + 1] == "TABLE"), None)
+        if with_at is None:
+            return None
+
+        def table_at(start: int) -> str:
+            parts = []
+            i = start
+            while i < len(tokens) and tokens[i].token_type not in (TokenType.L_PAREN,) and words[i] not in ("EXCHANGE", "WITH"):
+                parts.append(tokens[i].text)
+                i += 1
+            name = "".join(parts)
+            return self.name(exp.to_table(name, dialect=self.dialect))
+
+        self._index += 1
+        lineage = StatementLineage(self._index, "alter", Location(self.path, statement.line, statement.column))
+        lineage.source_tables = frozenset({table_at(with_at + 2)})
+        lineage.target_tables = frozenset({table_at(1)})
+        lineage.fingerprint = fingerprint(body)
+        return lineage
 
     def _unload(self, statement: ParsedStatement, body: str) -> list[StatementLineage]:
         """Redshift ``UNLOAD ('query') TO 's3://…'``: read with sqlglot's tokenizer, not by hand."""
