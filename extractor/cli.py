@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ from .render.dot import DotOptions, render_dot
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .scan import scan
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: Exit codes (docs/cli.md).
 EXIT_OK = 0
@@ -52,7 +56,7 @@ def _progress_scan(config: Config, roots: list[Path], show: bool) -> LineageGrap
         return scan(roots, config, progress=lambda path: progress.update(task, description=f"analysing {path}"))
 
 
-def _stderr_console() -> object:
+def _stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
@@ -69,7 +73,8 @@ def summary_text(graph: LineageGraph, seconds: float | None = None) -> str:
         f"  columns       {s['columns']}",
         f"  jobs          {s['jobs']}",
         f"  table edges   {s['edges']}",
-        f"  column edges  {s['column_edges']} ({s['direct_column_edges']} direct, {s['indirect_column_edges']} indirect)",
+        f"  column edges  {s['column_edges']} "
+        f"({s['direct_column_edges']} direct, {s['indirect_column_edges']} indirect)",
         f"  diagnostics   {s['diagnostics']} ({s['errors']} errors, {s['warnings']} warnings)",
     ]
     return "\n".join(lines)
@@ -132,16 +137,29 @@ def cli() -> None:
 
 @cli.command("scan")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
-              help="Output format; default text, or json when -o is given.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Output format; default text, or json when -o is given.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE instead of stdout.")
-@click.option("--diagram", type=click.Path(dir_okay=False),
-              help="Also write a diagram: .svg/.png/.pdf (needs Graphviz), .dot or .mmd.")
-@click.option("--level", type=click.Choice(["column", "dataset"]), default="column", show_default=True,
-              help="Diagram detail.")
+@click.option(
+    "--diagram",
+    type=click.Path(dir_okay=False),
+    help="Also write a diagram: .svg/.png/.pdf (needs Graphviz), .dot or .mmd.",
+)
+@click.option(
+    "--level", type=click.Choice(["column", "dataset"]), default="column", show_default=True, help="Diagram detail."
+)
 @click.option("--dialect", help="SQL dialect for files without a per-path override (e.g. snowflake).")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="pyproject.toml to read [tool.datatrail] from.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="pyproject.toml to read [tool.datatrail] from.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when any error diagnostic is found.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors, no summary.")
 def scan_command(
@@ -206,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatatrailError as e:
         click.echo(f"datatrail: error: {e}", err=True)
         return EXIT_USAGE
-    except Exception as e:  # noqa: BLE001 - an internal error never looks like a finding
+    except Exception as e:
         click.echo(f"datatrail: internal error: {type(e).__name__}: {e}", err=True)
         return EXIT_INTERNAL
     return EXIT_OK

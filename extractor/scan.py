@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
 import yaml
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from . import codes
 from .config import Config
@@ -68,9 +71,13 @@ def read_source(path: Path, rel: str) -> SourceFile | Diagnostic:
     try:
         data = path.read_bytes()
     except OSError as e:
-        return Diagnostic(rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, f"cannot read: {e.strerror}")
+        return Diagnostic(
+            rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, f"cannot read: {e.strerror}"
+        )
     if b"\0" in data:
-        return Diagnostic(rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, "binary file skipped")
+        return Diagnostic(
+            rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, "binary file skipped"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -93,14 +100,20 @@ def load_schema_files(config: Config, diagnostics: list[Diagnostic]) -> SchemaCa
             text = path.read_text(encoding="utf-8")
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (OSError, ValueError, yaml.YAMLError) as e:
-            diagnostics.append(Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, f"cannot read schema file: {e}"))
+            diagnostics.append(
+                Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, f"cannot read schema file: {e}")
+            )
             continue
         if isinstance(data, dict) and isinstance(data.get("tables"), dict):
             data = data["tables"]
         if not isinstance(data, dict):
-            diagnostics.append(Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, "schema file must be a mapping"))
+            diagnostics.append(
+                Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, "schema file must be a mapping")
+            )
             continue
-        normalized = {k: (v.get("columns", v) if isinstance(v, dict) and "columns" in v else v) for k, v in data.items()}
+        normalized = {
+            k: (v.get("columns", v) if isinstance(v, dict) and "columns" in v else v) for k, v in data.items()
+        }
         loaded = catalog_from_mapping(normalized, dialect)
         for table in loaded.names():
             catalog.add(table, loaded.columns(table) or ())
@@ -132,9 +145,7 @@ def dependency_order(files: Sequence[_ParsedFile]) -> list[_ParsedFile]:
                     g.add_edge(w, i)
     condensed = nx.condensation(g)
     order: list[int] = []
-    for component in nx.lexicographical_topological_sort(
-        condensed, key=lambda c: min(condensed.nodes[c]["members"])
-    ):
+    for component in nx.lexicographical_topological_sort(condensed, key=lambda c: min(condensed.nodes[c]["members"])):
         order.extend(sorted(condensed.nodes[component]["members"]))
     return [files[i] for i in order]
 
@@ -156,9 +167,9 @@ def scan_sql(
             statements, diagnostics = parse_script(source.text, dialect, source.path, lines)
             reads, writes = reads_and_writes(
                 (s.expression for s in statements),
-                lambda t, d=dialect: table_name(t, d, config.default_schema, config.default_database),
+                partial(_name_table, dialect=dialect, config=config),
             )
-        except Exception as e:  # noqa: BLE001 - never let one file stop the scan
+        except Exception as e:
             graph.diagnostics.append(_internal(source.path, e))
             continue
         graph.diagnostics.extend(diagnostics)
@@ -173,7 +184,7 @@ def scan_sql(
                 path=f.source.path, lines=f.lines,
                 default_db=config.default_schema, default_catalog=config.default_database,
             )  # fmt: skip
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             graph.diagnostics.append(_internal(f.source.path, e))
             continue
         graph.diagnostics.extend(result.diagnostics)
@@ -208,6 +219,10 @@ def add_statement(
     for edge in statement.column_edges:
         graph.add_column_edge(edge, job.name)
     return job.name
+
+
+def _name_table(table: exp.Table, dialect: Dialect, config: Config) -> str:
+    return table_name(table, dialect, config.default_schema, config.default_database)
 
 
 def _internal(path: str, e: Exception) -> Diagnostic:

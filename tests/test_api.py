@@ -5,7 +5,9 @@ from __future__ import annotations
 import extractor
 
 
-def pairs(result: extractor.SqlResult, kind: str = "direct") -> set[tuple[str | None, str | None, str | None, str | None]]:
+def pairs(
+    result: extractor.SqlResult, kind: str = "direct"
+) -> set[tuple[str | None, str | None, str | None, str | None]]:
     return {
         (e.source.table, e.source.column, e.target.table, e.target.column)
         for e in result.column_edges
@@ -34,7 +36,10 @@ def test_schema_expands_star_and_resolves_unqualified_join_columns() -> None:
     schema = {"shop.orders": ["id", "customer_id", "amount"], "shop.customers": ["id", "country"]}
     sql = "INSERT INTO mart.x SELECT amount, country FROM shop.orders o JOIN shop.customers c ON o.customer_id = c.id"
     result = extractor.analyze_sql(sql, schema=schema)
-    assert pairs(result) == {("shop.orders", "amount", "mart.x", "amount"), ("shop.customers", "country", "mart.x", "country")}
+    assert pairs(result) == {
+        ("shop.orders", "amount", "mart.x", "amount"),
+        ("shop.customers", "country", "mart.x", "country"),
+    }
     star = extractor.analyze_sql("CREATE TABLE mart.y AS SELECT * FROM shop.customers", schema=schema)
     assert pairs(star) == {("shop.customers", "id", "mart.y", "id"), ("shop.customers", "country", "mart.y", "country")}
 
@@ -61,7 +66,8 @@ def test_indirect_edges_are_dataset_wide() -> None:
 def test_fingerprint_ignores_whitespace_comments_case_and_alias_renames() -> None:
     a = extractor.analyze_sql("WITH c AS (SELECT o.amount * 2 AS x FROM orders o) INSERT INTO t SELECT x AS y FROM c")
     b = extractor.analyze_sql(
-        "with renamed as (\n  select ord.AMOUNT*2 as x -- doubled\n  from ORDERS ord)\ninsert into T select x as y from renamed"
+        "with renamed as (\n  select ord.AMOUNT*2 as x -- doubled\n  from ORDERS ord)\n"
+        "insert into T select x as y from renamed"
     )
     c = extractor.analyze_sql("WITH c AS (SELECT o.amount * 3 AS x FROM orders o) INSERT INTO t SELECT x AS y FROM c")
     fp = lambda r: {e.fingerprint for e in r.column_edges}  # noqa: E731
@@ -81,8 +87,7 @@ def test_script_level_tables_follow_drops_and_renames() -> None:
 
 def test_temp_table_carries_column_lineage_within_a_script() -> None:
     result = extractor.analyze_sql(
-        "CREATE TEMPORARY TABLE t AS SELECT id, amount * 2 AS amt FROM orders;"
-        "INSERT INTO report SELECT * FROM t"
+        "CREATE TEMPORARY TABLE t AS SELECT id, amount * 2 AS amt FROM orders;INSERT INTO report SELECT * FROM t"
     )
     assert ("t", "amt", "report", "amt") in pairs(result)
     assert ("orders", "amount", "t", "amt") in pairs(result)

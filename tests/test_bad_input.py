@@ -41,6 +41,19 @@ def test_unsupported_statement_is_reported_not_dropped_silently() -> None:
 
 
 def test_every_known_dialect_handles_garbage() -> None:
-    for dialect in ["postgres", "snowflake", "bigquery", "spark", "databricks", "hive", "tsql", "mysql", "redshift", "duckdb", "trino", None]:
+    for dialect in [
+        "postgres",
+        "snowflake",
+        "bigquery",
+        "spark",
+        "databricks",
+        "hive",
+        "tsql",
+        "mysql",
+        "redshift",
+        "duckdb",
+        "trino",
+        None,
+    ]:
         result = extractor.analyze_sql("SELECT (((;\nINSERT INTO a SELECT b FROM c;", dialect=dialect)
         assert any(s.target_tables == {"a"} for s in result.statements), dialect

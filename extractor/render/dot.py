@@ -102,7 +102,9 @@ def _node(graph: LineageGraph, name: str, node_id: str, options: DotOptions) -> 
         tip = f' TOOLTIP="{esc(col_tip, 400)}" HREF="#"' if col_tip else ""
         rows.append(f'<TR><TD PORT="c{i}" ALIGN="LEFT" BGCOLOR="{cell_colour}"{tip}>{esc(column)}{marker}</TD></TR>')
     label = (
-        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="{border}">' + "".join(rows) + "</TABLE>>"
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="{border}">'
+        + "".join(rows)
+        + "</TABLE>>"
     )
     return f"{node_id} [label={label}, tooltip={quote(tooltip)}];"
 
@@ -164,8 +166,14 @@ def _legend(graph: LineageGraph, options: DotOptions) -> list[str]:
     if options.status:
         for status in ("modified", "impacted", "added", "removed"):
             fill, border, label = CHANGE_STYLE[status]
-            rows.append(f'<TR><TD BGCOLOR="{fill}"><FONT COLOR="{border}">■</FONT></TD><TD ALIGN="LEFT">{label}</TD></TR>')
-    label = '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="#cbd5e1">' + "".join(rows) + "</TABLE>>"
+            rows.append(
+                f'<TR><TD BGCOLOR="{fill}"><FONT COLOR="{border}">■</FONT></TD><TD ALIGN="LEFT">{label}</TD></TR>'
+            )
+    label = (
+        '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="#cbd5e1">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
     return [
         "  subgraph cluster_legend {",
         '    label=""; style=invis;',

@@ -108,7 +108,7 @@ def analyze_statements(
             produced = analyzer.analyze(statement)
             for lineage in produced:
                 lineage.group = group
-        except Exception as e:  # noqa: BLE001 - one bad statement never stops the scan
+        except Exception as e:
             analyzer.diagnostics.append(
                 Diagnostic(path, statement.line, statement.column, codes.severity(codes.INTERNAL), codes.INTERNAL,
                            f"{type(e).__name__}: {e}")

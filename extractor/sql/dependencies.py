@@ -13,13 +13,11 @@ from sqlglot import exp
 _WRITES = (exp.Insert, exp.Create, exp.Merge, exp.Update, exp.Copy, exp.Cache)
 
 
-def reads_and_writes(
-    statements: Iterable[exp.Expression], name: Callable[[exp.Table], str]
-) -> tuple[set[str], set[str]]:
+def reads_and_writes(statements: Iterable[exp.Expr], name: Callable[[exp.Table], str]) -> tuple[set[str], set[str]]:
     reads: set[str] = set()
     writes: set[str] = set()
     for statement in statements:
-        target: exp.Expression | None = None
+        target: exp.Expr | None = None
         if isinstance(statement, _WRITES):
             target = statement.this
             if isinstance(target, exp.Schema):

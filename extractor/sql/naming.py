@@ -35,13 +35,17 @@ def fold(name: str, quoted: bool, dialect: Dialect) -> str:
     return name.lower()
 
 
-def identifier(node: exp.Expression | str | None, dialect: Dialect) -> str:
+def identifier(node: exp.Expr | str | None, dialect: Dialect) -> str:
     if node is None:
         return ""
     if isinstance(node, str):
         return fold(node, False, dialect)
     if isinstance(node, exp.Identifier):
-        return fold(node.this, bool(node.args.get("quoted")), dialect)
+        name = fold(node.this, bool(node.args.get("quoted")), dialect)
+        # T-SQL ``#temp`` / ``##global_temp`` tables keep their marker: they are not ``temp``.
+        if node.args.get("global_"):
+            return "##" + name
+        return "#" + name if node.args.get("temporary") else name
     return fold(node.name, False, dialect)
 
 
@@ -65,7 +69,7 @@ def parse_qualified(name: str, dialect: Dialect) -> str:
     """Normalize a dotted name written by a user, e.g. in a schema file or config."""
     try:
         table = exp.to_table(name, dialect=dialect)
-    except Exception:  # noqa: BLE001 - a name we cannot parse is kept as written
+    except Exception:
         return name.lower()
     return table_name(table, dialect)
 
@@ -89,9 +93,12 @@ def path_of_table(table: exp.Table) -> str | None:
     this = table.this
     if isinstance(this, exp.Literal) and this.is_string:
         return str(this.name)
-    if isinstance(this, exp.Identifier) and this.args.get("quoted"):
-        if looks_like_path(this.this) or (table.db.lower() in FILE_FORMATS and not table.catalog):
-            return str(this.this)
+    if (
+        isinstance(this, exp.Identifier)
+        and this.args.get("quoted")
+        and (looks_like_path(this.this) or (table.db.lower() in FILE_FORMATS and not table.catalog))
+    ):
+        return str(this.this)
     if isinstance(this, exp.Func):
         for literal in this.find_all(exp.Literal):
             if literal.is_string and looks_like_path(literal.name):

@@ -29,7 +29,7 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 class ParsedStatement:
     """One parsed statement and where it starts in its file."""
 
-    expression: exp.Expression
+    expression: exp.Expr
     line: int
     column: int
     start: int
@@ -51,11 +51,11 @@ class LineIndex:
         return i + 1 + self._line_offset, offset - self._starts[i] + 1
 
 
-def first_offset(node: exp.Expression) -> int | None:
+def first_offset(node: exp.Expr) -> int | None:
     """The smallest source offset recorded on any node of ``node`` (tokens carry positions)."""
     best: int | None = None
     for sub in node.walk():
-        meta = sub._meta  # noqa: SLF001 - reading .meta would allocate a dict on every node
+        meta = sub._meta
         if meta and "start" in meta and (best is None or meta["start"] < best):
             best = int(meta["start"])
     return best
@@ -108,7 +108,7 @@ def parse_script(
     if expressions is not None:
         parsed = [e for e in expressions if e is not None and not isinstance(e, exp.EndStatement)]
         if len(parsed) == len(chunks):
-            return [_statement(e, c, lines) for e, c in zip(parsed, chunks)], diagnostics
+            return [_statement(e, c, lines) for e, c in zip(parsed, chunks, strict=True)], diagnostics
         return _by_offset([e for e in expressions if e is not None], chunks, lines), diagnostics
 
     statements: list[ParsedStatement] = []
@@ -117,7 +117,7 @@ def parse_script(
     return statements, diagnostics
 
 
-def _by_offset(expressions: list[exp.Expression], chunks: list[list[Token]], lines: LineIndex) -> list[ParsedStatement]:
+def _by_offset(expressions: list[exp.Expr], chunks: list[list[Token]], lines: LineIndex) -> list[ParsedStatement]:
     """Statements of a script whose blocks spanned several chunks, located by their tokens.
 
     sqlglot leaves an unterminated ``BEGIN`` body (BigQuery procedures) as a Command holding the
@@ -138,7 +138,7 @@ def _by_offset(expressions: list[exp.Expression], chunks: list[list[Token]], lin
     return result
 
 
-def _opens_block(e: exp.Expression) -> bool:
+def _opens_block(e: exp.Expr) -> bool:
     body = e.expression if isinstance(e, exp.Create) else e
     return isinstance(body, exp.Command) and str(body.this).upper() == "BEGIN"
 
@@ -194,7 +194,7 @@ def _syntax_diagnostic(
     return Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, msg)
 
 
-def _statement(expression: exp.Expression, chunk: list[Token], lines: LineIndex) -> ParsedStatement:
+def _statement(expression: exp.Expr, chunk: list[Token], lines: LineIndex) -> ParsedStatement:
     line, col = lines.position(chunk[0].start)
     return ParsedStatement(expression, line, col, chunk[0].start, chunk[-1].end + 1, -1, token_fingerprint(chunk))
 

@@ -23,8 +23,8 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from .. import codes
 from ..model import Subtype
 from .catalog import SchemaCatalog
-from .parse import first_offset
 from .naming import fold, identifier, path_of_table, supports_lateral_alias, table_name
+from .parse import first_offset
 
 _RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
 _INLINE_LIMIT = 600  # characters; deeper references are kept as ``cte.column``
@@ -67,10 +67,10 @@ class QueryLineage:
 @dataclass
 class _Output:
     name: str
-    expr: exp.Expression | None = None
+    expr: exp.Expr | None = None
     via: tuple[str, str] | None = None  # (source key, column) for a column expanded from a star
     star_of: str | None = None  # source key of an unexpanded star
-    node: exp.Expression | None = None
+    node: exp.Expr | None = None
 
 
 # Resolution of one column reference.
@@ -84,7 +84,7 @@ class _Resolved:
     column: str = ""
     scope: Scope | None = None  # _SCOPE / _UDTF
     index: int = -1  # _SCOPE: output index; -1 with a name means "through an unexpanded star"
-    expr: exp.Expression | None = None  # _ALIAS
+    expr: exp.Expr | None = None  # _ALIAS
     alias_scope: Scope | None = None
     others: tuple[_Resolved, ...] = ()  # USING columns resolve to several sources
 
@@ -97,7 +97,7 @@ class QueryResolver:
         dialect: Dialect,
         catalog: SchemaCatalog,
         name_table: Callable[[exp.Table], str],
-        report: Callable[[str, str, exp.Expression | None], None],
+        report: Callable[[str, str, exp.Expr | None], None],
     ) -> None:
         self.dialect = dialect
         self.catalog = catalog
@@ -115,7 +115,7 @@ class QueryResolver:
 
     # -- entry point -----------------------------------------------------------------------------
 
-    def analyze(self, query: exp.Expression) -> QueryLineage:
+    def analyze(self, query: exp.Expr) -> QueryLineage:
         """Lineage of ``query``. The query is normalized in place; pass a copy to keep the original."""
         prepare(query, self.dialect)
         root = build_scope(query)
@@ -175,7 +175,7 @@ class QueryResolver:
         self._outputs[key] = result
         return result
 
-    def _projection_outputs(self, scope: Scope, projection: exp.Expression) -> list[_Output]:
+    def _projection_outputs(self, scope: Scope, projection: exp.Expr) -> list[_Output]:
         star: exp.Star | None = None
         qualifier: str | None = None
         if isinstance(projection, exp.Star):
@@ -210,7 +210,7 @@ class QueryResolver:
                 result.append(_Output("*", star_of=key, node=projection))
         return result
 
-    def _output_name(self, projection: exp.Expression) -> str:
+    def _output_name(self, projection: exp.Expr) -> str:
         if isinstance(projection, exp.Alias):
             return identifier(projection.args.get("alias"), self.dialect)
         if isinstance(projection, exp.Column):
@@ -226,7 +226,7 @@ class QueryResolver:
         if not isinstance(select, exp.Select):
             return
         from_ = select.args.get("from_") or select.args.get("from")
-        nodes: list[exp.Expression] = []
+        nodes: list[exp.Expr] = []
         if from_ is not None:
             nodes.append(from_.this)
         nodes.extend(j.this for j in select.args.get("joins") or [])
@@ -321,10 +321,10 @@ class QueryResolver:
             return result
         return set()
 
-    def expression_origins(self, scope: Scope, expr: exp.Expression, start: Subtype) -> set[Origin]:
+    def expression_origins(self, scope: Scope, expr: exp.Expr, start: Subtype) -> set[Origin]:
         """Source columns of ``expr`` evaluated in ``scope``, each with its subtype."""
         result: set[Origin] = set()
-        stack: list[tuple[exp.Expression, Subtype]] = [(expr, start)]
+        stack: list[tuple[exp.Expr, Subtype]] = [(expr, start)]
         while stack:
             node, subtype = stack.pop()
             if isinstance(node, exp.Column):
@@ -352,8 +352,8 @@ class QueryResolver:
                     continue
                 sub = _child_subtype(node, key, subtype)
                 if isinstance(value, list):
-                    stack.extend((v, sub) for v in value if isinstance(v, exp.Expression))
-                elif isinstance(value, exp.Expression):
+                    stack.extend((v, sub) for v in value if isinstance(v, exp.Expr))
+                elif isinstance(value, exp.Expr):
                     stack.append((value, sub))
         return result
 
@@ -367,7 +367,9 @@ class QueryResolver:
                 result.add(Origin(r.table, r.column, subtype))
             elif r.how == _SCOPE and r.scope is not None:
                 if r.index >= 0:
-                    result |= {Origin(o.table, o.column, compose(subtype, o.subtype)) for o in self.trace(r.scope, r.index)}
+                    result |= {
+                        Origin(o.table, o.column, compose(subtype, o.subtype)) for o in self.trace(r.scope, r.index)
+                    }
                 else:
                     result |= self._through_star(r.scope, r.column, subtype)
             elif r.how == _UDTF and r.scope is not None:
@@ -392,7 +394,7 @@ class QueryResolver:
         return result
 
     def _origins_of_source_column(
-        self, scope: Scope, key: str, name: str, subtype: Subtype, node: exp.Expression | None
+        self, scope: Scope, key: str, name: str, subtype: Subtype, node: exp.Expr | None
     ) -> set[Origin]:
         return self._origins_of_resolution(self._resolve_in_source(scope, key, name, node), subtype)
 
@@ -453,8 +455,16 @@ class QueryResolver:
             hits = [self._resolve_in_source(scope, k, name, column) for k in using[name] if k in scope.sources]
             hits = [h for h in hits if h.how != _UNRESOLVED]
             if hits:
-                return _Resolved(hits[0].how, hits[0].table, hits[0].column, hits[0].scope, hits[0].index,
-                                 hits[0].expr, hits[0].alias_scope, tuple(hits[1:]))
+                return _Resolved(
+                    hits[0].how,
+                    hits[0].table,
+                    hits[0].column,
+                    hits[0].scope,
+                    hits[0].index,
+                    hits[0].expr,
+                    hits[0].alias_scope,
+                    tuple(hits[1:]),
+                )
 
         definite: list[str] = []
         unknown: list[str] = []
@@ -488,9 +498,7 @@ class QueryResolver:
                 self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {name}", column)
         return _Resolved(_UNRESOLVED, column=name)
 
-    def _projection_alias(
-        self, scope: Scope, name: str, column: exp.Column, sources_lack_it: bool
-    ) -> _Resolved | None:
+    def _projection_alias(self, scope: Scope, name: str, column: exp.Column, sources_lack_it: bool) -> _Resolved | None:
         """Lateral column alias (Snowflake, Databricks …) or an output alias in ORDER BY/HAVING.
 
         In the select list an alias is only taken where the dialect allows lateral aliases, or
@@ -526,7 +534,7 @@ class QueryResolver:
                         sides.append(real)
         return result
 
-    def _resolve_in_source(self, scope: Scope, key: str, name: str, node: exp.Expression | None) -> _Resolved:
+    def _resolve_in_source(self, scope: Scope, key: str, name: str, node: exp.Expr | None) -> _Resolved:
         source = scope.sources.get(key)
         if isinstance(source, exp.Table):
             table = self._table_source_name(source)
@@ -561,13 +569,15 @@ class QueryResolver:
         pivot = pivots[0]
         self._report(codes.APPROXIMATED, "PIVOT/UNPIVOT: each pivoted column is traced to all pivot inputs", pivot)
         values = {_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)}
-        unpivot_names = {identifier(c, self.dialect) for c in (pivot.args.get("expressions") or []) if isinstance(c, exp.Column)}
+        unpivot_names = {
+            identifier(c, self.dialect) for c in (pivot.args.get("expressions") or []) if isinstance(c, exp.Column)
+        }
         if name in values or (pivot.args.get("unpivot") and name in unpivot_names):
             return _Resolved(_ALIAS, column=name, expr=pivot.copy(), alias_scope=self._table_scope(table))
         return None
 
     def _table_scope(self, table: exp.Table) -> Scope | None:
-        node: exp.Expression | None = table
+        node: exp.Expr | None = table
         while node is not None:
             scope = self._scope_of.get(id(node))
             if scope is not None:
@@ -586,7 +596,7 @@ class QueryResolver:
         result: dict[Origin, str] = {}
         expression = scope.expression
         if isinstance(expression, exp.Select):
-            clauses: list[tuple[exp.Expression | None, Subtype]] = [
+            clauses: list[tuple[exp.Expr | None, Subtype]] = [
                 (expression.args.get("where"), Subtype.FILTER),
                 (expression.args.get("group"), Subtype.GROUP_BY),
                 (expression.args.get("having"), Subtype.FILTER),
@@ -606,7 +616,9 @@ class QueryResolver:
                 for sub in _subqueries(clause):
                     child = self._scope_of.get(id(sub))
                     if child is not None:
-                        result.update({Origin(o.table, o.column, subtype): t for o, t in self.clause_origins(child).items()})
+                        result.update(
+                            {Origin(o.table, o.column, subtype): t for o, t in self.clause_origins(child).items()}
+                        )
         children: list[Scope] = list(scope.set_operation_scopes)
         for source in scope.sources.values():
             if isinstance(source, Scope):
@@ -649,7 +661,7 @@ class QueryResolver:
             return self._inline_expression(scope, scope.expression)
         return self._inline_expression(scope, out.expr)
 
-    def _inline_expression(self, scope: Scope, expr: exp.Expression) -> str:
+    def _inline_expression(self, scope: Scope, expr: exp.Expr) -> str:
         """SQL of ``expr`` with its columns replaced by what they resolve to.
 
         Columns are swapped for ``Var`` nodes in place and swapped back afterwards: copying the
@@ -661,20 +673,20 @@ class QueryResolver:
             for node in expr.walk(prune=lambda n: isinstance(n, exp.Query) and n is not expr)
             if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star)
         ]
-        swapped: list[tuple[exp.Expression, exp.Column]] = []
+        swapped: list[tuple[exp.Var, exp.Column]] = []
         try:
             for column in columns:
                 var = exp.Var(this=self._inline_resolution(self.resolve(scope, column), column))
                 column.replace(var)
                 swapped.append((var, column))
             return expr.sql(dialect=self.dialect, comments=False)
-        except Exception:  # noqa: BLE001 - generation of exotic nodes must never break a scan
+        except Exception:
             return ""
         finally:
-            for var, column in reversed(swapped):
-                var.replace(column)
+            for placeholder, column in reversed(swapped):
+                placeholder.replace(column)
 
-    def _inline_resolution(self, res: _Resolved, node: exp.Expression | str) -> str:
+    def _inline_resolution(self, res: _Resolved, node: exp.Expr | str) -> str:
         if res.how == _TABLE:
             return f"{res.table}.{res.column}"
         if res.how == _SCOPE and res.scope is not None:
@@ -690,7 +702,7 @@ class QueryResolver:
             return self._inline_expression(res.scope, res.scope.expression)
         return node if isinstance(node, str) else node.sql(dialect=self.dialect, comments=False)
 
-    def _report(self, code: str, message: str, node: exp.Expression | None) -> None:
+    def _report(self, code: str, message: str, node: exp.Expr | None) -> None:
         key = (code, message)
         if key in self._reported:
             return
@@ -698,7 +710,7 @@ class QueryResolver:
         self.report(code, message, node)
 
 
-def prepare(query: exp.Expression, dialect: Dialect) -> None:
+def prepare(query: exp.Expr, dialect: Dialect) -> None:
     """Make scopes reliable: fold unquoted identifiers per dialect (so ``CTE1`` matches ``cte1``)
     and give every unaliased derived table a unique alias (``FROM (SELECT …)``)."""
     normalize_identifiers(query, dialect=dialect)
@@ -709,7 +721,7 @@ def prepare(query: exp.Expression, dialect: Dialect) -> None:
             n += 1
 
 
-def _child_subtype(parent: exp.Expression, key: str, current: Subtype) -> Subtype:
+def _child_subtype(parent: exp.Expr, key: str, current: Subtype) -> Subtype:
     if isinstance(parent, (exp.Paren, exp.Alias, exp.Subquery)):
         return current
     if isinstance(parent, exp.Window):
@@ -727,8 +739,8 @@ def _child_subtype(parent: exp.Expression, key: str, current: Subtype) -> Subtyp
     return compose(current, Subtype.TRANSFORMATION)
 
 
-def _in_select_list(column: exp.Expression, select: exp.Select) -> bool:
-    node: exp.Expression = column
+def _in_select_list(column: exp.Expr, select: exp.Select) -> bool:
+    node: exp.Expr = column
     while node.parent is not None and node.parent is not select:
         node = node.parent
     return node.parent is select and node.arg_key == "expressions"
@@ -741,7 +753,7 @@ def _scope_chain(scope: Scope) -> Iterator[Scope]:
         node = node.parent
 
 
-def _subqueries(expr: exp.Expression) -> Iterator[exp.Expression]:
+def _subqueries(expr: exp.Expr) -> Iterator[exp.Expr]:
     for node in expr.find_all(exp.Query):
         if not isinstance(node, exp.Values):
             yield node
@@ -752,7 +764,7 @@ def _is_path_table(table: exp.Table) -> bool:
 
 
 def _is_simple(text: str) -> bool:
-    return all(ch.isalnum() or ch in "._\"`[]" for ch in text)
+    return all(ch.isalnum() or ch in '._"`[]' for ch in text)
 
 
 def _scope_label(scope: Scope) -> str:
@@ -762,16 +774,16 @@ def _scope_label(scope: Scope) -> str:
     return "subquery"
 
 
-def _pivot_values(pivot: exp.Pivot) -> list[exp.Expression]:
+def _pivot_values(pivot: exp.Pivot) -> list[exp.Expr]:
     fields = pivot.args.get("fields") or []
-    values: list[exp.Expression] = []
+    values: list[exp.Expr] = []
     for f in fields:
         if isinstance(f, exp.In):
             values.extend(f.expressions)
     return values
 
 
-def _pivot_value_name(value: exp.Expression, dialect: Dialect) -> str:
+def _pivot_value_name(value: exp.Expr, dialect: Dialect) -> str:
     if isinstance(value, exp.PivotAlias):
         return identifier(value.args.get("alias"), dialect)
     if isinstance(value, exp.Alias):

@@ -21,7 +21,7 @@ from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Su
 from .catalog import SchemaCatalog
 from .naming import identifier, looks_like_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
-from .query_lineage import OutputLineage, QueryLineage, QueryResolver
+from .query_lineage import Origin, OutputLineage, QueryLineage, QueryResolver
 
 
 def fingerprint(text: str) -> str:
@@ -94,13 +94,13 @@ class StatementAnalyzer:
             return path
         return table_name(table, self.dialect, self.default_db, self.default_catalog)
 
-    def location_of(self, node: exp.Expression | None, fallback: ParsedStatement) -> Location:
+    def location_of(self, node: exp.Expr | None, fallback: ParsedStatement) -> Location:
         offset = first_offset(node) if node is not None else None
         if offset is not None:
             return Location(self.path, *self.lines.position(offset))
         return Location(self.path, fallback.line, fallback.column)
 
-    def report(self, code: str, message: str, node: exp.Expression | None, statement: ParsedStatement) -> None:
+    def report(self, code: str, message: str, node: exp.Expr | None, statement: ParsedStatement) -> None:
         loc = self.location_of(node, statement)
         self.diagnostics.append(Diagnostic(self.path, loc.line, loc.column, codes.severity(code), code, message))
 
@@ -114,31 +114,39 @@ class StatementAnalyzer:
 
     # -- dispatch ----------------------------------------------------------------------------
 
-    def analyze(self, statement: ParsedStatement) -> list[StatementLineage]:
+    def analyze(self, statement: ParsedStatement, top: bool = True) -> list[StatementLineage]:
+        """Lineage of one parsed statement (several for a block); ``top`` is False inside blocks."""
         node = statement.expression
+        if not isinstance(node, exp.Expr):
+            return []
         if isinstance(node, exp.Block):
-            return [r for e in node.expressions for r in self.analyze(_sub(statement, e))]
+            return [r for e in node.expressions for r in self.analyze(_sub(statement, e), top=False)]
         if isinstance(node, exp.WhileBlock):
             body = node.args.get("body")
-            return self.analyze(_sub(statement, body)) if isinstance(body, exp.Expression) else []
-        if isinstance(node, (exp.Condition, exp.EndStatement)) and not isinstance(node, exp.Query):
+            return self.analyze(_sub(statement, body), top=False) if isinstance(body, exp.Expr) else []
+        if isinstance(node, (exp.Condition, exp.Alias, exp.EndStatement)) and not isinstance(node, exp.Query):
+            if top and not isinstance(node, exp.EndStatement):
+                excerpt = " ".join(self.sql[statement.start : statement.end].split())[:60]
+                self.report(codes.SQL_SYNTAX, f"not a SQL statement: {excerpt}", node, statement)
             return []  # assignments and conditions inside procedural code carry no lineage
         if isinstance(node, exp.IfBlock):
             result: list[StatementLineage] = []
             for branch in (node.args.get("true"), node.args.get("false")):
                 if branch is not None:
-                    result.extend(self.analyze(_sub(statement, branch)))
+                    result.extend(self.analyze(_sub(statement, branch), top=False))
             return result
         if isinstance(node, exp.Create) and node.kind in ("PROCEDURE", "FUNCTION"):
             body = node.expression
             if body is None:
                 return []
-            return self.analyze(_sub(statement, body))
+            return self.analyze(_sub(statement, body), top=False)
         if isinstance(node, exp.Command):
             return self._command(statement, node)
 
         self._index += 1
-        lineage = StatementLineage(self._index, type(node).__name__.lower(), Location(self.path, statement.line, statement.column))
+        lineage = StatementLineage(
+            self._index, type(node).__name__.lower(), Location(self.path, statement.line, statement.column)
+        )
         lineage.fingerprint = statement.fingerprint or _statement_fingerprint(node, self.dialect)
         handler = _HANDLERS.get(type(node))
         if handler is not None:
@@ -146,7 +154,11 @@ class StatementAnalyzer:
         elif isinstance(node, exp.Query):
             self._query_statement(statement, node, lineage)
         elif isinstance(node, exp.Use):
-            lineage.use = ".".join(identifier(p, self.dialect) for p in node.this.parts) if isinstance(node.this, exp.Table) else None
+            lineage.use = (
+                ".".join(identifier(p, self.dialect) for p in node.this.parts)
+                if isinstance(node.this, exp.Table)
+                else None
+            )
         elif not isinstance(node, _NO_LINEAGE):
             self.report(codes.SQL_UNSUPPORTED, f"{type(node).__name__} statement: no lineage taken", node, statement)
         return [lineage]
@@ -163,7 +175,22 @@ class StatementAnalyzer:
             exchanged = self._exchange_partition(statement, body)
             if exchanged is not None:
                 return [exchanged]
-        if keyword in ("GO", "END", "COMMIT", "ROLLBACK", "BEGIN", "EXEC", "EXECUTE", "CALL", "VACUUM", "GRANT", "REVOKE", "COMMENT", "SET", "DECLARE"):
+        if keyword in (
+            "GO",
+            "END",
+            "COMMIT",
+            "ROLLBACK",
+            "BEGIN",
+            "EXEC",
+            "EXECUTE",
+            "CALL",
+            "VACUUM",
+            "GRANT",
+            "REVOKE",
+            "COMMENT",
+            "SET",
+            "DECLARE",
+        ):
             return []
         self.report(codes.SQL_UNSUPPORTED, f"{keyword} statement is not understood; no lineage taken", node, statement)
         return []
@@ -194,7 +221,11 @@ class StatementAnalyzer:
         def table_at(start: int) -> str:
             parts = []
             i = start
-            while i < len(tokens) and tokens[i].token_type not in (TokenType.L_PAREN,) and words[i] not in ("EXCHANGE", "WITH"):
+            while (
+                i < len(tokens)
+                and tokens[i].token_type not in (TokenType.L_PAREN,)
+                and words[i] not in ("EXCHANGE", "WITH")
+            ):
                 parts.append(tokens[i].text)
                 i += 1
             name = "".join(parts)
@@ -213,7 +244,9 @@ class StatementAnalyzer:
         strings = [t for t in tokens if t.token_type == TokenType.STRING]
         to_index = next((i for i, t in enumerate(tokens) if t.text.upper() == "TO"), None)
         if not strings or to_index is None or to_index + 1 >= len(tokens):
-            self.report(codes.SQL_UNSUPPORTED, "UNLOAD without a query and a TO target", statement.expression, statement)
+            self.report(
+                codes.SQL_UNSUPPORTED, "UNLOAD without a query and a TO target", statement.expression, statement
+            )
             return []
         query_sql = strings[0].text
         target = tokens[to_index + 1].text
@@ -229,7 +262,7 @@ class StatementAnalyzer:
     # -- statement types ---------------------------------------------------------------------
 
     def _query_statement(self, statement: ParsedStatement, node: exp.Query, lineage: StatementLineage) -> None:
-        holder: exp.Expression = node
+        holder: exp.Expr = node
         while isinstance(holder, exp.SetOperation):
             holder = holder.this
         into = holder.args.get("into")
@@ -279,7 +312,9 @@ class StatementAnalyzer:
         if columns is None:
             known = self.catalog.columns(target)
             columns = list(known) if known else None
-        self._land_query(statement, query, lineage, target, kind, columns, positional_catalog=not isinstance(node.this, exp.Schema))
+        self._land_query(
+            statement, query, lineage, target, kind, columns, positional_catalog=not isinstance(node.this, exp.Schema)
+        )
 
     def _create(self, statement: ParsedStatement, node: exp.Create, lineage: StatementLineage) -> None:
         kind_text = (node.kind or "").upper()
@@ -288,7 +323,9 @@ class StatementAnalyzer:
         defined: list[str] = []
         if isinstance(this, exp.Schema):
             defined = [identifier(c.this, self.dialect) for c in this.expressions if isinstance(c, exp.ColumnDef)]
-            columns = [identifier(c.this if isinstance(c, exp.ColumnDef) else c, self.dialect) for c in this.expressions] or None
+            columns = [
+                identifier(c.this if isinstance(c, exp.ColumnDef) else c, self.dialect) for c in this.expressions
+            ] or None
             this = this.this
         if not isinstance(this, exp.Table) or kind_text not in _TABLE_KINDS:
             lineage.kind = f"create_{kind_text.lower().replace(' ', '_')}" if kind_text else "create"
@@ -327,7 +364,14 @@ class StatementAnalyzer:
                 for col in cols:
                     text = f"{source}.{col}"
                     lineage.column_edges.append(
-                        ColumnEdge(ColumnRef(source, col), ColumnRef(target, col), Subtype.IDENTITY, text, fingerprint(text), loc)
+                        ColumnEdge(
+                            ColumnRef(source, col),
+                            ColumnRef(target, col),
+                            Subtype.IDENTITY,
+                            text,
+                            fingerprint(text),
+                            loc,
+                        )
                     )
             return
         if defined:
@@ -345,10 +389,10 @@ class StatementAnalyzer:
             self.report(codes.SQL_UNSUPPORTED, "MERGE with an unsupported target", node, statement)
             return
         target = self.name(target_node)
-        projections: list[exp.Expression] = []
+        projections: list[exp.Expr] = []
         names: list[str] = []
         whens = node.args.get("whens")
-        for when in (whens.expressions if whens is not None else []):
+        for when in whens.expressions if whens is not None else []:
             then = when.args.get("then")
             if isinstance(then, exp.Update):
                 for eq in then.expressions:
@@ -358,12 +402,17 @@ class StatementAnalyzer:
             elif isinstance(then, exp.Insert):
                 values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
                 if isinstance(then.this, (exp.Tuple, exp.Schema)):
-                    cols = [identifier(c.this if isinstance(c, exp.Column) else c, self.dialect) for c in then.this.expressions]
+                    cols = [
+                        identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)
+                        for c in then.this.expressions
+                    ]
                 else:  # INSERT VALUES (…) without a column list: the target's columns, in order
                     cols = list(self.catalog.columns(target) or [])
                     if len(cols) != len(values):
-                        cols = [v.alias_or_name if isinstance(v, exp.Column) else f"_col{i}" for i, v in enumerate(values)]
-                for col_name, value in zip(cols, values):
+                        cols = [
+                            v.alias_or_name if isinstance(v, exp.Column) else f"_col{i}" for i, v in enumerate(values)
+                        ]
+                for col_name, value in zip(cols, values, strict=False):
                     names.append(col_name)
                     projections.append(value.copy())
         on = node.args.get("on")
@@ -373,7 +422,9 @@ class StatementAnalyzer:
             query = exp.select(exp.Star()).from_(using.copy())
         lineage.kind = "merge"
         lineage.replaces_columns = False
-        self._land_query(statement, query, lineage, target, DatasetKind.TABLE, names if projections else None, exclude_target=target)
+        self._land_query(
+            statement, query, lineage, target, DatasetKind.TABLE, names if projections else None, exclude_target=target
+        )
 
     def _update(self, statement: ParsedStatement, node: exp.Update, lineage: StatementLineage) -> None:
         target_node = node.this
@@ -392,23 +443,23 @@ class StatementAnalyzer:
                     break
         target = self.name(target_node)
         names: list[str] = []
-        projections: list[exp.Expression] = []
+        projections: list[exp.Expr] = []
         for eq in node.expressions:
             if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
                 names.append(identifier(eq.this.this, self.dialect))
                 projections.append(eq.expression.copy())
-        query = exp.select(*projections).from_(target_node.copy())
+        select = exp.select(*projections).from_(target_node.copy())
         for other in joined:
-            query = query.join(other.copy())
+            select = select.join(other.copy())
         for join in node.args.get("joins") or []:
-            if join.args.get("on") is not None and isinstance(query.args.get("joins"), list):
-                for existing in query.args["joins"]:
+            if join.args.get("on") is not None:
+                for existing in select.args.get("joins") or []:
                     if existing.this == join.this:
                         existing.set("on", join.args["on"].copy())
         where = node.args.get("where")
         if where is not None:
-            query = query.where(where.this.copy())
-        query = _with_ctes(node, query)
+            select = select.where(where.this.copy())
+        query = _with_ctes(node, select)
         lineage.kind = "update"
         lineage.replaces_columns = False
         self._land_query(statement, query, lineage, target, DatasetKind.TABLE, names, exclude_target=target)
@@ -445,8 +496,7 @@ class StatementAnalyzer:
         this = node.this
         files = node.args.get("files") or []
         loading = bool(node.args.get("kind"))  # True: COPY … FROM, False: COPY … TO
-        file_names = [_literal_path(f) for f in files]
-        file_names = [f for f in file_names if f]
+        file_names = [name for f in files if (name := _literal_path(f))]
         query = next((f.this for f in files if isinstance(f, exp.Subquery)), None)
         if isinstance(this, exp.Table) and path_of_table(this):
             # Snowflake unload: COPY INTO 's3://…' FROM (SELECT …) | table
@@ -538,14 +588,15 @@ class StatementAnalyzer:
             else:
                 self.report(
                     codes.APPROXIMATED,
-                    f"{len(columns)} target columns for {len(outputs)} query columns; matched by position as far as they go",
+                    f"{len(columns)} target columns for {len(outputs)} query columns; "
+                    "matched by position as far as they go",
                     query,
                     statement,
                 )
         names = [columns[i] if columns is not None and i < len(columns) else o.name for i, o in enumerate(outputs)]
         if not has_star:
             lineage.target_columns[target] = tuple(names)
-        for output, name in zip(outputs, names):
+        for output, name in zip(outputs, names, strict=True):
             loc = (
                 Location(self.path, *self.lines.position(output.offset))
                 if output.offset is not None
@@ -553,11 +604,21 @@ class StatementAnalyzer:
             )
             fp = fingerprint(output.transformation)
             for origin in sorted(output.origins, key=_origin_key):
-                if exclude_target is not None and origin.table == exclude_target and origin.column == name and origin.subtype is Subtype.IDENTITY:
+                if (
+                    exclude_target is not None
+                    and origin.table == exclude_target
+                    and origin.column == name
+                    and origin.subtype is Subtype.IDENTITY
+                ):
                     continue  # ``SET x = x`` style self reference
                 source = ColumnRef(origin.table, origin.column if origin.column is not None else "*")
                 if origin.column is None:
-                    self.report(codes.STAR_UNKNOWN, f"columns of {origin.table} are unknown; {target}.{name} takes all of them", query, statement)
+                    self.report(
+                        codes.STAR_UNKNOWN,
+                        f"columns of {origin.table} are unknown; {target}.{name} takes all of them",
+                        query,
+                        statement,
+                    )
                 lineage.column_edges.append(
                     ColumnEdge(source, ColumnRef(target, name), origin.subtype, output.transformation, fp, loc)
                 )
@@ -566,36 +627,28 @@ class StatementAnalyzer:
             lineage.column_edges.append(_clause_edge(origin, target, text, clause_loc))
 
 
-def _statement_fingerprint(node: exp.Expression, dialect: Dialect) -> str:
+def _statement_fingerprint(node: exp.Expr, dialect: Dialect) -> str:
     try:
         return fingerprint(node.sql(dialect=dialect, comments=False))
-    except Exception:  # noqa: BLE001 - sqlglot cannot regenerate some procedural nodes
+    except Exception:
         return fingerprint(repr(node))
 
 
-def _origin_key(origin: object) -> tuple[str, str, str]:
-    table = getattr(origin, "table", None) or ""
-    column = getattr(origin, "column", None) or ""
-    subtype = getattr(origin, "subtype", Subtype.IDENTITY).value
-    return (table, column, subtype)
+def _origin_key(origin: Origin) -> tuple[str, str, str]:
+    return (origin.table or "", origin.column or "", origin.subtype.value)
 
 
-def _clause_edge(origin: object, target: str, text: str, loc: Location) -> ColumnEdge:
-    table = getattr(origin, "table", None)
-    column = getattr(origin, "column", None)
-    subtype: Subtype = getattr(origin, "subtype")
-    source = ColumnRef(table, column if column is not None else "*")
-    return ColumnEdge(source, ColumnRef(target, None), subtype, text, fingerprint(f"{subtype.value}:{text}"), loc)
+def _clause_edge(origin: Origin, target: str, text: str, loc: Location) -> ColumnEdge:
+    source = ColumnRef(origin.table, origin.column if origin.column is not None else "*")
+    fp = fingerprint(f"{origin.subtype.value}:{text}")
+    return ColumnEdge(source, ColumnRef(target, None), origin.subtype, text, fp, loc)
 
 
 def _reads_target(result: QueryLineage, target: str) -> bool:
-    for output in result.outputs:
-        if any(o.table == target for o in output.origins):
-            return True
-    return False
+    return any(o.table == target for output in result.outputs for o in output.origins)
 
 
-def _literal_path(node: exp.Expression) -> str | None:
+def _literal_path(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Literal) and node.is_string:
         return str(node.name)
     if isinstance(node, exp.Table):
@@ -616,7 +669,7 @@ def _unwrap(query: exp.Query) -> exp.Query:
     return query
 
 
-def _with_ctes(statement: exp.Expression, query: exp.Query) -> exp.Query:
+def _with_ctes(statement: exp.Expr, query: exp.Query) -> exp.Query:
     """Move a statement-level WITH (``WITH c AS … INSERT INTO t SELECT …``) onto its query."""
     with_ = statement.args.get("with_") or statement.args.get("with")
     if with_ is None:
@@ -630,11 +683,11 @@ def _with_ctes(statement: exp.Expression, query: exp.Query) -> exp.Query:
     return query
 
 
-def _sub(statement: ParsedStatement, node: exp.Expression) -> ParsedStatement:
+def _sub(statement: ParsedStatement, node: exp.Expr) -> ParsedStatement:
     return ParsedStatement(node, statement.line, statement.column, statement.start, statement.end)
 
 
-_Handler = Callable[[StatementAnalyzer, ParsedStatement, exp.Expression, StatementLineage], None]
+_Handler = Callable[[StatementAnalyzer, ParsedStatement, exp.Expr, StatementLineage], None]
 _HANDLERS: dict[type, _Handler] = {
     exp.Insert: StatementAnalyzer._insert,  # type: ignore[dict-item]
     exp.Create: StatementAnalyzer._create,  # type: ignore[dict-item]
