@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__, json_format
-from .config import Config, load_config
+from .config import Config, check_dialect, load_config
 from .errors import ConfigError, DatatrailError, RenderError
 from .graph import LineageGraph
 from .model import Severity
@@ -35,9 +35,7 @@ def _load(paths: Sequence[str], config_file: str | None, dialect: str | None) ->
     start = Path(paths[0]) if paths else Path.cwd()
     config = load_config(start if start.exists() else Path.cwd(), Path(config_file) if config_file else None)
     if dialect:
-        from .config import _check_dialect
-
-        _check_dialect(dialect, "--dialect: ")
+        check_dialect(dialect, "--dialect: ")
         config.dialect = dialect
     roots = [Path(p) for p in paths] if paths else [config.root / p for p in config.paths] or [Path.cwd()]
     return config, roots

@@ -25,6 +25,9 @@ DEFAULT_EXCLUDE = [
 ]  # fmt: skip
 
 
+DEFAULT_INCLUDE = ["**/*.sql", "**/*.py", "**/*.ipynb", "**/dbt_project.yml"]
+
+
 @dataclass
 class Config:
     """Settings for one scan. Paths in it are relative to ``root``."""
@@ -33,13 +36,15 @@ class Config:
     dialect: str | None = None
     dialects: dict[str, str] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
-    include: list[str] = field(default_factory=lambda: ["**/*.sql"])
+    include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = field(default_factory=list)
     schema_files: list[str] = field(default_factory=list)
     default_database: str | None = None
     default_schema: str | None = None
     source: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Raw ``[tool.datatrail.<name>]`` tables of the features that own them (dbt, python, policy …).
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def dialect_for(self, relpath: str) -> str | None:
         """The dialect of one file: the last matching per-path override, else the default."""
@@ -111,6 +116,9 @@ def config_from_mapping(section: dict[str, Any], root: Path, source: Path | None
     where = f"{source}: " if source else ""
     for key, value in section.items():
         if key in RESERVED_SECTIONS:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}[tool.datatrail.{key}] must be a table")
+            config.sections[key] = value
             continue
         if key not in _SCHEMA:
             config.warnings.append(f"{where}unknown key [tool.datatrail] {key!r} is ignored")
@@ -125,11 +133,11 @@ def config_from_mapping(section: dict[str, Any], root: Path, source: Path | None
         setattr(config, key, value)
     for dialect in [config.dialect, *config.dialects.values()]:
         if dialect is not None:
-            _check_dialect(dialect, where)
+            check_dialect(dialect, where)
     return config
 
 
-def _check_dialect(name: str, where: str) -> None:
+def check_dialect(name: str, where: str) -> None:
     from .sql.naming import get_dialect
 
     try:

@@ -19,8 +19,10 @@ from sqlglot.dialects.dialect import Dialect
 
 from . import codes
 from .config import Config
+from .dbt import scan_dbt_projects
 from .graph import Job, LineageGraph
 from .model import DatasetKind, Diagnostic, Location
+from .python import scan_python
 from .sql.analyze import analyze_statements, catalog_from_mapping
 from .sql.catalog import SchemaCatalog
 from .sql.dependencies import reads_and_writes
@@ -246,15 +248,23 @@ def scan(
         for w in config.warnings
     )
     catalog = load_schema_files(config, graph.diagnostics)
+    found = discover(roots, config)
+    dbt_projects = [p for p in found if p.name == "dbt_project.yml"]
+    claimed = scan_dbt_projects(dbt_projects, config, graph, catalog, progress) if dbt_projects else set()
     sources: list[SourceFile] = []
-    for path in discover(roots, config):
-        read = read_source(path, relative(path, config.root))
+    for path in found:
+        rel = relative(path, config.root)
+        if rel in claimed or path.name == "dbt_project.yml":
+            continue
+        read = read_source(path, rel)
         if isinstance(read, Diagnostic):
             graph.diagnostics.append(read)
         else:
             sources.append(read)
-    sql_sources = [s for s in sources if s.path.endswith(".sql")]
-    scan_sql(sql_sources, config, graph, catalog, progress)
+    scan_sql([s for s in sources if s.path.endswith(".sql")], config, graph, catalog, progress)
+    python_sources = [s for s in sources if s.path.endswith((".py", ".ipynb"))]
+    if python_sources:
+        scan_python(python_sources, config, graph, catalog, progress)
     graph.finish()
     for name, ds in graph.datasets.items():
         if ds.kind is DatasetKind.TABLE and not ds.columns:
