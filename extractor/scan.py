@@ -21,14 +21,14 @@ from . import codes
 from .config import Config
 from .dbt import scan_dbt_projects
 from .graph import Job, LineageGraph
-from .model import DatasetKind, Diagnostic, Location
+from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .python import scan_python
 from .sql.analyze import analyze_statements, catalog_from_mapping
 from .sql.catalog import SchemaCatalog
 from .sql.dependencies import reads_and_writes
 from .sql.naming import get_dialect, table_name
 from .sql.parse import LineIndex, ParsedStatement, parse_script
-from .sql.statements import StatementLineage
+from .sql.statements import StatementLineage, fingerprint
 
 ProgressCallback = Callable[[str], None]
 
@@ -198,6 +198,19 @@ def add_statement(
     graph: LineageGraph, statement: StatementLineage, path: str, catalog: SchemaCatalog, kind: str = "sql"
 ) -> str | None:
     """Record one statement's lineage as a job in ``graph``; returns the job name."""
+    for old, new in statement.renamed:
+        # A rename moves the data: in the repository's graph the old name feeds the new one.
+        job = graph.add_job(
+            Job(f"{path}:{new}", kind, path, statement.location.line, attributes={"statement": "rename"})
+        )
+        graph.dataset(old)
+        graph.dataset(new).add_columns(catalog.columns(new) or ())
+        graph.add_flow(old, new, job.name)
+        for column in catalog.columns(new) or ():
+            text = f"{old}.{column}"
+            edge = ColumnEdge(ColumnRef(old, column), ColumnRef(new, column), Subtype.IDENTITY, text, fingerprint(text),
+                              statement.location)  # fmt: skip
+            graph.add_column_edge(edge, job.name)
     if not statement.source_tables and not statement.target_tables:
         return None
     target = min(statement.target_tables) if statement.target_tables else "query"

@@ -93,6 +93,12 @@ def path_of_table(table: exp.Table) -> str | None:
     this = table.this
     if isinstance(this, exp.Literal) and this.is_string:
         return str(this.name)
+    if isinstance(this, exp.Var) and this.name.startswith("@"):
+        # Snowflake stage: the stage name is an identifier, the path after it is not.
+        stage, sep, rest = this.name.partition("/")
+        return stage.lower() + sep + rest
+    if isinstance(this, exp.Var) and looks_like_path(this.name):
+        return str(this.name)
     if (
         isinstance(this, exp.Identifier)
         and this.args.get("quoted")

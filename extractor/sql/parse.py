@@ -87,6 +87,8 @@ def parse_script(
     """Parse ``sql`` into statements; unparseable statements become DT100 diagnostics."""
     lines = lines or LineIndex(sql)
     diagnostics: list[Diagnostic] = []
+    if type(dialect).__name__ == "TSQL":
+        sql = _go_to_semicolons(sql)
     try:
         tokens = dialect.tokenize(sql)
     except TokenError as e:
@@ -115,6 +117,21 @@ def parse_script(
     for chunk in chunks:
         statements.extend(_parse_chunk(chunk, sql, dialect, path, lines, diagnostics))
     return statements, diagnostics
+
+
+def _go_to_semicolons(sql: str) -> str:
+    """T-SQL batch separators: a line holding only ``GO`` (sqlcmd's rule) becomes ``;``.
+
+    sqlglot's tokenizer reads ``GO`` as a command that swallows the next line, so the separator
+    is replaced before tokenizing, padded to keep every offset (and so every position) unchanged.
+    """
+    out = []
+    for line in sql.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body.strip().upper() == "GO":
+            line = ";" + " " * (len(body) - 1) + line[len(body) :]
+        out.append(line)
+    return "".join(out)
 
 
 def _by_offset(expressions: list[exp.Expr], chunks: list[list[Token]], lines: LineIndex) -> list[ParsedStatement]:
@@ -159,6 +176,9 @@ def _parse_chunk(
         expressions = dialect.parser().parse(chunk, sql)
     except ParseError as e:
         err = e.errors[0] if e.errors else {}
+        repaired = _repair(chunk)
+        if repaired is not None and depth < 50:
+            return _parse_chunk(repaired, sql, dialect, path, lines, diagnostics, depth + 1)
         split = _split_point(chunk, err)
         if split is not None and depth < 50:
             # Two statements with no separator between them (common in T-SQL): parse each.
@@ -169,6 +189,22 @@ def _parse_chunk(
         diagnostics.append(_syntax_diagnostic(e, err, chunk, sql, path, lines))
         return []
     return [_statement(x, chunk, lines) for x in expressions if x is not None and not isinstance(x, exp.EndStatement)]
+
+
+def _repair(chunk: list[Token]) -> list[Token] | None:
+    """Token-level fixes for syntax sqlglot does not parse yet; None when nothing applies.
+
+    - Spark ``INSERT OVERWRITE DIRECTORY 'path' USING parquet SELECT …``: the file format does not
+      change lineage, so ``USING <format>`` is dropped.
+    """
+    for i in range(len(chunk) - 3):
+        if (
+            chunk[i].text.upper() == "DIRECTORY"
+            and chunk[i + 1].token_type == TokenType.STRING
+            and chunk[i + 2].text.upper() == "USING"
+        ):
+            return chunk[: i + 2] + chunk[i + 4 :]
+    return None
 
 
 def _split_point(chunk: list[Token], err: dict) -> int | None:

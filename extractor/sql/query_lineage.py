@@ -74,7 +74,7 @@ class _Output:
 
 
 # Resolution of one column reference.
-_TABLE, _SCOPE, _ALIAS, _UDTF, _UNRESOLVED, _STAR = range(6)
+_TABLE, _SCOPE, _ALIAS, _UDTF, _UNRESOLVED, _CONST = range(6)
 
 
 @dataclass
@@ -86,7 +86,8 @@ class _Resolved:
     index: int = -1  # _SCOPE: output index; -1 with a name means "through an unexpanded star"
     expr: exp.Expr | None = None  # _ALIAS
     alias_scope: Scope | None = None
-    others: tuple[_Resolved, ...] = ()  # USING columns resolve to several sources
+    others: tuple[_Resolved, ...] = ()  # USING columns, PIVOT values: several sources
+    step: Subtype | None = None  # the flow's own subtype (PIVOT aggregation, struct field access)
 
 
 class QueryResolver:
@@ -98,8 +99,10 @@ class QueryResolver:
         catalog: SchemaCatalog,
         name_table: Callable[[exp.Table], str],
         report: Callable[[str, str, exp.Expr | None], None],
+        variables: frozenset[str] = frozenset(),
     ) -> None:
         self.dialect = dialect
+        self.variables = variables  # script variables (BigQuery DECLARE): constants, not columns
         self.catalog = catalog
         self.name_table = name_table
         self.report = report
@@ -187,7 +190,10 @@ class QueryResolver:
             name = self._output_name(projection)
             return [_Output(name, expr=projection.unalias(), node=projection)]
 
-        excluded = {identifier(c, self.dialect) for c in star.args.get("except") or []}
+        excluded = {
+            identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)
+            for c in star.args.get("except_") or star.args.get("except") or []
+        }
         replaced = {
             identifier(r.alias, self.dialect): r.this
             for r in star.args.get("replace") or []
@@ -247,29 +253,43 @@ class QueryResolver:
     def _source_columns(self, scope: Scope, key: str) -> list[str] | None:
         """Known output columns of a source, or None when unknown (an unexpanded star)."""
         source = scope.sources.get(key)
+        cols: list[str] | None = None
         if isinstance(source, exp.Table):
-            cols = self.catalog.columns(self._table_source_name(source))
-            if cols is None:
-                return None
-            pivot_cols = self._pivot_columns(source, list(cols))
-            return pivot_cols if pivot_cols is not None else list(cols)
+            known = self.catalog.columns(self._table_source_name(source))
+            cols = list(known) if known is not None else None
+        elif isinstance(source, Scope):
+            outs = self.outputs(source)
+            cols = None if any(o.star_of is not None for o in outs) else [o.name for o in outs]
+        pivot = _pivot_of(source)
+        if cols is not None and pivot is not None:
+            return self._pivot_columns(pivot, cols)
+        return cols
+
+    def _source_columns_unpivoted(self, source: object) -> list[str] | None:
+        """Columns of a source before its PIVOT is applied."""
+        if isinstance(source, exp.Table):
+            known = self.catalog.columns(self._table_source_name(source))
+            return list(known) if known is not None else None
         if isinstance(source, Scope):
             outs = self.outputs(source)
-            if any(o.star_of is not None for o in outs):
-                return None
-            return [o.name for o in outs]
+            return None if any(o.star_of is not None for o in outs) else [o.name for o in outs]
         return None
 
-    def _pivot_columns(self, table: exp.Table, cols: list[str]) -> list[str] | None:
-        pivots = table.args.get("pivots")
-        if not pivots:
-            return None
-        pivot = pivots[0]
+    def _pivot_columns(self, pivot: exp.Pivot, cols: list[str]) -> list[str]:
+        """Output columns of a pivoted source whose own columns are ``cols``."""
+        fields = [f for f in pivot.args.get("fields") or [] if isinstance(f, exp.In)]
         if pivot.args.get("unpivot"):
-            return None
-        used = {identifier(c, self.dialect) for c in pivot.find_all(exp.Column)}
-        values = [_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)]
-        return [c for c in cols if c not in used] + values
+            used = {
+                identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)
+                for f in fields
+                for c in f.expressions
+            }
+            added = [identifier(f.this, self.dialect) for f in fields] + [
+                identifier(e, self.dialect) for e in pivot.expressions
+            ]
+            return [c for c in cols if c not in used] + added
+        used = {identifier(c.this, self.dialect) for c in pivot.find_all(exp.Column)}
+        return [c for c in cols if c not in used] + [_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)]
 
     # -- tracing ---------------------------------------------------------------------------------
 
@@ -291,7 +311,7 @@ class QueryResolver:
     def _trace(self, scope: Scope, index: int) -> frozenset[Origin]:
         if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
             result: set[Origin] = set()
-            for branch in scope.set_operation_scopes:
+            for branch in _value_branches(scope):
                 if index < len(self.outputs(branch)):
                     result |= self.trace(branch, index)
             return frozenset(result)
@@ -346,6 +366,8 @@ class QueryResolver:
                     step = compose(subtype, Subtype.TRANSFORMATION)
                     for i in range(len(self.outputs(child))):
                         result |= {Origin(o.table, o.column, compose(step, o.subtype)) for o in self.trace(child, i)}
+                    # A scalar subquery's WHERE/JOIN decide this value only, not the rows.
+                    result |= set(self.clause_origins(child))
                 continue
             for key, value in node.args.items():
                 if value is None or isinstance(value, (str, bool, int, float)):
@@ -363,6 +385,8 @@ class QueryResolver:
     def _origins_of_resolution(self, res: _Resolved, subtype: Subtype) -> set[Origin]:
         result: set[Origin] = set()
         for r in (res, *res.others):
+            if r.step is not None:
+                subtype = compose(subtype, r.step)
             if r.how == _TABLE:
                 result.add(Origin(r.table, r.column, subtype))
             elif r.how == _SCOPE and r.scope is not None:
@@ -419,12 +443,14 @@ class QueryResolver:
                     key = self._source_key(found_scope, source_parts[-1])
                     if key is not None and self._matches_qualifier(found_scope, key, source_parts):
                         col_name = identifier(parts[split], self.dialect)
-                        return self._resolve_in_source(found_scope, key, col_name, column)
+                        found = self._resolve_in_source(found_scope, key, col_name, column)
+                        # ``t.address.city`` takes a field of the column: a transformation.
+                        return found if split == len(parts) - 1 else _with_step(found, Subtype.TRANSFORMATION)
             # Struct access on an unqualified column: ``address.city``.
             root = identifier(parts[0], self.dialect)
             unqualified = self._resolve_unqualified(scope, root, column, report=False)
             if unqualified.how != _UNRESOLVED:
-                return unqualified
+                return _with_step(unqualified, Subtype.TRANSFORMATION)
             self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {column.sql(dialect=self.dialect)}", column)
             return _Resolved(_UNRESOLVED, column=name)
         return self._resolve_unqualified(scope, name, column, report=True)
@@ -476,6 +502,8 @@ class QueryResolver:
                 definite.append(k)
         if len(definite) == 1:
             return self._resolve_in_source(scope, definite[0], name, column)
+        if not definite and name in self.variables:
+            return _Resolved(_CONST, column=name)
         if not definite:
             alias = self._projection_alias(scope, name, column, sources_lack_it=not unknown)
             if alias is not None:
@@ -536,16 +564,33 @@ class QueryResolver:
 
     def _resolve_in_source(self, scope: Scope, key: str, name: str, node: exp.Expr | None) -> _Resolved:
         source = scope.sources.get(key)
+        pivot = _pivot_of(source)
+        if pivot is not None:
+            if isinstance(source, exp.Table):
+                table = self._table_source_name(source)
+                base: Callable[[str], _Resolved] = lambda c: _Resolved(_TABLE, table=table, column=c)  # noqa: E731
+            else:
+                inner = source
+
+                def base(c: str) -> _Resolved:
+                    return (
+                        self._resolve_by_name(inner, c)
+                        if isinstance(inner, Scope)
+                        else _Resolved(_UNRESOLVED, column=c)
+                    )
+
+            resolved = self._pivot_source(pivot, name, base)
+            if resolved is not None:
+                return resolved
+            return base(name)
         if isinstance(source, exp.Table):
-            table = self._table_source_name(source)
-            pivot = self._pivot_source(source, name)
-            if pivot is not None:
-                return pivot
-            return _Resolved(_TABLE, table=table, column=name)
+            return _Resolved(_TABLE, table=self._table_source_name(source), column=name)
         if isinstance(source, Scope):
             if source.is_udtf:
-                inner = source.expression.find(exp.Query)
-                inner_scope = self._scope_of.get(id(inner)) if inner is not None else None
+                query = source.expression.find(exp.Query)
+                while isinstance(query, exp.Subquery):
+                    query = query.this
+                inner_scope = self._scope_of.get(id(query)) if query is not None else None
                 if inner_scope is not None:
                     return self._resolve_by_name(inner_scope, name)
                 return _Resolved(_UDTF, column=name, scope=source)
@@ -562,19 +607,36 @@ class QueryResolver:
         self._report(codes.COLUMN_UNRESOLVED, f"column {name} is not an output of the subquery", scope.expression)
         return _Resolved(_UNRESOLVED, column=name)
 
-    def _pivot_source(self, table: exp.Table, name: str) -> _Resolved | None:
-        pivots = table.args.get("pivots")
-        if not pivots:
+    def _pivot_source(self, pivot: exp.Pivot, name: str, base: Callable[[str], _Resolved]) -> _Resolved | None:
+        """A column of a PIVOTed or UNPIVOTed source; ``base`` resolves a column of the source itself.
+
+        PIVOT: each value column aggregates the pivot's measure (AGGREGATION), conditional on the
+        FOR column (CONDITIONAL). UNPIVOT: the value column takes every unpivoted column (IDENTITY);
+        the name column holds column names, constants with no source. Other columns pass through."""
+        fields = [f for f in pivot.args.get("fields") or [] if isinstance(f, exp.In)]
+        parts: list[_Resolved] = []
+        if pivot.args.get("unpivot"):
+            if name in {identifier(f.this, self.dialect) for f in fields}:
+                return _Resolved(_CONST, column=name)
+            if name not in {identifier(e, self.dialect) for e in pivot.expressions}:
+                return None
+            for f in fields:
+                for c in f.expressions:
+                    parts.append(
+                        _with_step(
+                            base(identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)), Subtype.IDENTITY
+                        )
+                    )
+            return _group(parts, name)
+        if name not in {_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)}:
             return None
-        pivot = pivots[0]
-        self._report(codes.APPROXIMATED, "PIVOT/UNPIVOT: each pivoted column is traced to all pivot inputs", pivot)
-        values = {_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)}
-        unpivot_names = {
-            identifier(c, self.dialect) for c in (pivot.args.get("expressions") or []) if isinstance(c, exp.Column)
-        }
-        if name in values or (pivot.args.get("unpivot") and name in unpivot_names):
-            return _Resolved(_ALIAS, column=name, expr=pivot.copy(), alias_scope=self._table_scope(table))
-        return None
+        measures = sorted({identifier(c.this, self.dialect) for e in pivot.expressions for c in e.find_all(exp.Column)})
+        for_columns = sorted(
+            {identifier(f.this.this if isinstance(f.this, exp.Column) else f.this, self.dialect) for f in fields}
+        )
+        parts += [_with_step(base(c), Subtype.AGGREGATION) for c in measures]
+        parts += [_with_step(base(c), Subtype.CONDITIONAL) for c in for_columns]
+        return _group(parts, name)
 
     def _table_scope(self, table: exp.Table) -> Scope | None:
         node: exp.Expr | None = table
@@ -610,6 +672,8 @@ class QueryResolver:
             for clause, subtype in clauses:
                 if clause is None:
                     continue
+                if isinstance(clause, (exp.Group, exp.Order)):
+                    clause = _expand_ordinals(clause, expression)
                 text = self._inline_expression(scope, clause)
                 for origin in self.expression_origins(scope, clause, subtype):
                     result.setdefault(Origin(origin.table, origin.column, subtype), text)
@@ -619,10 +683,26 @@ class QueryResolver:
                         result.update(
                             {Origin(o.table, o.column, subtype): t for o, t in self.clause_origins(child).items()}
                         )
+        if isinstance(expression, exp.Except) and len(scope.set_operation_scopes) == 2:
+            # The right side of EXCEPT only decides which rows survive.
+            right = scope.set_operation_scopes[1]
+            text = self._inline_expression(right, right.expression)
+            for i in range(len(self.outputs(right))):
+                for o in self.trace(right, i):
+                    result.setdefault(Origin(o.table, o.column, Subtype.FILTER), text)
         children: list[Scope] = list(scope.set_operation_scopes)
-        for source in scope.sources.values():
+        for key, source in scope.sources.items():
             if isinstance(source, Scope):
                 children.append(source)
+            pivot = _pivot_of(source)
+            if pivot is not None and not pivot.args.get("unpivot"):
+                # PIVOT groups by every column it does not pivot.
+                used = {identifier(c.this, self.dialect) for c in pivot.find_all(exp.Column)}
+                base = self._source_columns_unpivoted(source)
+                for column in [c for c in base or [] if c not in used]:
+                    resolved = self._resolve_in_source(scope, key, column, None)
+                    for o in self._origins_of_resolution(resolved, Subtype.GROUP_BY):
+                        result.setdefault(Origin(o.table, o.column, Subtype.GROUP_BY), f"PIVOT GROUP BY {column}")
         for child in children:
             for origin, text in self.clause_origins(child).items():
                 result.setdefault(origin, text)
@@ -715,10 +795,36 @@ def prepare(query: exp.Expr, dialect: Dialect) -> None:
     and give every unaliased derived table a unique alias (``FROM (SELECT …)``)."""
     normalize_identifiers(query, dialect=dialect)
     n = 0
-    for sub in list(query.find_all(exp.Subquery)):
-        if not sub.alias and isinstance(sub.parent, (exp.From, exp.Join)):
-            sub.set("alias", exp.TableAlias(this=exp.to_identifier(f"_dt{n}")))
+    for node in list(query.find_all(exp.Subquery, exp.Table)):
+        unaliased_function = isinstance(node, exp.Table) and isinstance(node.this, exp.Func)
+        if (
+            (isinstance(node, exp.Subquery) or unaliased_function)
+            and not node.alias
+            and isinstance(node.parent, (exp.From, exp.Join))
+        ):
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_dt{n}")))
             n += 1
+
+
+def _with_step(res: _Resolved, step: Subtype) -> _Resolved:
+    return _Resolved(res.how, res.table, res.column, res.scope, res.index, res.expr, res.alias_scope, res.others, step)
+
+
+def _group(parts: list[_Resolved], name: str) -> _Resolved:
+    """Several resolutions of one column (PIVOT values) as one."""
+    if not parts:
+        return _Resolved(_CONST, column=name)
+    return _Resolved(_CONST, column=name, others=tuple(parts))
+
+
+def _pivot_of(source: object) -> exp.Pivot | None:
+    """The PIVOT/UNPIVOT applied to a source: a table, or a derived table's subquery."""
+    node = source.expression.parent if isinstance(source, Scope) else source
+    if isinstance(node, (exp.Table, exp.Subquery)):
+        pivots = node.args.get("pivots")
+        if pivots and isinstance(pivots[0], exp.Pivot):
+            return pivots[0]
+    return None
 
 
 def _child_subtype(parent: exp.Expr, key: str, current: Subtype) -> Subtype:
@@ -734,9 +840,34 @@ def _child_subtype(parent: exp.Expr, key: str, current: Subtype) -> Subtype:
         return compose(current, Subtype.CONDITIONAL)
     if isinstance(parent, exp.Filter) and key == "expression":
         return compose(current, Subtype.CONDITIONAL)
-    if isinstance(parent, exp.AggFunc):
+    if isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION):
         return compose(current, Subtype.AGGREGATION)
     return compose(current, Subtype.TRANSFORMATION)
+
+
+def _value_branches(scope: Scope) -> list[Scope]:
+    """Branches of a set operation whose values reach the output (not EXCEPT's right side)."""
+    if isinstance(scope.expression, exp.Except):
+        return list(scope.set_operation_scopes[:1])
+    return list(scope.set_operation_scopes)
+
+
+def _expand_ordinals(clause: exp.Expr, select: exp.Select) -> exp.Expr:
+    """``GROUP BY 1, 2`` / ``ORDER BY 2``: the projections they point at (a copy; the query is kept)."""
+    projections = select.expressions
+    if isinstance(clause, exp.Group) and clause.args.get("all"):
+        # GROUP BY ALL: every projection that is not an aggregate.
+        return exp.Tuple(expressions=[p.unalias() for p in projections if not p.find(exp.AggFunc)])
+    items = clause.expressions if isinstance(clause, exp.Group) else [o.this for o in clause.expressions]
+    if not any(isinstance(i, exp.Literal) and i.is_int for i in items):
+        return clause
+    expanded = []
+    for item in items:
+        if isinstance(item, exp.Literal) and item.is_int and 0 < int(item.name) <= len(projections):
+            expanded.append(projections[int(item.name) - 1].unalias())
+        else:
+            expanded.append(item)
+    return exp.Tuple(expressions=expanded)
 
 
 def _in_select_list(column: exp.Expr, select: exp.Select) -> bool:
@@ -744,6 +875,10 @@ def _in_select_list(column: exp.Expr, select: exp.Select) -> bool:
     while node.parent is not None and node.parent is not select:
         node = node.parent
     return node.parent is select and node.arg_key == "expressions"
+
+
+#: Window functions that pick a row's value rather than aggregate (sqlglot files them as AggFunc).
+_NAVIGATION = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
 
 
 def _scope_chain(scope: Scope) -> Iterator[Scope]:

@@ -84,6 +84,7 @@ class StatementAnalyzer:
         self.default_catalog = default_catalog
         self.diagnostics: list[Diagnostic] = []
         self.temporary: set[str] = set()
+        self.variables: set[str] = set()
         self._index = 0
 
     # -- helpers -----------------------------------------------------------------------------
@@ -110,6 +111,7 @@ class StatementAnalyzer:
             self.catalog,
             self.name,
             lambda code, message, node: self.report(code, message, node, statement),
+            frozenset(self.variables),
         )
 
     # -- dispatch ----------------------------------------------------------------------------
@@ -142,6 +144,8 @@ class StatementAnalyzer:
             return self.analyze(_sub(statement, body), top=False)
         if isinstance(node, exp.Command):
             return self._command(statement, node)
+        if isinstance(node, exp.MultitableInserts):
+            return self._multi_insert(statement, node)
 
         self._index += 1
         lineage = StatementLineage(
@@ -153,6 +157,10 @@ class StatementAnalyzer:
             handler(self, statement, node, lineage)
         elif isinstance(node, exp.Query):
             self._query_statement(statement, node, lineage)
+        elif isinstance(node, exp.Declare):
+            for item in node.expressions:
+                names = item.this if isinstance(item.this, list) else [item.this]
+                self.variables.update(identifier(n, self.dialect) for n in names if isinstance(n, exp.Expr))
         elif isinstance(node, exp.Use):
             lineage.use = (
                 ".".join(identifier(p, self.dialect) for p in node.this.parts)
@@ -162,6 +170,19 @@ class StatementAnalyzer:
         elif not isinstance(node, _NO_LINEAGE):
             self.report(codes.SQL_UNSUPPORTED, f"{type(node).__name__} statement: no lineage taken", node, statement)
         return [lineage]
+
+    def _multi_insert(self, statement: ParsedStatement, node: exp.MultitableInserts) -> list[StatementLineage]:
+        """Hive ``FROM src INSERT … SELECT … INSERT … SELECT …``: one insert per target, same source."""
+        source = node.args.get("source")
+        result: list[StatementLineage] = []
+        for insert in node.expressions:
+            insert = insert.copy()
+            query = insert.expression
+            if isinstance(query, exp.Select) and not query.args.get("from_") and source is not None:
+                from_ = source.copy() if isinstance(source, exp.From) else exp.From(this=source.copy())
+                query.set("from_", from_)
+            result.extend(self.analyze(_sub(statement, insert), top=False))
+        return result
 
     def _command(self, statement: ParsedStatement, node: exp.Command) -> list[StatementLineage]:
         keyword = str(node.this).upper()
@@ -391,9 +412,14 @@ class StatementAnalyzer:
         target = self.name(target_node)
         projections: list[exp.Expr] = []
         names: list[str] = []
+        conditions: list[exp.Expr] = []
+        source_alias = using.alias_or_name
         whens = node.args.get("whens")
         for when in whens.expressions if whens is not None else []:
             then = when.args.get("then")
+            condition = when.args.get("condition")
+            if isinstance(condition, exp.Expr):
+                conditions.append(condition.copy())
             if isinstance(then, exp.Update):
                 for eq in then.expressions:
                     if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
@@ -414,12 +440,16 @@ class StatementAnalyzer:
                         ]
                 for col_name, value in zip(cols, values, strict=False):
                     names.append(col_name)
-                    projections.append(value.copy())
+                    projections.append(_qualify_unqualified(value.copy(), source_alias))
         on = node.args.get("on")
         if projections:
-            query = exp.select(*projections).from_(using.copy()).join(target_node.copy(), on=on.copy() if on else None)
+            select = exp.select(*projections).from_(using.copy()).join(target_node.copy(), on=on.copy() if on else None)
         else:
-            query = exp.select(exp.Star()).from_(using.copy())
+            select = exp.select(exp.Star()).from_(using.copy())
+        if conditions:
+            # ``WHEN MATCHED AND cond``: the conditions decide which rows are written.
+            select = select.where(exp.or_(*conditions))
+        query = _with_ctes(node, select)
         lineage.kind = "merge"
         lineage.replaces_columns = False
         self._land_query(
@@ -427,7 +457,7 @@ class StatementAnalyzer:
         )
 
     def _update(self, statement: ParsedStatement, node: exp.Update, lineage: StatementLineage) -> None:
-        target_node = node.this
+        target_node, table_joins = _detach_joins(node.this)  # MySQL: UPDATE a JOIN b ON … SET …
         if not isinstance(target_node, exp.Table):
             self.report(codes.SQL_UNSUPPORTED, "UPDATE of an unsupported target", node, statement)
             return
@@ -451,6 +481,8 @@ class StatementAnalyzer:
         select = exp.select(*projections).from_(target_node.copy())
         for other in joined:
             select = select.join(other.copy())
+        for join in table_joins:
+            select = select.join(join)
         for join in node.args.get("joins") or []:
             if join.args.get("on") is not None:
                 for existing in select.args.get("joins") or []:
@@ -466,30 +498,31 @@ class StatementAnalyzer:
 
     def _delete(self, statement: ParsedStatement, node: exp.Delete, lineage: StatementLineage) -> None:
         lineage.kind = "delete"
-        target_node = node.this
+        target_node, joins = _detach_joins(node.this)
         if not isinstance(target_node, exp.Table):
             return
+        targets = [t for t in node.args.get("tables") or [] if isinstance(t, exp.Table)]
+        if targets and targets[0].name != target_node.name and targets[0].name == target_node.alias:
+            pass  # ``DELETE alias FROM table AS alias``: the FROM table is the target
         target = self.name(target_node)
         where = node.args.get("where")
         using = node.args.get("using")
-        if where is None and not using:
-            return
-        query = exp.select(exp.Star()).from_(target_node.copy())
+        if where is None and not using and not joins:
+            return  # DELETE of every row: no data flows
+        select = exp.select(exp.Star()).from_(target_node)
         for table in using or []:
-            query = query.join(table.copy())
+            select = select.join(table.copy())
+        for join in joins:
+            select = select.join(join)
         if where is not None:
-            query = query.where(where.this.copy())
-        result = self._resolver(statement).analyze(query)
-        sources = (result.source_tables | result.path_sources) - {target}
-        if not sources:
-            return
-        lineage.source_tables = frozenset(sources)
+            select = select.where(where.this.copy())
+        result = self._resolver(statement).analyze(_with_ctes(node, select))
+        lineage.source_tables = frozenset((result.source_tables | result.path_sources) - {target})
         lineage.target_tables = frozenset({target})
         lineage.replaces_columns = False
         loc = self.location_of(where, statement)
-        for origin, text in sorted(result.clause_origins.items()):
-            if origin.table != target:
-                lineage.column_edges.append(_clause_edge(origin, target, text, loc))
+        for origin, text in sorted(result.clause_origins.items(), key=lambda item: _origin_key(item[0])):
+            lineage.column_edges.append(_clause_edge(origin, target, text, loc))
 
     def _copy(self, statement: ParsedStatement, node: exp.Copy, lineage: StatementLineage) -> None:
         lineage.kind = "copy"
@@ -498,6 +531,12 @@ class StatementAnalyzer:
         loading = bool(node.args.get("kind"))  # True: COPY … FROM, False: COPY … TO
         file_names = [name for f in files if (name := _literal_path(f))]
         query = next((f.this for f in files if isinstance(f, exp.Subquery)), None)
+        if isinstance(this, exp.Subquery) and isinstance(this.this, exp.Query) and file_names:
+            # COPY (SELECT …) TO 'file' (PostgreSQL, DuckDB)
+            for name in file_names[1:]:
+                lineage.dataset_kinds[name] = DatasetKind.FILE
+            self._land_query(statement, this.this, lineage, file_names[0], DatasetKind.FILE, None)
+            return
         if isinstance(this, exp.Table) and path_of_table(this):
             # Snowflake unload: COPY INTO 's3://…' FROM (SELECT …) | table
             target = self.name(this)
@@ -536,13 +575,25 @@ class StatementAnalyzer:
         old = self.name(node.this)
         for action in node.args.get("actions") or []:
             if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
-                lineage.renamed += ((old, self.name(action.this)),)
+                new_table = action.this.copy()
+                if not new_table.db and node.this.db:
+                    # ALTER TABLE s.a RENAME TO b keeps the schema: b is s.b.
+                    new_table.set("db", node.this.args["db"].copy())
+                    if node.this.catalog:
+                        new_table.set("catalog", node.this.args["catalog"].copy())
+                lineage.renamed += ((old, self.name(new_table)),)
             elif isinstance(action, exp.SwapTable) and isinstance(action.this, exp.Table):
                 other = self.name(action.this)
                 lineage.swapped += ((old, other),)
                 # After the swap, ``old`` holds the rows that were in ``other``.
                 lineage.source_tables = frozenset({other})
                 lineage.target_tables = frozenset({old})
+                for column in self.catalog.columns(other) or ():
+                    text = f"{other}.{column}"
+                    lineage.column_edges.append(
+                        ColumnEdge(ColumnRef(other, column), ColumnRef(old, column), Subtype.IDENTITY, text,
+                                   fingerprint(text), lineage.location)
+                    )  # fmt: skip
 
     def _drop(self, statement: ParsedStatement, node: exp.Drop, lineage: StatementLineage) -> None:
         lineage.kind = "drop"
@@ -645,6 +696,10 @@ def _clause_edge(origin: Origin, target: str, text: str, loc: Location) -> Colum
 
 
 def _reads_target(result: QueryLineage, target: str) -> bool:
+    """Whether the target's own values flow into what is written (``SET x = x + 1``).
+
+    Reading the target only to pick rows (WHERE, ON, ``WHEN MATCHED AND …``) does not make it a
+    source: its rows are changed in place, which the target edge already says."""
     return any(o.table == target for output in result.outputs for o in output.origins)
 
 
@@ -656,6 +711,26 @@ def _literal_path(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Var) and looks_like_path(node.name):
         return str(node.name)
     return None
+
+
+def _detach_joins(node: exp.Expr | None) -> tuple[exp.Expr | None, list[exp.Join]]:
+    """A copy of a table reference without the joins MySQL attaches to it, and those joins."""
+    if not isinstance(node, exp.Table):
+        return node, []
+    table = node.copy()
+    joins = [j for j in table.args.get("joins") or [] if isinstance(j, exp.Join)]
+    table.set("joins", None)
+    return table, joins
+
+
+def _qualify_unqualified(value: exp.Expr, alias: str) -> exp.Expr:
+    """In ``WHEN NOT MATCHED THEN INSERT VALUES (…)`` only the source's columns are visible."""
+    if not alias:
+        return value
+    for column in list(value.find_all(exp.Column)):
+        if not column.table and not isinstance(column.this, exp.Star):
+            column.set("table", exp.to_identifier(alias))
+    return value
 
 
 def _unwrap(query: exp.Query) -> exp.Query:
