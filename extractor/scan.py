@@ -18,12 +18,14 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from . import codes
+from .cache import AnalysisCache, diagnostic_from_list, diagnostic_to_list, statement_from_dict, statement_to_dict
+from .cache import key as cache_key
 from .config import Config
 from .dbt import scan_dbt_projects
 from .graph import Job, LineageGraph
 from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .python import scan_python
-from .sql.analyze import analyze_statements, catalog_from_mapping
+from .sql.analyze import analyze_statements, catalog_from_mapping, replay_effects
 from .sql.catalog import SchemaCatalog
 from .sql.dependencies import reads_and_writes
 from .sql.naming import get_dialect, table_name
@@ -126,10 +128,23 @@ def load_schema_files(config: Config, diagnostics: list[Diagnostic]) -> SchemaCa
 class _ParsedFile:
     source: SourceFile
     dialect: str | None
-    statements: list[ParsedStatement]
-    lines: LineIndex
+    digest: str
     reads: set[str]
     writes: set[str]
+    statements: list[ParsedStatement] | None = None
+    diagnostics: list[Diagnostic] | None = None
+    lines: LineIndex | None = None
+
+    def parse(self, config: Config) -> None:
+        """Parse (once) and learn which tables the file reads and writes."""
+        if self.statements is not None:
+            return
+        dialect = get_dialect(self.dialect)
+        self.lines = LineIndex(self.source.text)
+        self.statements, self.diagnostics = parse_script(self.source.text, dialect, self.source.path, self.lines)
+        self.reads, self.writes = reads_and_writes(
+            (s.expression for s in self.statements), partial(_name_table, dialect=dialect, config=config)
+        )
 
 
 def dependency_order(files: Sequence[_ParsedFile]) -> list[_ParsedFile]:
@@ -158,39 +173,63 @@ def scan_sql(
     graph: LineageGraph,
     catalog: SchemaCatalog,
     progress: ProgressCallback | None = None,
+    cache: AnalysisCache | None = None,
 ) -> None:
-    """Analyse SQL files into ``graph``, in dependency order, sharing ``catalog``."""
+    """Analyse SQL files into ``graph``, in dependency order, sharing ``catalog``.
+
+    With a cache, a file whose text, dialect and upstream columns are unchanged is not parsed or
+    analysed again: its recorded result is replayed."""
+    cache = cache or AnalysisCache(None)
     parsed: list[_ParsedFile] = []
     for source in sources:
         dialect_name = config.dialect_for(source.path)
-        dialect = get_dialect(dialect_name)
-        lines = LineIndex(source.text)
-        try:
-            statements, diagnostics = parse_script(source.text, dialect, source.path, lines)
-            reads, writes = reads_and_writes(
-                (s.expression for s in statements),
-                partial(_name_table, dialect=dialect, config=config),
-            )
-        except Exception as e:
-            graph.diagnostics.append(_internal(source.path, e))
-            continue
-        graph.diagnostics.extend(diagnostics)
-        parsed.append(_ParsedFile(source, dialect_name, statements, lines, reads, writes))
+        digest = cache_key(source.path, source.text, dialect_name, config.default_schema, config.default_database)
+        f = _ParsedFile(source, dialect_name, digest, set(), set())
+        known = cache.get("deps:" + digest)
+        if known is not None:
+            f.reads, f.writes = set(known[0]), set(known[1])
+        else:
+            try:
+                f.parse(config)
+            except Exception as e:
+                graph.diagnostics.append(_internal(source.path, e))
+                continue
+            cache.put("deps:" + digest, [sorted(f.reads), sorted(f.writes)])
+        parsed.append(f)
 
     for f in dependency_order(parsed):
         if progress:
             progress(f.source.path)
-        try:
-            result = analyze_statements(
-                f.statements, f.source.text, get_dialect(f.dialect), catalog,
-                path=f.source.path, lines=f.lines,
-                default_db=config.default_schema, default_catalog=config.default_database,
-            )  # fmt: skip
-        except Exception as e:
-            graph.diagnostics.append(_internal(f.source.path, e))
-            continue
-        graph.diagnostics.extend(result.diagnostics)
-        for statement in result.statements:
+        upstream = sorted((t, catalog.columns(t)) for t in f.reads)
+        entry_key = "sql:" + cache_key(f.digest, upstream)
+        entry = cache.get(entry_key)
+        if entry is not None:
+            statements = [statement_from_dict(d) for d in entry["statements"]]
+            replay_effects(statements, catalog)
+            graph.diagnostics.extend(diagnostic_from_list(d) for d in entry["diagnostics"])
+        else:
+            try:
+                f.parse(config)
+                assert f.statements is not None and f.lines is not None
+                result = analyze_statements(
+                    f.statements, f.source.text, get_dialect(f.dialect), catalog,
+                    path=f.source.path, lines=f.lines,
+                    default_db=config.default_schema, default_catalog=config.default_database,
+                )  # fmt: skip
+            except Exception as e:
+                graph.diagnostics.append(_internal(f.source.path, e))
+                continue
+            statements = result.statements
+            diagnostics = sorted((f.diagnostics or []) + result.diagnostics)
+            graph.diagnostics.extend(diagnostics)
+            cache.put(
+                entry_key,
+                {
+                    "statements": [statement_to_dict(s) for s in statements],
+                    "diagnostics": [diagnostic_to_list(d) for d in diagnostics],
+                },
+            )
+        for statement in statements:
             add_statement(graph, statement, f.source.path, catalog)
 
 
@@ -214,8 +253,10 @@ def add_statement(
     if not statement.source_tables and not statement.target_tables:
         return None
     target = min(statement.target_tables) if statement.target_tables else "query"
-    job = graph.add_job(Job(f"{path}:{target}", kind, path, statement.location.line,
-                            attributes={"statement": statement.kind}))  # fmt: skip
+    attributes: dict[str, object] = {"statement": statement.kind, "fingerprint": statement.fingerprint}
+    if statement.modifiers:
+        attributes["modifiers"] = dict(sorted(statement.modifiers.items()))
+    job = graph.add_job(Job(f"{path}:{target}", kind, path, statement.location.line, attributes=attributes))
     for name in sorted(statement.datasets):
         ds = graph.dataset(name, statement.dataset_kinds.get(name))
         if name in statement.target_tables and ds.location is None:
@@ -248,6 +289,7 @@ def scan(
     paths: Sequence[Path | str] | None = None,
     config: Config | None = None,
     progress: ProgressCallback | None = None,
+    cache: AnalysisCache | None = None,
 ) -> LineageGraph:
     """Scan files and directories into one lineage graph.
 
@@ -274,10 +316,14 @@ def scan(
             graph.diagnostics.append(read)
         else:
             sources.append(read)
-    scan_sql([s for s in sources if s.path.endswith(".sql")], config, graph, catalog, progress)
+    if cache is not None:
+        cache.begin()
+    scan_sql([s for s in sources if s.path.endswith(".sql")], config, graph, catalog, progress, cache)
     python_sources = [s for s in sources if s.path.endswith((".py", ".ipynb"))]
     if python_sources:
         scan_python(python_sources, config, graph, catalog, progress)
+    if cache is not None:
+        cache.commit()
     graph.finish()
     for name, ds in graph.datasets.items():
         if ds.kind is DatasetKind.TABLE and not ds.columns:

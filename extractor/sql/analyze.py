@@ -122,10 +122,17 @@ def analyze_statements(
     return result
 
 
+def replay_effects(statements: list[StatementLineage], catalog: SchemaCatalog) -> None:
+    """Apply to ``catalog`` what analysing these statements did to it (for cached results)."""
+    created: set[str] = set()
+    for lineage in statements:
+        _apply_effects(lineage, None, catalog, created)
+
+
 def _apply_effects(
-    lineage: StatementLineage, analyzer: StatementAnalyzer, catalog: SchemaCatalog, created: set[str]
+    lineage: StatementLineage, analyzer: StatementAnalyzer | None, catalog: SchemaCatalog, created: set[str]
 ) -> None:
-    if lineage.use:
+    if lineage.use and analyzer is not None:
         analyzer.default_db = lineage.use
     for target, columns in lineage.target_columns.items():
         catalog.add(target, columns, replace=lineage.replaces_columns)

@@ -49,6 +49,8 @@ class StatementLineage:
     use: str | None = None
     replaces_columns: bool = True
     group: int = -1  # statements of one procedure or block share a group
+    #: Row-shaping modifiers of the query that lands in the target: DISTINCT, LIMIT, set operation.
+    modifiers: dict[str, str] = field(default_factory=dict)
 
     @property
     def datasets(self) -> frozenset[str]:
@@ -616,6 +618,7 @@ class StatementAnalyzer:
     ) -> None:
         """Trace ``query`` and record its rows landing in ``target`` (with ``columns`` if given)."""
         query = _unwrap(query)
+        lineage.modifiers = _modifiers(query, self.dialect)
         result: QueryLineage = self._resolver(statement).analyze(query)
         sources = result.source_tables | result.path_sources
         if exclude_target is not None:
@@ -711,6 +714,21 @@ def _literal_path(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Var) and looks_like_path(node.name):
         return str(node.name)
     return None
+
+
+def _modifiers(query: exp.Query, dialect: Dialect) -> dict[str, str]:
+    """DISTINCT, LIMIT/TOP and set-operation kind of a query: changes to them change the rows."""
+    result: dict[str, str] = {}
+    if isinstance(query, exp.SetOperation):
+        result["set_operation"] = type(query).__name__.upper() + ("" if query.args.get("distinct") else " ALL")
+    distinct = query.args.get("distinct")
+    if isinstance(distinct, exp.Distinct):
+        result["distinct"] = distinct.sql(dialect=dialect) or "DISTINCT"
+    for key in ("limit", "offset"):
+        value = query.args.get(key)
+        if isinstance(value, exp.Expr):
+            result[key] = value.sql(dialect=dialect)
+    return result
 
 
 def _detach_joins(node: exp.Expr | None) -> tuple[exp.Expr | None, list[exp.Join]]:
