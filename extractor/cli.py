@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, json_format
+from . import __version__, git, json_format
 from .config import Config, check_dialect, load_config
-from .errors import ConfigError, DatatrailError, RenderError
+from .diff import diff_graphs
+from .errors import ConfigError, DatatrailError, GitError, RenderError
 from .graph import LineageGraph
 from .model import Severity
+from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
 from .render.dot import DotOptions, render_dot
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
+from .revisions import default_cache, scan_revision
 from .scan import scan
 
 if TYPE_CHECKING:
@@ -120,7 +123,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ConfigError as e:
             raise click.UsageError(str(e)) from e
-        except RenderError as e:
+        except (RenderError, GitError) as e:
             raise click.ClickException(str(e)) from e
 
 
@@ -199,6 +202,105 @@ def scan_command(
                 click.echo(message)
     errors = any(d.severity is Severity.ERROR for d in graph.diagnostics)
     if strict and errors:
+        sys.exit(EXIT_FINDINGS)
+
+
+FAIL_ON = {
+    "breaking": ("breaking",),
+    "column": ("breaking", "column"),
+    "any": ("breaking", "column", "unknown", "additive"),
+    "never": (),
+}
+
+
+def _split_revisions(repo: Path, args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Leading arguments that name git revisions (and are not paths), then the paths."""
+    revisions: list[str] = []
+    rest = list(args)
+    while rest and len(revisions) < 2 and not Path(rest[0]).exists():
+        try:
+            git.resolve(repo, rest[0])
+        except GitError:
+            break
+        revisions.append(rest.pop(0))
+    return revisions, rest
+
+
+@cli.command("diff")
+@click.argument("args", nargs=-1, metavar="[BASE] [HEAD] [PATH]...")
+@click.option("--staged", is_flag=True, help="Compare against the index (staged changes) instead of the work tree.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "github"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(sorted(FAIL_ON)),
+    default=None,
+    help="Exit 1 when a change of this class (or worse) is found; default from [tool.datatrail.policy].",
+)
+@click.option(
+    "--link-base", default="", help="URL prefix for file links in Markdown, e.g. https://github.com/o/r/blob/SHA."
+)
+@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+def diff_command(
+    args: tuple[str, ...], staged: bool, fmt: str, output: str | None, fail_on: str | None, link_base: str,
+    no_cache: bool,
+) -> None:  # fmt: skip
+    """Compare the lineage of two git revisions and report what changed and what it impacts.
+
+    BASE defaults to the merge-base with the default branch (else HEAD~1); HEAD defaults to the
+    work tree with uncommitted changes (or the index with --staged). Files are read from git
+    objects; the work tree is never checked out or modified.
+
+    \b
+    Examples:
+      datatrail diff                          # work tree vs merge-base with main
+      datatrail diff main HEAD --format markdown -o lineage.md
+      datatrail diff HEAD~3 HEAD models/ --fail-on breaking
+      datatrail diff --staged --format github
+    """
+    repo = git.repo_root(Path.cwd())
+    revisions, paths = _split_revisions(repo, args)
+    base = revisions[0] if revisions else git.default_base(repo)
+    head = revisions[1] if len(revisions) > 1 else (git.STAGED if staged else git.WORKTREE)
+    base_id = git.resolve(repo, base)
+    head_id = head if head in (git.STAGED, git.WORKTREE) else git.resolve(repo, head)
+    subpath = Path.cwd().resolve().relative_to(repo)
+    rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
+    cache = default_cache(repo, enabled=not no_cache)
+    try:
+        before = scan_revision(repo, base_id, subpath, rel_paths, cache)
+        after = scan_revision(repo, head_id, subpath, rel_paths, cache)
+    finally:
+        cache.close()
+    prefix = after.prefix
+    changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
+               for p in git.changed_files(repo, base_id, head_id)]  # fmt: skip
+    result = diff_graphs(before.graph, after.graph, base, head.lower() if head in (git.STAGED, git.WORKTREE) else head,
+                         changed)  # fmt: skip
+    if fmt == "json":
+        text = render_json(result, prefix)
+    elif fmt == "markdown":
+        text = render_markdown(result, after.graph, prefix, link_base)
+    elif fmt == "github":
+        text = render_github(result, prefix)
+    else:
+        text = render_text(result, prefix)
+    if output:
+        write_output(output, text)
+        click.echo(verdict_line(result))
+    else:
+        click.echo(text, nl=False)
+    policy = fail_on or str(after.config.sections.get("policy", {}).get("fail_on", "never"))
+    if policy not in FAIL_ON:
+        raise ConfigError(f"[tool.datatrail.policy] fail_on must be one of {', '.join(sorted(FAIL_ON))}")
+    if any(c.category in FAIL_ON[policy] for c in result.changes):
         sys.exit(EXIT_FINDINGS)
 
 

@@ -58,3 +58,11 @@ def test_readme_commands_exist() -> None:
         assert (REPO / script).exists()
     ci = (REPO / ".ci" / "run").read_text()
     assert "scripts/test.sh" in ci
+
+
+def test_every_diff_reason_is_documented() -> None:
+    from extractor.diff import REASONS
+
+    text = (DOCS / "diff.md").read_text()
+    for code in REASONS:
+        assert f"`{code}`" in text, code

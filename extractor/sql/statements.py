@@ -198,22 +198,12 @@ class StatementAnalyzer:
             exchanged = self._exchange_partition(statement, body)
             if exchanged is not None:
                 return [exchanged]
-        if keyword in (
-            "GO",
-            "END",
-            "COMMIT",
-            "ROLLBACK",
-            "BEGIN",
-            "EXEC",
-            "EXECUTE",
-            "CALL",
-            "VACUUM",
-            "GRANT",
-            "REVOKE",
-            "COMMENT",
-            "SET",
-            "DECLARE",
-        ):
+        if keyword in _SILENT_COMMANDS:
+            return []
+        if _is_failed_dml(keyword, body, self.dialect):
+            # sqlglot falls back to a Command when it cannot parse a statement it knows.
+            excerpt = " ".join(f"{keyword} {body}".split())[:60]
+            self.report(codes.SQL_SYNTAX, f"statement could not be parsed: {excerpt}", node, statement)
             return []
         self.report(codes.SQL_UNSUPPORTED, f"{keyword} statement is not understood; no lineage taken", node, statement)
         return []
@@ -679,6 +669,27 @@ class StatementAnalyzer:
         clause_loc = lineage.location
         for origin, text in sorted(result.clause_origins.items(), key=lambda item: _origin_key(item[0])):
             lineage.column_edges.append(_clause_edge(origin, target, text, clause_loc))
+
+
+#: Commands that carry no lineage and deserve no diagnostic.
+_SILENT_COMMANDS = frozenset(
+    {"GO", "END", "COMMIT", "ROLLBACK", "BEGIN", "EXEC", "EXECUTE", "CALL", "VACUUM", "GRANT", "REVOKE",
+     "COMMENT", "SET", "DECLARE", "OPTIMIZE", "MSCK", "REFRESH", "UNCACHE", "ANALYZE", "SHOW", "DESCRIBE"}
+)  # fmt: skip
+_DML = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "REPLACE", "UPSERT"})
+
+
+def _is_failed_dml(keyword: str, body: str, dialect: Dialect) -> bool:
+    """A Command holding what should have been a table-producing statement (a syntax error)."""
+    if keyword in _DML:
+        return True
+    if keyword != "CREATE":
+        return False
+    try:
+        words = [t.text.upper() for t in dialect.tokenize(body)[:6]]
+    except Exception:
+        return True
+    return ("TABLE" in words or "VIEW" in words) and "FUNCTION" not in words and "PROCEDURE" not in words
 
 
 def _statement_fingerprint(node: exp.Expr, dialect: Dialect) -> str:

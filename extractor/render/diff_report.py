@@ -1,0 +1,281 @@
+"""Lineage diff reports: text for terminals, JSON for tools, Markdown for PR comments, GitHub annotations.
+
+All are pure functions of a ``LineageDiff`` (and the head graph for diagrams).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..diff import ADDITIVE, BREAKING, CATEGORIES, COLUMN, COSMETIC, UNKNOWN, Change, Impact, LineageDiff
+from ..graph import LineageGraph
+from .mermaid import label as mermaid_label
+
+FORMAT_VERSION = 1
+STICKY_MARKER = "<!-- datatrail-lineage-diff -->"
+#: GitHub's comment limit is 65,536 characters; stay well under it.
+MAX_COMMENT = 60_000
+MAX_MERMAID_TEXT = 50_000
+MAX_MERMAID_EDGES = 500
+
+_ICON = {BREAKING: "🔴", COLUMN: "🟠", UNKNOWN: "⚪", ADDITIVE: "🟢", COSMETIC: "⚫"}
+
+
+def _where(change: Change, prefix: str = "") -> str:
+    if change.location is None:
+        return ""
+    path = f"{prefix}/{change.location.path}" if prefix else change.location.path
+    return f"{path}:{change.location.line}"
+
+
+def _name(change: Change | Impact) -> str:
+    return change.dataset if change.column is None else f"{change.dataset}.{change.column}"
+
+
+# -- text -----------------------------------------------------------------------------------------
+
+
+def render_text(diff: LineageDiff, prefix: str = "") -> str:
+    lines = [f"datatrail diff {diff.base}..{diff.head}: {verdict_line(diff)}"]
+    for change in diff.changes:
+        reasons = "; ".join(_reason_text(r.code, r.message, r.before, r.after) for r in change.reasons)
+        where = _where(change, prefix)
+        lines.append(f"  [{change.category}] {_name(change)}: {reasons}" + (f"  ({where})" if where else ""))
+    if diff.impacted:
+        lines.append(f"impacted downstream ({len(diff.impacted)}):")
+        for item in diff.impacted:
+            lines.append(f"  {_name(item)}  via {' -> '.join(item.via)}")
+    return "\n".join(lines) + "\n"
+
+
+def _reason_text(code: str, message: str, before: str | None, after: str | None) -> str:
+    if before is None and after is None:
+        return f"{code} ({message})"
+    return f"{code}: {before or '∅'} -> {after or '∅'}"
+
+
+def verdict_line(diff: LineageDiff) -> str:
+    if not diff.changes:
+        return "no lineage changes"
+    counts = diff.counts()
+    parts = [f"{counts[c]} {c}" for c in CATEGORIES if counts[c]]
+    impacted = diff.summary()
+    return (
+        f"{diff.verdict.upper()}: " + ", ".join(parts)
+        + f"; {impacted['impacted_datasets']} downstream datasets and {impacted['impacted_columns']} columns impacted"
+    )  # fmt: skip
+
+
+# -- json -----------------------------------------------------------------------------------------
+
+
+def to_dict(diff: LineageDiff, prefix: str = "") -> dict[str, Any]:
+    def location(change: Change) -> dict[str, Any] | None:
+        if change.location is None:
+            return None
+        path = f"{prefix}/{change.location.path}" if prefix else change.location.path
+        return {"path": path, "line": change.location.line}
+
+    return {
+        "format_version": FORMAT_VERSION,
+        "base": diff.base,
+        "head": diff.head,
+        "summary": diff.summary(),
+        "changes": [
+            {
+                "dataset": c.dataset,
+                "column": c.column,
+                "category": c.category,
+                "reasons": [
+                    {"code": r.code, "message": r.message, "before": r.before, "after": r.after} for r in c.reasons
+                ],
+                "before": c.before,
+                "after": c.after,
+                "location": location(c),
+            }
+            for c in diff.changes
+        ],
+        "impacted": [
+            {"dataset": i.dataset, "column": i.column, "kind": i.kind, "hops": i.hops, "via": list(i.via)}
+            for i in diff.impacted
+        ],
+        "changed_files": [f"{prefix}/{f}" if prefix else f for f in diff.changed_files],
+    }
+
+
+def render_json(diff: LineageDiff, prefix: str = "") -> str:
+    return json.dumps(to_dict(diff, prefix), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- github annotations ---------------------------------------------------------------------------
+
+
+def render_github(diff: LineageDiff, prefix: str = "") -> str:
+    lines = []
+    for change in diff.changes:
+        if change.location is None or change.category == COSMETIC:
+            continue
+        level = (
+            "error" if change.category == BREAKING else "warning" if change.category in (COLUMN, UNKNOWN) else "notice"
+        )
+        path = f"{prefix}/{change.location.path}" if prefix else change.location.path
+        reasons = "; ".join(_reason_text(r.code, r.message, r.before, r.after) for r in change.reasons)
+        downstream = [i for i in diff.impacted if i.via and i.via[0] in (_name(change), change.dataset)]
+        tail = f" Impacts {len(downstream)} downstream items." if downstream else ""
+        message = _escape_annotation(f"{_name(change)} [{change.category}]: {reasons}.{tail}")
+        title = _escape_property(f"datatrail: {change.category} lineage change")
+        lines.append(f"::{level} file={_escape_property(path)},line={change.location.line},title={title}::{message}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _escape_annotation(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_annotation(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# -- markdown -------------------------------------------------------------------------------------
+
+
+def render_markdown(
+    diff: LineageDiff, head: LineageGraph | None = None, prefix: str = "", link_base: str = "", limit: int = MAX_COMMENT
+) -> str:
+    """A PR comment: verdict, changes table, impact by hop, and a Mermaid graph, under ``limit``."""
+    for level in ("full", "dataset", "counts"):
+        text = _markdown(diff, head, prefix, link_base, level)
+        if len(text) <= limit:
+            return text
+    return text[: limit - 200] + "\n\n…(truncated)\n" + STICKY_MARKER + "\n"
+
+
+def _link(change: Change, prefix: str, link_base: str) -> str:
+    if change.location is None:
+        return ""
+    path = f"{prefix}/{change.location.path}" if prefix else change.location.path
+    if link_base:
+        return f"[`{path}:{change.location.line}`]({link_base.rstrip('/')}/{path}#L{change.location.line})"
+    return f"`{path}#L{change.location.line}`"
+
+
+def _cell(text: str | None, width: int = 160) -> str:
+    if text is None:
+        return "∅"
+    text = " ".join(text.split())
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def _markdown(diff: LineageDiff, head: LineageGraph | None, prefix: str, link_base: str, level: str) -> str:
+    out = [STICKY_MARKER, f"### {_ICON.get(diff.verdict, '✅')} datatrail lineage diff: {verdict_line(diff)}", ""]
+    if not diff.changes:
+        out.append("No table- or column-level lineage changed.")
+        return "\n".join(out) + "\n"
+    counts = diff.counts()
+    out.append(" · ".join(f"{_ICON[c]} **{counts[c]}** {c}" for c in CATEGORIES if counts[c]))
+    out.append("")
+    if level == "counts":
+        out += _counts_only(diff)
+        return "\n".join(out) + "\n"
+    shown = diff.changes if level == "full" else [c for c in diff.changes if c.column is None or c.category == BREAKING]
+    out += ["| | change | where | before → after | reasons |", "|---|---|---|---|---|"]
+    for change in shown:
+        reasons = ", ".join(f"`{r.code}`" for r in change.reasons)
+        before = change.before if change.before is not None else _first(r.before for r in change.reasons)
+        after = change.after if change.after is not None else _first(r.after for r in change.reasons)
+        out.append(
+            f"| {_ICON[change.category]} | `{_name(change)}` | {_link(change, prefix, link_base)} | "
+            f"{_cell(before)} → {_cell(after)} | {reasons} |"
+        )
+    if level != "full" and len(shown) < len(diff.changes):
+        out.append(f"\n_{len(diff.changes) - len(shown)} column-level changes collapsed; see the JSON report._")
+    out.append("")
+    if diff.impacted:
+        out += _impact_section(diff, level)
+    if head is not None:
+        out += _mermaid_section(diff, head, level)
+    return "\n".join(out) + "\n"
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    for v in values:
+        if v is not None:
+            return v
+    return None
+
+
+def _counts_only(diff: LineageDiff) -> list[str]:
+    datasets = sorted({c.dataset for c in diff.changes})
+    impacted = sorted({i.dataset for i in diff.impacted})
+    return [
+        f"{len(datasets)} datasets changed; {len(impacted)} downstream datasets impacted.",
+        "The full list is too long for a comment: see the JSON report artifact.",
+    ]
+
+
+def _impact_section(diff: LineageDiff, level: str) -> list[str]:
+    by_hop: dict[int, list[Impact]] = {}
+    for item in diff.impacted:
+        by_hop.setdefault(item.hops, []).append(item)
+    models = sorted({i.dataset for i in diff.impacted if i.kind == "model"})
+    datasets = len({i.dataset for i in diff.impacted})
+    columns = sum(1 for i in diff.impacted if i.column)
+    summary = f"Impact: {datasets} datasets, {columns} columns"
+    if models:
+        summary += f", ML models: {', '.join(f'`{m}`' for m in models)}"
+    out = ["<details>", f"<summary>{summary}</summary>", ""]
+    for hop in sorted(by_hop):
+        items = by_hop[hop]
+        if level != "full":
+            names = sorted({i.dataset for i in items})
+            out.append(f"**{hop} hop{'s' if hop != 1 else ''}:** " + ", ".join(f"`{n}`" for n in names))
+        else:
+            out.append(f"**{hop} hop{'s' if hop != 1 else ''}:**")
+            out += [f"- `{_name(i)}` ← {' → '.join(f'`{v}`' for v in i.via)}" for i in items]
+        out.append("")
+    out.append("</details>")
+    out.append("")
+    return out
+
+
+def _mermaid_section(diff: LineageDiff, head: LineageGraph, level: str) -> list[str]:
+    text = mermaid_diff(diff, head)
+    if len(text) > MAX_MERMAID_TEXT or text.count("-->") > MAX_MERMAID_EDGES or level == "counts":
+        return ["_The lineage graph of this change is too large to draw here._", ""]
+    return ["<details open>", "<summary>Lineage of the change</summary>", "", "```mermaid", text.rstrip(), "```", "",
+            "</details>", ""]  # fmt: skip
+
+
+def mermaid_diff(diff: LineageDiff, head: LineageGraph) -> str:
+    """Changed datasets, their impacted descendants and one level of parents, coloured by status."""
+    status: dict[str, str] = {}
+    for change in diff.changes:
+        if change.category == COSMETIC:
+            continue
+        reason = change.reasons[0].code
+        new = "added" if reason == "DATASET_ADDED" else "removed" if reason == "DATASET_REMOVED" else "modified"
+        status.setdefault(change.dataset, new)
+    for item in diff.impacted:
+        status.setdefault(item.dataset, "impacted")
+    parents = {e.source for e in head.edges if e.target in status and e.source not in status}
+    nodes = sorted(set(status) | parents)
+    ids = {n: f"n{i}" for i, n in enumerate(nodes)}
+    lines = ["flowchart LR"]
+    for name in nodes:
+        lines.append(f'  {ids[name]}["{mermaid_label(name)}"]')
+    pairs = sorted({(e.source, e.target) for e in head.edges if e.source in ids and e.target in ids})
+    for source, target in pairs[:MAX_MERMAID_EDGES]:
+        lines.append(f"  {ids[source]} --> {ids[target]}")
+    from .styles import CHANGE_STYLE
+
+    for key in ("added", "removed", "modified", "impacted"):
+        fill, border, _ = CHANGE_STYLE[key]
+        lines.append(f"  classDef {key} fill:{fill},stroke:{border},stroke-width:2px")
+    for name in nodes:
+        if name in status:
+            lines.append(f"  class {ids[name]} {status[name]}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,72 @@
+"""Scan a git revision (a commit, the index or the work tree) into a lineage graph.
+
+Committed and staged files are read from git objects and written to a scratch directory, never
+to the user's work tree. Both sides of a diff share one analysis cache, so files that did not
+change are not analysed again.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import git
+from .cache import AnalysisCache
+from .config import Config, load_config
+from .graph import LineageGraph
+from .scan import scan
+
+CACHE_ENV = "DATATRAIL_CACHE_DIR"
+
+
+def default_cache(root: Path, enabled: bool = True) -> AnalysisCache:
+    """The analysis cache of a repository: ``$DATATRAIL_CACHE_DIR`` or ``<root>/.datatrail-cache``."""
+    if not enabled:
+        return AnalysisCache(None)
+    directory = Path(os.environ.get(CACHE_ENV) or root / ".datatrail-cache")
+    return AnalysisCache(directory / "analysis.sqlite")
+
+
+@dataclass
+class Snapshot:
+    """A revision's graph, and where its paths are relative to."""
+
+    label: str
+    graph: LineageGraph
+    config: Config
+    prefix: str  # the config root relative to the repository root ("" when they are the same)
+
+
+def scan_revision(
+    repo: Path,
+    rev: str,
+    subpath: Path,
+    paths: Sequence[str] = (),
+    cache: AnalysisCache | None = None,
+) -> Snapshot:
+    """Scan ``rev`` of the repository at ``repo``; ``subpath`` is where the user ran (repo-relative).
+
+    ``paths`` limit the scan (repo-relative); by default the config's ``paths`` or everything."""
+    if rev == git.WORKTREE:
+        return _scan_tree(repo, repo, subpath, paths, rev, cache)
+    with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
+        root = Path(scratch)
+        git.materialize(repo, rev, root)
+        return _scan_tree(root, repo, subpath, paths, rev, cache)
+
+
+def _scan_tree(
+    tree: Path, repo: Path, subpath: Path, paths: Sequence[str], label: str, cache: AnalysisCache | None
+) -> Snapshot:
+    start = tree / subpath
+    config = load_config(start if start.exists() else tree)
+    if not (config.root == tree.resolve() or tree.resolve() in config.root.parents):
+        config = Config(root=tree.resolve())  # a pyproject outside the repository is not this revision's
+    roots = [tree / p for p in paths] if paths else [config.root / p for p in config.paths] or [config.root]
+    roots = [r for r in roots if r.exists()]
+    graph = scan(roots, config, cache=cache) if roots else LineageGraph()
+    prefix = config.root.relative_to(tree.resolve()).as_posix()
+    return Snapshot(label, graph, config, "" if prefix == "." else prefix)
