@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__, git, json_format
+from .cache import AnalysisCache
 from .config import Config, check_dialect, load_config
 from .diff import diff_graphs
 from .errors import ConfigError, DatatrailError, GitError, RenderError
@@ -44,9 +45,25 @@ def _load(paths: Sequence[str], config_file: str | None, dialect: str | None) ->
     return config, roots
 
 
-def _progress_scan(config: Config, roots: list[Path], show: bool) -> LineageGraph:
+def _cache_for(config: Config, enabled: bool) -> AnalysisCache:
+    try:
+        root = git.repo_root(config.root)
+    except GitError:
+        root = config.root
+    return default_cache(root, enabled)
+
+
+def _progress_scan(config: Config, roots: list[Path], show: bool, use_cache: bool = True) -> LineageGraph:
+    cache = _cache_for(config, use_cache)
+    try:
+        return _scan_with_progress(config, roots, show, cache)
+    finally:
+        cache.close()
+
+
+def _scan_with_progress(config: Config, roots: list[Path], show: bool, cache: AnalysisCache) -> LineageGraph:
     if not show:
-        return scan(roots, config)
+        return scan(roots, config, cache=cache)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -54,7 +71,9 @@ def _progress_scan(config: Config, roots: list[Path], show: bool) -> LineageGrap
         transient=True, console=_stderr_console(),
     ) as progress:  # fmt: skip
         task = progress.add_task("scanning", total=None)
-        return scan(roots, config, progress=lambda path: progress.update(task, description=f"analysing {path}"))
+        return scan(
+            roots, config, progress=lambda path: progress.update(task, description=f"analysing {path}"), cache=cache
+        )
 
 
 def _stderr_console() -> Console:
@@ -163,9 +182,10 @@ def cli() -> None:
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when any error diagnostic is found.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors, no summary.")
+@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
 def scan_command(
     paths: tuple[str, ...], fmt: str | None, output: str | None, diagram: str | None, level: str,
-    dialect: str | None, config_file: str | None, strict: bool, quiet: bool,
+    dialect: str | None, config_file: str | None, strict: bool, quiet: bool, no_cache: bool,
 ) -> None:  # fmt: skip
     """Scan PATHS (files or directories) and report their lineage.
 
@@ -178,7 +198,7 @@ def scan_command(
     config, roots = _load(paths, config_file, dialect)
     started = time.perf_counter()
     show_progress = sys.stderr.isatty() and not quiet
-    graph = _progress_scan(config, roots, show_progress)
+    graph = _progress_scan(config, roots, show_progress, use_cache=not no_cache)
     elapsed = time.perf_counter() - started
     fmt = fmt or ("json" if output else "text")
     if fmt == "json":
