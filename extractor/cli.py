@@ -15,13 +15,17 @@ from . import __version__, git, json_format
 from .cache import AnalysisCache
 from .config import Config, check_dialect, load_config
 from .diff import diff_graphs
+from .docs_site import build_docs, check_docs, write_docs
 from .errors import ConfigError, DatatrailError, GitError, RenderError
 from .graph import LineageGraph
 from .model import Severity
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
 from .render.dot import DotOptions, render_dot
+from .render.html import render_html
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
+from .render.overlay import Overlay, overlay
+from .render.select import collapse_schemas, filter_datasets, focus
 from .revisions import default_cache, scan_revision
 from .scan import scan
 
@@ -223,6 +227,192 @@ def scan_command(
     errors = any(d.severity is Severity.ERROR for d in graph.diagnostics)
     if strict and errors:
         sys.exit(EXIT_FINDINGS)
+
+
+def _parse_diff_spec(spec: str) -> tuple[str, str | None]:
+    base, sep, head = spec.partition("..")
+    return base, (head or None) if sep else None
+
+
+def _graph_for_render(
+    paths: Sequence[str], config_file: str | None, dialect: str | None, diff_spec: str | None, use_cache: bool
+) -> tuple[LineageGraph, Overlay | None]:
+    """The graph to draw: a scan of PATHS, or the head side of ``--diff`` with its overlay."""
+    if not diff_spec:
+        config, roots = _load(paths, config_file, dialect)
+        return _progress_scan(config, roots, False, use_cache), None
+    repo = git.repo_root(Path.cwd())
+    base, head = _parse_diff_spec(diff_spec)
+    head_rev = git.resolve(repo, head) if head else git.WORKTREE
+    subpath = Path.cwd().resolve().relative_to(repo)
+    rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
+    cache = default_cache(repo, use_cache)
+    try:
+        before = scan_revision(repo, git.resolve(repo, base or git.default_base(repo)), subpath, rel_paths, cache)
+        after = scan_revision(repo, head_rev, subpath, rel_paths, cache)
+    finally:
+        cache.close()
+    result = diff_graphs(before.graph, after.graph, base, head or "worktree")
+    return after.graph, overlay(result, after.graph, before.graph)
+
+
+def _select(
+    graph: LineageGraph, focus_node: str | None, upstream: int | None, downstream: int | None,
+    path_globs: Sequence[str], schemas: Sequence[str], tags: Sequence[str], collapse: Sequence[str],
+) -> LineageGraph:  # fmt: skip
+    graph = filter_datasets(graph, path_globs, schemas, tags)
+    if focus_node:
+        try:
+            graph = focus(graph, focus_node, upstream, downstream)
+        except KeyError as e:
+            raise click.BadParameter(str(e.args[0]), param_hint="--focus") from e
+    if collapse:
+        graph = collapse_schemas(graph, None if "all" in collapse else collapse)
+    return graph
+
+
+@cli.command("render")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "pdf", "dot", "mermaid", "html"]),
+    default=None,
+    help="Output format; default from the -o file's extension, else svg.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (default: stdout for text formats)."
+)
+@click.option(
+    "--level",
+    type=click.Choice(["column", "dataset"]),
+    default="column",
+    show_default=True,
+    help="Draw columns with ports, or datasets only.",
+)
+@click.option("--focus", "focus_node", help="Draw only this dataset and its neighbourhood.")
+@click.option("--upstream", type=int, default=None, help="With --focus: hops upstream (default all).")
+@click.option("--downstream", type=int, default=None, help="With --focus: hops downstream (default all).")
+@click.option(
+    "--diff",
+    "diff_spec",
+    metavar="BASE[..HEAD]",
+    help="Overlay the lineage diff between two revisions (HEAD defaults to the work tree).",
+)
+@click.option("--path", "path_globs", multiple=True, help="Only datasets defined in files matching this glob.")
+@click.option("--schema", "schemas", multiple=True, help="Only datasets in this schema (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Only datasets with this tag (dbt tags; repeatable).")
+@click.option("--collapse", multiple=True, metavar="SCHEMA|all", help="Draw a schema (or all) as one node.")
+@click.option(
+    "--cluster",
+    type=click.Choice(["schema", "layer", "file", "none"]),
+    default="schema",
+    show_default=True,
+    help="Group datasets into boxes by schema, folder, file or not at all.",
+)
+@click.option("--dialect", help="SQL dialect for files without a per-path override.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="pyproject.toml to read [tool.datatrail] from.",
+)
+@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+def render_command(
+    paths: tuple[str, ...], fmt: str | None, output: str | None, level: str, focus_node: str | None,
+    upstream: int | None, downstream: int | None, diff_spec: str | None, path_globs: tuple[str, ...],
+    schemas: tuple[str, ...], tags: tuple[str, ...], collapse: tuple[str, ...], cluster: str,
+    dialect: str | None, config_file: str | None, no_cache: bool,
+) -> None:  # fmt: skip
+    """Draw the lineage of PATHS as a diagram (Graphviz, Mermaid or an interactive HTML page).
+
+    \b
+    Examples:
+      datatrail render . -o lineage.svg
+      datatrail render . --focus ml.training_input --upstream 2 --downstream 1 -o focus.png
+      datatrail render . --diff main -o change.svg       # changed and impacted items highlighted
+      datatrail render . --level dataset --collapse raw --format mermaid
+    """
+    fmt = fmt or (Path(output).suffix.lstrip(".").lower() if output else "svg")
+    fmt = {"mmd": "mermaid", "htm": "html"}.get(fmt, fmt)
+    if fmt not in ("svg", "png", "pdf", "dot", "mermaid", "html"):
+        raise click.BadParameter(f"cannot tell the format from {output!r}; use --format", param_hint="-o")
+    graph, diff_overlay = _graph_for_render(paths, config_file, dialect, diff_spec, not no_cache)
+    graph = _select(graph, focus_node, upstream, downstream, path_globs, schemas, tags, collapse)
+    options = DotOptions(level=level, cluster=cluster)
+    if diff_overlay is not None:
+        options.status, options.tooltips = diff_overlay.status, diff_overlay.tooltips
+    if fmt == "mermaid":
+        data: str | bytes = render_mermaid(graph, diff_overlay.status if diff_overlay else None)
+    else:
+        dot_source = render_dot(graph, options)
+        if fmt == "dot":
+            data = dot_source
+        elif fmt == "html":
+            data = render_html(render_image(dot_source, "svg").decode(), "datatrail lineage")
+        else:
+            data = render_image(dot_source, fmt)
+    if output:
+        write_output(output, data)
+        click.echo(f"wrote {output} ({len(graph.datasets)} datasets)")
+    elif isinstance(data, bytes) and fmt in ("png", "pdf"):
+        raise click.UsageError(f"{fmt} output is binary: give -o FILE")
+    else:
+        click.echo(data.decode() if isinstance(data, bytes) else data, nl=False)
+
+
+@cli.command("docs")
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 and name the stale files if the docs are out of date."
+)
+@click.option(
+    "--images/--no-images",
+    default=None,
+    help="Embed SVG diagrams (needs Graphviz) or Mermaid blocks; default: SVG when dot is installed.",
+)
+@click.option("--title", default="Data architecture", show_default=True, help="Title of index.md.")
+@click.option("--dialect", help="SQL dialect for files without a per-path override.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="pyproject.toml to read [tool.datatrail] from.",
+)
+@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+def docs_command(
+    outdir: str, paths: tuple[str, ...], check: bool, images: bool | None, title: str, dialect: str | None,
+    config_file: str | None, no_cache: bool,
+) -> None:  # fmt: skip
+    """Generate architecture docs into OUTDIR: overview, per-schema and per-model diagrams, index.md.
+
+    The output is deterministic. With --check nothing is written and the command fails, naming
+    the stale files, when the docs no longer match the code (use it in CI or pre-commit).
+
+    \b
+    Examples:
+      datatrail docs docs/lineage
+      datatrail docs docs/lineage --check
+    """
+    config, roots = _load(paths, config_file, dialect)
+    graph = _progress_scan(config, roots, False, not no_cache)
+    docs_cfg = config.sections.get("docs", {})
+    if images is None:
+        wanted = docs_cfg.get("images", "auto")
+        images = has_dot() if wanted == "auto" else bool(wanted)
+    files = build_docs(graph, images, title)
+    target = Path(outdir)
+    if check:
+        stale = check_docs(target, files)
+        if stale:
+            for path in stale:
+                click.echo(f"{target / path}: stale (run `datatrail docs {outdir}` to regenerate)")
+            sys.exit(EXIT_FINDINGS)
+        click.echo(f"{outdir}: up to date ({len(files)} files)")
+        return
+    changed = write_docs(target, files)
+    click.echo(f"wrote {len(files)} files to {outdir} ({len(changed)} changed)")
 
 
 FAIL_ON = {

@@ -17,3 +17,9 @@ def example_copy(tmp_path: Path) -> Path:
     target = tmp_path / "example_shop"
     shutil.copytree(EXAMPLE, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never share (or write into the repository's) analysis cache."""
+    monkeypatch.setenv("DATATRAIL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

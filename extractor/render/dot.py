@@ -19,7 +19,7 @@ MAX_LABEL = 60
 @dataclass
 class DotOptions:
     level: str = "column"  # or "dataset"
-    cluster: bool = True
+    cluster: str = "schema"  # "schema", "layer" (folder of the defining file), "file" or "none"
     legend: bool = True
     title: str | None = None
     #: dataset or "dataset.column" -> status in CHANGE_STYLE
@@ -56,7 +56,7 @@ def render_dot(graph: LineageGraph, options: DotOptions | None = None) -> str:
 
     groups: dict[str, list[str]] = {}
     for name in names:
-        groups.setdefault(schema_of(name) if options.cluster else "", []).append(name)
+        groups.setdefault(cluster_key(graph, name, options.cluster), []).append(name)
     for gi, group in enumerate(sorted(groups)):
         indent = "  "
         if group:
@@ -75,14 +75,32 @@ def render_dot(graph: LineageGraph, options: DotOptions | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+def cluster_key(graph: LineageGraph, name: str, how: str) -> str:
+    """The cluster a dataset is drawn in: its schema, the folder or file defining it, or none."""
+    if how == "none":
+        return ""
+    ds = graph.datasets[name]
+    if how in ("file", "layer"):
+        layer = ds.attributes.get("layer")
+        if how == "layer" and isinstance(layer, str):
+            return layer
+        if ds.location is None:
+            return "(external)"
+        path = ds.location.path
+        return path if how == "file" else (path.rsplit("/", 1)[0] if "/" in path else ".")
+    return schema_of(name)
+
+
 def _node(graph: LineageGraph, name: str, node_id: str, options: DotOptions) -> str:
     ds = graph.datasets[name]
     icon, colour, kind_label = KIND_STYLE.get(ds.kind, KIND_STYLE[DatasetKind.TABLE])
     status = options.status.get(name)
     border = "#64748b"
     header_colour = colour
+    border_width = 1
     if status in CHANGE_STYLE:
         header_colour, border, _ = CHANGE_STYLE[status]
+        border_width = 3 if status in ("modified", "removed", "added") else 2
     tooltip = options.tooltips.get(name, f"{kind_label}: {name}")
     if options.level == "dataset":
         return (
@@ -97,12 +115,16 @@ def _node(graph: LineageGraph, name: str, node_id: str, options: DotOptions) -> 
     for i, column in enumerate(ds.columns):
         col_status = options.status.get(f"{name}.{column}")
         cell_colour = CHANGE_STYLE[col_status][0] if col_status in CHANGE_STYLE else "white"
-        marker = " ◀" if col_status == "modified" else ""
+        text = esc(column)
+        if col_status == "modified":
+            text = f"<B>{text}  ◀ changed</B>"
+        elif col_status == "added":
+            text = f"{text}  <I>(new)</I>"
         col_tip = options.tooltips.get(f"{name}.{column}")
         tip = f' TOOLTIP="{esc(col_tip, 400)}" HREF="#"' if col_tip else ""
-        rows.append(f'<TR><TD PORT="c{i}" ALIGN="LEFT" BGCOLOR="{cell_colour}"{tip}>{esc(column)}{marker}</TD></TR>')
+        rows.append(f'<TR><TD PORT="c{i}" ALIGN="LEFT" BGCOLOR="{cell_colour}"{tip}>{text}</TD></TR>')
     label = (
-        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="{border}">'
+        f'<<TABLE BORDER="{border_width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="{border}">'
         + "".join(rows)
         + "</TABLE>>"
     )
@@ -147,8 +169,10 @@ def _edges(graph: LineageGraph, ids: dict[str, str], options: DotOptions) -> lis
 
 
 def _edge_style(status: str | None) -> str:
-    if status in ("modified", "impacted"):
-        return f' [color="{CHANGE_STYLE[status][1]}", penwidth=2.2]'
+    if status == "modified":
+        return f' [color="{CHANGE_STYLE[status][1]}", penwidth=3]'
+    if status == "impacted":
+        return f' [color="{CHANGE_STYLE[status][1]}", penwidth=2]'
     if status == "added":
         return f' [color="{CHANGE_STYLE["added"][1]}", penwidth=1.8]'
     return ""

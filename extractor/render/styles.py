@@ -21,9 +21,9 @@ KIND_STYLE: dict[DatasetKind, tuple[str, str, str]] = {
 #: change status -> (fill colour, border colour, label)
 CHANGE_STYLE: dict[str, tuple[str, str, str]] = {
     "added": ("#dcfce7", "#15803d", "added"),
-    "removed": ("#fee2e2", "#b91c1c", "removed"),
-    "modified": ("#fef3c7", "#b45309", "changed transformation"),
-    "impacted": ("#fde68a", "#a16207", "impacted downstream"),
+    "removed": ("#e5e7eb", "#4b5563", "removed"),
+    "modified": ("#fecaca", "#dc2626", "changed transformation"),
+    "impacted": ("#fef3c7", "#d97706", "impacted downstream"),
 }
 
 
