@@ -13,12 +13,14 @@ import click
 
 from . import __version__, git, json_format
 from .cache import AnalysisCache
+from .check import check_findings
 from .config import Config, check_dialect, load_config
 from .diff import diff_graphs
 from .docs_site import build_docs, check_docs, write_docs
 from .errors import ConfigError, DatatrailError, GitError, RenderError
 from .graph import LineageGraph
 from .model import Severity
+from .policy import load_policy
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
 from .render.dot import DotOptions, render_dot
 from .render.html import render_html
@@ -362,10 +364,13 @@ def render_command(
 
 
 @cli.command("docs")
-@click.argument("outdir", type=click.Path(file_okay=False))
+@click.argument("outdir", type=click.Path(file_okay=False), required=False)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 and name the stale files if the docs are out of date."
+)
+@click.option(
+    "--fail-on-change", is_flag=True, help="Regenerate, then exit 1 if any file changed (what a formatter hook does)."
 )
 @click.option(
     "--images/--no-images",
@@ -382,8 +387,8 @@ def render_command(
 )
 @click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
 def docs_command(
-    outdir: str, paths: tuple[str, ...], check: bool, images: bool | None, title: str, dialect: str | None,
-    config_file: str | None, no_cache: bool,
+    outdir: str | None, paths: tuple[str, ...], check: bool, fail_on_change: bool, images: bool | None, title: str,
+    dialect: str | None, config_file: str | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Generate architecture docs into OUTDIR: overview, per-schema and per-model diagrams, index.md.
 
@@ -396,8 +401,15 @@ def docs_command(
       datatrail docs docs/lineage --check
     """
     config, roots = _load(paths, config_file, dialect)
-    graph = _progress_scan(config, roots, False, not no_cache)
     docs_cfg = config.sections.get("docs", {})
+    if outdir is None:
+        configured = docs_cfg.get("outdir")
+        if not isinstance(configured, str):
+            raise click.UsageError("give OUTDIR, or set [tool.datatrail.docs] outdir")
+        outdir = str(config.root / configured)
+        if not paths:
+            roots = [config.root / p for p in config.paths] or [config.root]
+    graph = _progress_scan(config, roots, False, not no_cache)
     if images is None:
         wanted = docs_cfg.get("images", "auto")
         images = has_dot() if wanted == "auto" else bool(wanted)
@@ -413,6 +425,63 @@ def docs_command(
         return
     changed = write_docs(target, files)
     click.echo(f"wrote {len(files)} files to {outdir} ({len(changed)} changed)")
+    if fail_on_change and changed:
+        for path in changed:
+            click.echo(f"{target / path}: regenerated")
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1)
+@click.option("--base", default="HEAD", show_default=True, help="Revision to compare with.")
+@click.option("--worktree", is_flag=True, help="Check the work tree instead of the index (staged changes).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="Plain `path:line:col: CODE message` lines, or GitHub annotations.",
+)
+@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+def check_command(paths: tuple[str, ...], base: str, worktree: bool, fmt: str, no_cache: bool) -> None:
+    """Check staged changes: parse errors, unresolved references and the change policy.
+
+    Made for pre-commit: compares the index with HEAD (only changed files are analysed again,
+    the rest comes from the cache), prints problems as `path:line:col: CODE message` and exits 1
+    on a parse error or on a change that [tool.datatrail.policy] does not allow, e.g. a breaking
+    change that reaches a protected dataset such as a model's training input.
+
+    \b
+    Examples:
+      datatrail check                              # staged changes vs HEAD
+      datatrail check --base origin/main --worktree
+    """
+    repo = git.repo_root(Path.cwd())
+    subpath = Path.cwd().resolve().relative_to(repo)
+    rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
+    head = git.WORKTREE if worktree else git.STAGED
+    cache = default_cache(repo, enabled=not no_cache)
+    try:
+        before = scan_revision(repo, git.resolve(repo, base), subpath, rel_paths, cache)
+        after = scan_revision(repo, head, subpath, rel_paths, cache)
+    finally:
+        cache.close()
+    policy = load_policy(after.config.sections.get("policy", {}))
+    prefix = after.prefix
+    changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
+               for p in git.changed_files(repo, git.resolve(repo, base), head)]  # fmt: skip
+    result = diff_graphs(before.graph, after.graph, base, head.lower(), changed)
+    findings = check_findings(before.graph, after.graph, result, policy, prefix)
+    for finding in findings:
+        click.echo(finding.github() if fmt == "github" else str(finding))
+    failed = [f for f in findings if f.failing]
+    click.echo(
+        f"datatrail check: {len(result.changes)} lineage changes, {len(failed)} failing"
+        + (f" ({result.verdict})" if result.changes else "")
+    )
+    if failed:
+        sys.exit(EXIT_FINDINGS)
 
 
 FAIL_ON = {

@@ -28,6 +28,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT303": (Severity.WARNING, "Python: SQL built at run time could not be recovered statically"),
     "DT304": (Severity.ERROR, "Python: notebook could not be read"),
     "DT305": (Severity.WARNING, "Python: the origin of a DataFrame is unknown"),
+    "DT500": (Severity.ERROR, "policy: a change violates [tool.datatrail.policy]"),
+    "DT501": (Severity.INFO, "policy: a change is allowed by [tool.datatrail.policy] allow, with its justification"),
     "DT900": (Severity.ERROR, "internal error while analysing; this file's findings may be partial"),
 }
 
@@ -40,6 +42,8 @@ COLUMN_AMBIGUOUS = "DT110"
 COLUMN_UNRESOLVED = "DT111"
 STAR_UNKNOWN = "DT112"
 APPROXIMATED = "DT113"
+POLICY_VIOLATION = "DT500"
+POLICY_ALLOWED = "DT501"
 INTERNAL = "DT900"
 
 
