@@ -1,10 +1,11 @@
-"""Benchmark: `datatrail diff` on a generated 1,000-file SQL repository with 10 changed files.
+"""Benchmark: `datatrail diff` and `datatrail check` on a generated 1,000-file SQL repository.
 
     python benchmarks/diff_speed.py [--files 1000] [--changed 10]
 
 Builds a git repository of layered SQL models (each reads two earlier ones), commits it, edits
 ``--changed`` files in the work tree, then times ``datatrail diff HEAD`` cold (empty cache) and
-warm (second run), and ``datatrail scan`` cold for reference. Runs the CLI in-process.
+warm (second run), ``datatrail scan`` cold for reference, and ``datatrail check`` (what the
+pre-commit hook runs) with one staged file, cold and warm. Runs the CLI in-process.
 """
 
 from __future__ import annotations
@@ -83,15 +84,25 @@ def main() -> int:
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            scan_s = timed(["scan", "-q", "--format", "json", "-o", str(Path(tmp) / "out.json")])
+            scan_s = timed(["scan", "-q", "--no-cache", "--format", "json", "-o", str(Path(tmp) / "out.json")])
             cold = timed(["diff", "HEAD", "--format", "json", "-o", str(Path(tmp) / "diff.json")])
             warm = timed(["diff", "HEAD", "--format", "json", "-o", str(Path(tmp) / "diff.json")])
+            git(root, "checkout", "-q", ".")
+            one = root / "models" / "m0500.sql"
+            one.write_text(one.read_text().replace("'void'", "'cancelled'"))
+            git(root, "add", str(one))
+            check_cold = timed(["check"])
+            one.write_text(one.read_text().replace("'cancelled'", "'voided'"))
+            git(root, "add", str(one))
+            check_warm = timed(["check"])
         finally:
             os.chdir(cwd)
         print(f"repository: {args.files} SQL files, {args.changed} changed in the work tree")
         print(f"datatrail scan (cold, no cache)        {scan_s:7.2f} s")
         print(f"datatrail diff HEAD (cold cache)        {cold:7.2f} s")
         print(f"datatrail diff HEAD (warm cache)        {warm:7.2f} s")
+        print(f"datatrail check, 1 staged file (cold)   {check_cold:7.2f} s")
+        print(f"datatrail check, 1 staged file (warm)   {check_warm:7.2f} s")
     return 0
 
 

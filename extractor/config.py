@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ class Config:
     warnings: list[str] = field(default_factory=list)
     #: Raw ``[tool.datatrail.<name>]`` tables of the features that own them (dbt, python, policy …).
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: For a git revision scanned in memory: its files, relative to ``root``; None means the disk.
+    files: Mapping[str, bytes] | None = None
 
     def dialect_for(self, relpath: str) -> str | None:
         """The dialect of one file: the last matching per-path override, else the default."""
@@ -107,6 +110,15 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
         raise ConfigError(f"{path}: cannot read configuration: {e}") from e
     section = data.get("tool", {}).get("datatrail", {})
     return config_from_mapping(section, root=path.parent.resolve(), source=path)
+
+
+def config_from_pyproject(text: str, root: Path, source: Path | None = None) -> Config:
+    """The configuration in a pyproject.toml's text (for revisions read from git objects)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source or 'pyproject.toml'}: cannot read configuration: {e}") from e
+    return config_from_mapping(data.get("tool", {}).get("datatrail", {}), root=root, source=source)
 
 
 def config_from_mapping(section: dict[str, Any], root: Path, source: Path | None = None) -> Config:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import git
 from .cache import AnalysisCache
-from .config import Config, load_config
+from .config import Config, config_from_pyproject, load_config
 from .graph import LineageGraph
 from .scan import scan
 
@@ -49,13 +49,46 @@ def scan_revision(
 ) -> Snapshot:
     """Scan ``rev`` of the repository at ``repo``; ``subpath`` is where the user ran (repo-relative).
 
-    ``paths`` limit the scan (repo-relative); by default the config's ``paths`` or everything."""
+    ``paths`` limit the scan (repo-relative); by default the config's ``paths`` or everything.
+    A revision is read into memory from git objects; only a tree holding a dbt project (whose
+    reader works on files) is written to a scratch directory."""
     if rev == git.WORKTREE:
         return _scan_tree(repo, repo, subpath, paths, rev, cache)
-    with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
-        root = Path(scratch)
-        git.materialize(repo, rev, root)
-        return _scan_tree(root, repo, subpath, paths, rev, cache)
+    tree = git.list_tree(repo, rev)
+    if any(p == "dbt_project.yml" or p.endswith("/dbt_project.yml") for p in tree):
+        with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
+            root = Path(scratch)
+            git.materialize(repo, rev, root, tree)
+            return _scan_tree(root, repo, subpath, paths, rev, cache)
+    blobs = git.read_blobs(repo, tree.values())
+    files = {path: blobs[sha] for path, sha in tree.items() if sha in blobs}
+    return _scan_files(files, repo, subpath, paths, rev, cache)
+
+
+def _find_pyproject(files: dict[str, bytes], subpath: Path) -> str | None:
+    parts = [p for p in subpath.as_posix().split("/") if p and p != "."]
+    for i in range(len(parts), -1, -1):
+        candidate = "/".join([*parts[:i], "pyproject.toml"])
+        if candidate in files:
+            return candidate
+    return None
+
+
+def _scan_files(
+    files: dict[str, bytes], repo: Path, subpath: Path, paths: Sequence[str], label: str, cache: AnalysisCache | None
+) -> Snapshot:
+    pyproject = _find_pyproject(files, subpath)
+    prefix = pyproject.rsplit("/", 1)[0] if pyproject and "/" in pyproject else ""
+    root = repo / prefix if prefix else repo
+    if pyproject is not None:
+        config = config_from_pyproject(files[pyproject].decode("utf-8"), root, Path(pyproject))
+    else:
+        config = Config(root=root)
+    local = {p[len(prefix) + 1 :]: data for p, data in files.items() if p.startswith(prefix + "/")} if prefix else files
+    config.files = local
+    rel_paths = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p for p in paths]
+    graph = scan(rel_paths or None, config, cache=cache, files=local)
+    return Snapshot(label, graph, config, prefix)
 
 
 def _scan_tree(

@@ -7,7 +7,8 @@ diagnostic and the scan goes on with the rest.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -47,23 +48,36 @@ def discover(paths: Sequence[Path], config: Config) -> list[Path]:
     """Every included, non-excluded file under ``paths``, sorted, without duplicates."""
     found: set[Path] = set()
     for base in paths:
-        base = base if base.is_absolute() else (Path.cwd() / base)
+        base = (base if base.is_absolute() else (Path.cwd() / base)).resolve()
         if base.is_file():
-            found.add(base.resolve())
+            found.add(base)
             continue
         if not base.is_dir():
             continue
-        for candidate in base.rglob("*"):
-            if not candidate.is_file():
-                continue
-            rel = relative(candidate, config.root)
-            if config.is_excluded(rel) or not config.is_included(rel):
-                continue
-            found.add(candidate.resolve())
+        for directory, subdirs, names in os.walk(base):
+            # Never descend into virtualenvs, VCS folders, build output or installed packages.
+            subdirs[:] = sorted(d for d in subdirs if d not in PRUNED_DIRS)
+            for name in names:
+                candidate = Path(directory, name)
+                rel = relative(candidate, config.root)
+                if config.is_excluded(rel) or not config.is_included(rel):
+                    continue
+                found.add(candidate)
     return sorted(found, key=lambda p: relative(p, config.root))
 
 
+#: Folders a scan never enters (their files are excluded by default anyway).
+PRUNED_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".datatrail-cache", ".mypy_cache",
+     ".ruff_cache", ".pytest_cache", ".tox", ".nox", "dbt_packages", "target"}
+)  # fmt: skip
+
+
 def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form (as given when it is outside the root)."""
+    text, base = str(path), str(root)
+    if path.is_absolute() and text.startswith(base + os.sep) and ".." not in path.parts:
+        return text[len(base) + 1 :].replace(os.sep, "/")  # fast path, no filesystem access
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
@@ -78,6 +92,11 @@ def read_source(path: Path, rel: str) -> SourceFile | Diagnostic:
         return Diagnostic(
             rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, f"cannot read: {e.strerror}"
         )
+    return decode_source(data, rel)
+
+
+def decode_source(data: bytes, rel: str) -> SourceFile | Diagnostic:
+    """Decode a file's bytes as UTF-8 text, or explain why it is skipped."""
     if b"\0" in data:
         return Diagnostic(
             rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, "binary file skipped"
@@ -101,7 +120,12 @@ def load_schema_files(config: Config, diagnostics: list[Diagnostic]) -> SchemaCa
     for name in config.schema_files:
         path = config.root / name
         try:
-            text = path.read_text(encoding="utf-8")
+            if config.files is not None:
+                if name not in config.files:
+                    raise OSError(f"{name}: no such file in this revision")
+                text = config.files[name].decode("utf-8")
+            else:
+                text = path.read_text(encoding="utf-8")
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (OSError, ValueError, yaml.YAMLError) as e:
             diagnostics.append(
@@ -285,33 +309,70 @@ def _internal(path: str, e: Exception) -> Diagnostic:
     return Diagnostic(path, 1, 1, codes.severity(codes.INTERNAL), codes.INTERNAL, f"{type(e).__name__}: {e}")
 
 
+def discover_in(files: Mapping[str, bytes], roots: Sequence[str], config: Config) -> list[str]:
+    """Like ``discover`` over an in-memory tree keyed by root-relative POSIX paths."""
+    prefixes = ["" if r in ("", ".") else r.strip("/") + "/" for r in roots]
+    found = []
+    for rel in files:
+        if not any(rel.startswith(p) or rel == p.rstrip("/") for p in prefixes):
+            continue
+        if config.is_excluded(rel) or not config.is_included(rel):
+            continue
+        found.append(rel)
+    return sorted(found)
+
+
 def scan(
     paths: Sequence[Path | str] | None = None,
     config: Config | None = None,
     progress: ProgressCallback | None = None,
     cache: AnalysisCache | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> LineageGraph:
     """Scan files and directories into one lineage graph.
+
+    With ``files`` (root-relative path -> content, e.g. read from git objects) nothing is read
+    from disk and ``paths`` are root-relative; dbt projects need files on disk.
 
     >>> graph = scan(["fixtures/example_shop"])  # doctest: +SKIP
     """
     config = config or Config()
-    roots = [Path(p) for p in (paths or config.paths or ["."])]
     graph = LineageGraph()
+    if files is not None:
+        return _scan_sources(graph, config, [], _in_memory_sources(files, paths, config, graph), progress, cache)
+    roots = [Path(p) for p in (paths or config.paths or ["."])]
     graph.diagnostics.extend(
         Diagnostic(str(config.source or "pyproject.toml"), 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, w)
         for w in config.warnings
     )
-    catalog = load_schema_files(config, graph.diagnostics)
     found = discover(roots, config)
     dbt_projects = [p for p in found if p.name == "dbt_project.yml"]
+    on_disk = [(p, relative(p, config.root)) for p in found if p.name != "dbt_project.yml"]
+    return _scan_sources(graph, config, dbt_projects, on_disk, progress, cache)
+
+
+def _in_memory_sources(
+    files: Mapping[str, bytes], paths: Sequence[Path | str] | None, config: Config, graph: LineageGraph
+) -> list[tuple[bytes, str]]:
+    roots = [str(p) for p in (paths or config.paths or ["."])]
+    return [(files[rel], rel) for rel in discover_in(files, roots, config) if not rel.endswith("dbt_project.yml")]
+
+
+def _scan_sources(
+    graph: LineageGraph,
+    config: Config,
+    dbt_projects: list[Path],
+    found: Sequence[tuple[Path | bytes, str]],
+    progress: ProgressCallback | None,
+    cache: AnalysisCache | None,
+) -> LineageGraph:
+    catalog = load_schema_files(config, graph.diagnostics)
     claimed = scan_dbt_projects(dbt_projects, config, graph, catalog, progress) if dbt_projects else set()
     sources: list[SourceFile] = []
-    for path in found:
-        rel = relative(path, config.root)
-        if rel in claimed or path.name == "dbt_project.yml":
+    for where, rel in found:
+        if rel in claimed:
             continue
-        read = read_source(path, rel)
+        read = read_source(where, rel) if isinstance(where, Path) else decode_source(where, rel)
         if isinstance(read, Diagnostic):
             graph.diagnostics.append(read)
         else:
