@@ -187,6 +187,22 @@ def _modifiers(graph: LineageGraph) -> dict[str, dict[str, str]]:
     return result
 
 
+def _clause_location(
+    head: LineageGraph, name: str, before: dict[Subtype, set[str]], after: dict[Subtype, set[str]]
+) -> Location | None:
+    """Where the first changed clause (a new WHERE, JOIN …) of ``name`` is, in the head."""
+    changed = {(st, text) for st, texts in after.items() for text in texts if text not in before.get(st, set())}
+    locations = sorted(
+        je.edge.location
+        for je in head.column_edges
+        if je.edge.target.table == name
+        and je.edge.target.column is None
+        and (je.edge.subtype, je.edge.transformation) in changed
+        and je.edge.location is not None
+    )
+    return locations[0] if locations else None
+
+
 def _produced_columns(graph: LineageGraph) -> dict[str, list[str]]:
     """Columns each dataset really has: those its producers write, else the declared ones.
 
@@ -348,9 +364,8 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
                     Reason("LIMIT_CHANGED", r.before, r.after) if r.code == "SORT_CHANGED" else r for r in reasons
                 ]
             category = min((r.category for r in reasons), key=CATEGORIES.index)
-            changes.append(
-                Change(name, None, category, tuple(sorted(set(reasons))), location=_dataset_location(head, name))
-            )
+            where = _clause_location(head, name, old_clauses, new_clauses) or _dataset_location(head, name)
+            changes.append(Change(name, None, category, tuple(sorted(set(reasons))), location=where))
 
     changes.extend(_unknown_changes(base, head))
     changes.extend(_cosmetic_changes(head, changed_files, changes))

@@ -62,6 +62,7 @@ class QueryLineage:
     clause_origins: dict[Origin, str]  # origin -> inlined clause SQL
     source_tables: set[str]
     path_sources: set[str] = field(default_factory=set)
+    clause_offsets: dict[str, int] = field(default_factory=dict)  # clause SQL -> where it starts
 
 
 @dataclass
@@ -115,6 +116,7 @@ class QueryResolver:
         self._scope_of: dict[int, Scope] = {}
         self._clauses: dict[int, dict[Origin, str]] = {}
         self._reported: set[tuple[str, str]] = set()
+        self._clause_offsets: dict[str, int] = {}
 
     # -- entry point -----------------------------------------------------------------------------
 
@@ -143,7 +145,9 @@ class QueryResolver:
             origins = set(self.trace(root, i))
             offset = first_offset(out.node) if out.node is not None else None
             outputs.append(OutputLineage(out.name, origins, self.inline(root, i), offset))
-        return QueryLineage(outputs, self.clause_origins(root), sources, paths)
+        lineage = QueryLineage(outputs, self.clause_origins(root), sources, paths)
+        lineage.clause_offsets = dict(self._clause_offsets)
+        return lineage
 
     def _table_source_name(self, table: exp.Table) -> str:
         path = path_of_table(table)
@@ -675,6 +679,9 @@ class QueryResolver:
                 if isinstance(clause, (exp.Group, exp.Order)):
                     clause = _expand_ordinals(clause, expression)
                 text = self._inline_expression(scope, clause)
+                offset = first_offset(clause)
+                if offset is not None:
+                    self._clause_offsets.setdefault(text, offset)
                 for origin in self.expression_origins(scope, clause, subtype):
                     result.setdefault(Origin(origin.table, origin.column, subtype), text)
                 for sub in _subqueries(clause):

@@ -666,8 +666,9 @@ class StatementAnalyzer:
                 lineage.column_edges.append(
                     ColumnEdge(source, ColumnRef(target, name), origin.subtype, output.transformation, fp, loc)
                 )
-        clause_loc = lineage.location
         for origin, text in sorted(result.clause_origins.items(), key=lambda item: _origin_key(item[0])):
+            offset = result.clause_offsets.get(text)
+            clause_loc = Location(self.path, *self.lines.position(offset)) if offset is not None else lineage.location
             lineage.column_edges.append(_clause_edge(origin, target, text, clause_loc))
 
 
