@@ -142,9 +142,13 @@ class QueryResolver:
                 (paths if _is_path_table(table) else sources).add(self._table_source_name(table))
         outputs = []
         for i, out in enumerate(self.outputs(root)):
-            origins = set(self.trace(root, i))
             offset = first_offset(out.node) if out.node is not None else None
-            outputs.append(OutputLineage(out.name, origins, self.inline(root, i), offset))
+            try:
+                origins, text = set(self.trace(root, i)), self.inline(root, i)
+            except RecursionError:
+                self._report(codes.APPROXIMATED, f"{out.name}: too deeply nested to trace", out.node)
+                origins, text = set(), ""
+            outputs.append(OutputLineage(out.name, origins, text, offset))
         lineage = QueryLineage(outputs, self.clause_origins(root), sources, paths)
         lineage.clause_offsets = dict(self._clause_offsets)
         return lineage
@@ -470,14 +474,29 @@ class QueryResolver:
             fold(p, False, self.dialect) for p in parts
         ]
 
-    def _resolve_unqualified(self, scope: Scope, name: str, column: exp.Column, report: bool) -> _Resolved:
+    def _resolve_unqualified(
+        self, scope: Scope, name: str, column: exp.Column, report: bool, exclude: Scope | None = None
+    ) -> _Resolved:
         keys = list(self._selected_keys(scope)) if isinstance(scope.expression, exp.Select) else []
         keys = [k for k in (self._source_key(scope, k) for k in keys) if k is not None]
+        if scope.is_udtf:
+            # Inside ``UNNEST(col)`` / ``explode(col)`` a column belongs to the enclosing query.
+            keys = [k for k, s in scope.sources.items() if k and s is not scope and not _encloses(s, scope)]
+            if not keys and scope.parent is not None:
+                return self._resolve_unqualified(scope.parent, name, column, report, exclude=scope)
         if not keys:
             keys = [k for k in scope.sources if k]
+        if exclude is not None:
+            keys = [k for k in keys if scope.sources.get(k) is not exclude]
         # UDTF outputs (LATERAL VIEW explode(...) x AS e, UNNEST(...) AS e) are visible unqualified.
         for k, source in scope.sources.items():
-            if isinstance(source, Scope) and source.is_udtf and k not in keys:
+            if (
+                isinstance(source, Scope)
+                and source.is_udtf
+                and k not in keys
+                and source is not exclude
+                and not _encloses(source, scope)
+            ):
                 keys.append(k)
 
         using = self._using_columns(scope)
@@ -517,7 +536,7 @@ class QueryResolver:
                 return self._resolve_in_source(scope, (unknown or keys)[0], name, column)
             # Correlated reference to an outer query.
             if scope.parent is not None and not keys:
-                return self._resolve_unqualified(scope.parent, name, column, report)
+                return self._resolve_unqualified(scope.parent, name, column, report, exclude=scope)
         if report:
             candidates = definite or unknown
             if len(candidates) > 1:
@@ -875,6 +894,16 @@ def _expand_ordinals(clause: exp.Expr, select: exp.Select) -> exp.Expr:
         else:
             expanded.append(item)
     return exp.Tuple(expressions=expanded)
+
+
+def _encloses(source: object, scope: Scope) -> bool:
+    """Whether ``source`` is ``scope`` itself or one of its ancestors (a self-reference)."""
+    node: Scope | None = scope
+    while node is not None:
+        if node is source:
+            return True
+        node = node.parent
+    return False
 
 
 def _in_select_list(column: exp.Expr, select: exp.Select) -> bool:
