@@ -117,6 +117,8 @@ class QueryResolver:
         self._clauses: dict[int, dict[Origin, str]] = {}
         self._reported: set[tuple[str, str]] = set()
         self._clause_offsets: dict[str, int] = {}
+        self._alias_inlined: dict[int, str] = {}
+        self._alias_origin_memo: dict[tuple[int, Subtype], set[Origin]] = {}
 
     # -- entry point -----------------------------------------------------------------------------
 
@@ -406,12 +408,22 @@ class QueryResolver:
                     result |= self._through_star(r.scope, r.column, subtype)
             elif r.how == _UDTF and r.scope is not None:
                 step = compose(subtype, Subtype.TRANSFORMATION)
-                result |= self.expression_origins(r.scope, r.scope.expression, step)
+                result |= self._alias_origins(r.scope, r.scope.expression, step)
             elif r.how == _ALIAS and r.expr is not None and r.alias_scope is not None:
-                result |= self.expression_origins(r.alias_scope, r.expr, subtype)
+                result |= self._alias_origins(r.alias_scope, r.expr, subtype)
             elif r.how == _UNRESOLVED:
                 result.add(Origin(None, r.column, subtype))
         return result
+
+    def _alias_origins(self, scope: Scope, expr: exp.Expr, subtype: Subtype) -> set[Origin]:
+        """Origins of an aliased expression, memoized: alias chains must not grow exponentially."""
+        key = (id(expr), subtype)
+        cached = self._alias_origin_memo.get(key)
+        if cached is None:
+            self._alias_origin_memo[key] = set()  # a self-referencing alias contributes nothing more
+            cached = self.expression_origins(scope, expr, subtype)
+            self._alias_origin_memo[key] = cached
+        return cached
 
     def _through_star(self, scope: Scope, name: str, subtype: Subtype) -> set[Origin]:
         """A column selected from a derived table whose columns are unknown (``SELECT *``)."""
@@ -803,9 +815,25 @@ class QueryResolver:
                 return f"{_scope_label(res.scope)}.{res.column}"
             return text if _is_simple(text) else f"({text})"
         if res.how == _ALIAS and res.expr is not None and res.alias_scope is not None:
-            return f"({self._inline_expression(res.alias_scope, res.expr)})"
+            key = id(res.expr)
+            text = self._alias_inlined.get(key)
+            if text is None:
+                self._alias_inlined[key] = res.column  # a self-referencing alias stops here
+                text = self._inline_expression(res.alias_scope, res.expr)
+                if len(text) > _INLINE_LIMIT:
+                    text = res.column
+                self._alias_inlined[key] = text
+            return f"({text})"
         if res.how == _UDTF and res.scope is not None:
-            return self._inline_expression(res.scope, res.scope.expression)
+            key = id(res.scope)
+            text = self._alias_inlined.get(key)
+            if text is None:
+                self._alias_inlined[key] = res.column  # UDTFs that refer to each other stop here
+                text = self._inline_expression(res.scope, res.scope.expression)
+                if len(text) > _INLINE_LIMIT:
+                    text = res.column
+                self._alias_inlined[key] = text
+            return text
         return node if isinstance(node, str) else node.sql(dialect=self.dialect, comments=False)
 
     def _report(self, code: str, message: str, node: exp.Expr | None) -> None:

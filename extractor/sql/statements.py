@@ -139,6 +139,16 @@ class StatementAnalyzer:
                 if branch is not None:
                     result.extend(self.analyze(_sub(statement, branch), top=False))
             return result
+        if isinstance(node, exp.Create) and node.kind == "FUNCTION" and not isinstance(node.expression, exp.Block):
+            # A function body is an expression over its parameters; only the tables it reads matter.
+            self._index += 1
+            lineage = StatementLineage(
+                self._index, "create_function", Location(self.path, statement.line, statement.column)
+            )
+            body = node.expression
+            if isinstance(body, exp.Expr):
+                lineage.source_tables = frozenset(self.name(t) for t in body.find_all(exp.Table) if t.name)
+            return [lineage]
         if isinstance(node, exp.Create) and node.kind in ("PROCEDURE", "FUNCTION"):
             body = node.expression
             if body is None:
