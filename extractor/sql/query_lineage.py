@@ -816,24 +816,24 @@ class QueryResolver:
             return text if _is_simple(text) else f"({text})"
         if res.how == _ALIAS and res.expr is not None and res.alias_scope is not None:
             key = id(res.expr)
-            text = self._alias_inlined.get(key)
-            if text is None:
+            alias_text = self._alias_inlined.get(key)
+            if alias_text is None:
                 self._alias_inlined[key] = res.column  # a self-referencing alias stops here
-                text = self._inline_expression(res.alias_scope, res.expr)
-                if len(text) > _INLINE_LIMIT:
-                    text = res.column
-                self._alias_inlined[key] = text
-            return f"({text})"
+                alias_text = self._inline_expression(res.alias_scope, res.expr)
+                if len(alias_text) > _INLINE_LIMIT:
+                    alias_text = res.column
+                self._alias_inlined[key] = alias_text
+            return f"({alias_text})"
         if res.how == _UDTF and res.scope is not None:
             key = id(res.scope)
-            text = self._alias_inlined.get(key)
-            if text is None:
+            udtf_text = self._alias_inlined.get(key)
+            if udtf_text is None:
                 self._alias_inlined[key] = res.column  # UDTFs that refer to each other stop here
-                text = self._inline_expression(res.scope, res.scope.expression)
-                if len(text) > _INLINE_LIMIT:
-                    text = res.column
-                self._alias_inlined[key] = text
-            return text
+                udtf_text = self._inline_expression(res.scope, res.scope.expression)
+                if len(udtf_text) > _INLINE_LIMIT:
+                    udtf_text = res.column
+                self._alias_inlined[key] = udtf_text
+            return udtf_text
         return node if isinstance(node, str) else node.sql(dialect=self.dialect, comments=False)
 
     def _report(self, code: str, message: str, node: exp.Expr | None) -> None:
