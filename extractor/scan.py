@@ -108,7 +108,7 @@ def decode_source(data: bytes, rel: str) -> SourceFile | Diagnostic:
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         return Diagnostic(rel, line, column, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE,
                           "not valid UTF-8; file skipped")  # fmt: skip
-    if not text.strip():
+    if not text.strip() and not rel.endswith("__init__.py"):  # an empty package marker is normal
         return Diagnostic(rel, 1, 1, codes.severity(codes.FILE_EMPTY), codes.FILE_EMPTY, "empty file skipped")
     return SourceFile(rel, text)
 

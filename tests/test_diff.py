@@ -126,11 +126,13 @@ def test_removed_and_added_columns_and_datasets(shop: GitRepo, capsys: pytest.Ca
     shop.write(
         "sql/marts/new_report.sql", "CREATE VIEW marts.coupon_report AS SELECT coupon_code FROM staging.stg_orders;\n"
     )
+    (shop.root / "pipelines/train_churn.py").unlink()
     (shop.root / "sql/exports/export_training.sql").unlink()
     _, report = run_diff(capsys, "HEAD")
     found = changes(report)
     assert ("staging.stg_orders", "coupon_code", "additive", ("COLUMN_ADDED",)) in found
     assert ("marts.coupon_report", None, "additive", ("DATASET_ADDED",)) in found
+    assert ("models/churn_model.joblib", None, "breaking", ("DATASET_REMOVED",)) in found
     assert ("/data/exports/training_input.csv", None, "breaking", ("DATASET_REMOVED",)) in found
 
 

@@ -55,3 +55,18 @@ def test_label_is_conditional_on_recency() -> None:
         if je.edge.target == type(je.edge.target)("labels", "churned")
     }
     assert edges == {("features.customer_features", "days_since_last_order", "CONDITIONAL")}
+
+
+def test_one_graph_from_raw_tables_to_the_model_file() -> None:
+    graph = _graph()
+    model = graph.datasets["models/churn_model.joblib"]
+    assert model.kind is DatasetKind.MODEL
+    assert "orders_per_year" in model.columns  # engineered in Python
+    cg = graph.column_graph()
+    path = nx.shortest_path(cg, ("raw.customers", "birth_date"), ("models/churn_model.joblib", "age_years"))
+    assert path[-3:] == [
+        ("ml.training_input", "age_years"),
+        ("/data/exports/training_input.csv", "age_years"),
+        ("models/churn_model.joblib", "age_years"),
+    ]
+    assert nx.has_path(cg, ("raw.orders", "order_id"), ("models/churn_model.joblib", "orders_per_year"))

@@ -1,16 +1,63 @@
-"""Entry point of Python support: analyse Python files (and notebooks) into the graph."""
+"""Entry point of Python support: analyse Python files (and notebooks) into the graph.
+
+Every file is parsed with libcst and interpreted abstractly (``interpreter.py``): nothing is
+imported or executed. Files run in path order; a file another one imports runs first, so its
+constants and functions are known where they are used. Each top-level statement is isolated: an
+internal error becomes a DT900 diagnostic and the rest of the file and the scan go on.
+"""
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .. import codes
 from ..config import Config
+from ..errors import ConfigError
 from ..graph import LineageGraph
+from ..model import Diagnostic
 from ..sql.catalog import SchemaCatalog
+from . import airflow, dataframes, dbapi, ml, pandas_api, polars_api, pyspark_api, stdlib  # noqa: F401 - handlers
+from .emit import Settings, Sink, expand_stars
+from .interpreter import Interpreter
+from .project import Project
 
 if TYPE_CHECKING:
     from ..scan import SourceFile
+
+_KEYS = {
+    "max_call_depth": "an integer >= 1",
+    "follow_uncalled": "a boolean",
+    "session_names": "a list of strings",
+    "env": "a table of strings",
+}
+
+
+def load_settings(config: Config, diagnostics: list[Diagnostic] | None = None) -> Settings:
+    """``[tool.datatrail.python]`` validated; wrong types raise ``ConfigError``."""
+    raw: dict[str, Any] = config.sections.get("python", {})
+    settings = Settings()
+    where = f"{config.source}: " if config.source else ""
+    for key, value in raw.items():
+        if key not in _KEYS:
+            if diagnostics is not None:
+                diagnostics.append(
+                    Diagnostic(str(config.source or "pyproject.toml"), 1, 1, codes.severity(codes.CONFIG), codes.CONFIG,
+                               f"{where}unknown key [tool.datatrail.python] {key!r} is ignored")
+                )  # fmt: skip
+            continue
+        ok = (
+            (key == "max_call_depth" and isinstance(value, int) and not isinstance(value, bool) and value >= 1)
+            or (key == "follow_uncalled" and isinstance(value, bool))
+            or (key == "session_names" and isinstance(value, list) and all(isinstance(v, str) for v in value))
+            or (key == "env" and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()))
+        )
+        if not ok:
+            raise ConfigError(f"{where}[tool.datatrail.python] {key} must be {_KEYS[key]}")
+        setattr(settings, key, value)
+    return settings
 
 
 def scan_python(
@@ -21,4 +68,73 @@ def scan_python(
     progress: Callable[[str], None] | None = None,
 ) -> None:
     """Analyse ``.py`` and ``.ipynb`` sources statically (nothing is imported or run)."""
-    return None
+    settings = load_settings(config, graph.diagnostics)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _scan(sources, config, graph, catalog, settings, progress)
+        except BaseException as e:  # re-raised in the caller's thread
+            failure.append(e)
+
+    run_deep(work)
+    if failure:
+        raise failure[0]
+
+
+#: Long method chains and expressions nest deeply: libcst's code generation and the interpreter
+#: recurse once per level, so the Python pass runs with a deeper stack than the default.
+RECURSION_LIMIT = 20_000
+STACK_BYTES = 256 * 1024 * 1024
+
+
+def run_deep(func: Callable[[], None]) -> None:
+    """Run ``func`` in a thread with a large stack and a raised recursion limit (then restored)."""
+    old_limit = sys.getrecursionlimit()
+    try:
+        old_size = threading.stack_size(STACK_BYTES)
+    except (ValueError, RuntimeError):  # pragma: no cover - platforms without a settable stack
+        func()
+        return
+    try:
+        thread = threading.Thread(target=func, name="datatrail-python", daemon=True)
+    finally:
+        threading.stack_size(old_size)
+    sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    try:
+        thread.start()
+        thread.join()
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+
+def _scan(
+    sources: Sequence[SourceFile],
+    config: Config,
+    graph: LineageGraph,
+    catalog: SchemaCatalog,
+    settings: Settings,
+    progress: Callable[[str], None] | None,
+) -> None:
+    project = Project(sources)
+    sink = Sink(graph, catalog, config, settings)
+    interp = Interpreter(project, sink, settings.max_call_depth, settings.follow_uncalled)
+    modules = [project.modules[path] for path in sorted(project.modules)]
+    for info in modules:
+        if progress:
+            progress(info.path)
+        try:
+            interp.run_module(info)
+        except Exception as e:  # isolation: one file's internal error never stops the scan
+            graph.diagnostics.append(_internal(info.path, e))
+    for info in modules:
+        try:
+            interp.run_uncalled(info)
+        except Exception as e:
+            graph.diagnostics.append(_internal(info.path, e))
+    airflow.finish(interp)
+    expand_stars(sink)
+
+
+def _internal(path: str, e: Exception) -> Diagnostic:
+    return Diagnostic(path, 1, 1, codes.severity(codes.INTERNAL), codes.INTERNAL, f"{type(e).__name__}: {e}")

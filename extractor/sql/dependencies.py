@@ -22,6 +22,8 @@ def reads_and_writes(statements: Iterable[exp.Expr], name: Callable[[exp.Table],
             target = statement.this
             if isinstance(target, exp.Schema):
                 target = target.this
+            if isinstance(statement, exp.Copy) and not statement.args.get("kind"):
+                target = None  # COPY table TO 'file' reads the table
         elif isinstance(statement, exp.Query):
             into = statement.args.get("into")
             target = into.this if isinstance(into, exp.Into) else None

@@ -559,6 +559,17 @@ class StatementAnalyzer:
         else:
             lineage.source_tables = frozenset({table})
             lineage.target_tables = frozenset(file_names)
+            # COPY table TO 'file': the file holds the table's columns as they are.
+            columns = self.catalog.columns(table) or ()
+            for name in file_names:
+                if columns:
+                    lineage.target_columns[name] = tuple(columns)
+                for column in columns:
+                    text = f"{table}.{column}"
+                    lineage.column_edges.append(
+                        ColumnEdge(ColumnRef(table, column), ColumnRef(name, column), Subtype.IDENTITY, text,
+                                   fingerprint(text), lineage.location)
+                    )  # fmt: skip
         for f in file_names:
             lineage.dataset_kinds[f] = DatasetKind.FILE
 

@@ -1,0 +1,203 @@
+"""The Python files of the scanned repository as importable modules.
+
+Each file is parsed with libcst (once, when first needed) together with node positions.
+Imports between files of the repository are resolved the way Python would for a script run from
+its own directory or from the repository root (``src/`` layouts too), so helpers, constants and
+functions of other modules are followed instead of becoming unknowns.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from .notebooks import NotebookError, notebook_cells
+
+if TYPE_CHECKING:
+    from ..scan import SourceFile
+    from .values import Value
+
+
+@dataclass
+class Unit:
+    """One parsed piece of a file: the whole ``.py`` file, or one notebook cell."""
+
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    line_offset: int = 0
+
+    def line(self, node: cst.CSTNode) -> int:
+        pos = self.positions.get(node)
+        return pos.start.line + self.line_offset if pos is not None else 0
+
+    def column(self, node: cst.CSTNode) -> int:
+        pos = self.positions.get(node)
+        return pos.start.column + 1 if pos is not None else 0
+
+    def code(self, node: cst.CSTNode) -> str:
+        try:
+            return " ".join(self.module.code_for_node(node).split())
+        except Exception:  # pragma: no cover - code generation of a parsed node does not fail
+            return type(node).__name__
+
+
+@dataclass
+class SyntaxProblem:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class ModuleInfo:
+    """A file of the repository as a module: its parsed units and, once run, its globals."""
+
+    path: str
+    name: str
+    text: str
+    units: list[Unit] | None = None
+    problems: list[SyntaxProblem] = field(default_factory=list)
+    notebook_error: str | None = None
+    state: str = "new"  # new -> running -> done
+    globals: dict[str, Value] = field(default_factory=dict)
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.path.endswith(".ipynb")
+
+    @property
+    def directory(self) -> str:
+        return posixpath.dirname(self.path)
+
+    @property
+    def is_package(self) -> bool:
+        return self.path.endswith("/__init__.py") or self.path == "__init__.py"
+
+    def parse(self) -> list[Unit]:
+        """Parse once; syntax errors are kept in ``problems`` (one per failed unit)."""
+        if self.units is not None:
+            return self.units
+        units: list[Unit] = []
+        if self.is_notebook:
+            try:
+                cells = notebook_cells(self.text)
+            except NotebookError as e:
+                self.notebook_error = str(e)
+                cells = []
+            for cell in cells:
+                unit = self._parse_one(cell.code, cell.line_offset)
+                if unit is not None:
+                    units.append(unit)
+        else:
+            unit = self._parse_one(self.text, 0)
+            if unit is not None:
+                units.append(unit)
+        self.units = units
+        return units
+
+    def _parse_one(self, code: str, offset: int) -> Unit | None:
+        try:
+            module = cst.parse_module(code)
+        except cst.ParserSyntaxError as e:
+            self.problems.append(_syntax_problem(code, offset, e))
+            return None
+        except (RecursionError, MemoryError, ValueError) as e:
+            self.problems.append(SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}"))
+            return None
+        return Unit(module, _positions(module), offset)
+
+
+def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> SyntaxProblem:
+    """Where the code is wrong: Python's own parser pinpoints it better than libcst's (which
+    reports the token after the problem); only parsed, never compiled or run."""
+    try:
+        ast.parse(code)
+    except SyntaxError as e:
+        return SyntaxProblem((e.lineno or 1) + offset, e.offset or 1, e.msg)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = " ".join(error.message.split())
+    return SyntaxProblem(error.editor_line + offset, error.editor_column, f"not supported by the parser: {message}")
+
+
+def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """``PositionProvider`` for one module.
+
+    ``MetadataWrapper.resolve`` also walks the whole tree once for batchable providers even when
+    there are none, which costs as much as the positions themselves; running the provider's
+    generator directly skips that walk. The public call is the fallback.
+    """
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    try:
+        return cast("Mapping[cst.CSTNode, CodeRange]", PositionProvider()._gen(wrapper))
+    except AttributeError:  # pragma: no cover - a libcst without the private generator
+        return wrapper.resolve(PositionProvider)
+
+
+def module_name(path: str) -> str:
+    """``pkg/sub/mod.py`` -> ``pkg.sub.mod``; ``pkg/__init__.py`` -> ``pkg``."""
+    stem = path.rsplit(".", 1)[0]
+    if stem.endswith("/__init__") or stem == "__init__":
+        stem = stem[: -len("__init__")].rstrip("/")
+    return stem.replace("/", ".").replace("-", "_")
+
+
+class Project:
+    """All Python modules of the scan, addressable by path and by import."""
+
+    def __init__(self, sources: Sequence[SourceFile]) -> None:
+        self.modules: dict[str, ModuleInfo] = {}
+        self.directories: set[str] = set()
+        for source in sources:
+            self.modules[source.path] = ModuleInfo(source.path, module_name(source.path), source.text)
+            directory = posixpath.dirname(source.path)
+            while directory:
+                self.directories.add(directory)
+                directory = posixpath.dirname(directory)
+
+    def bases(self, importer: ModuleInfo) -> list[str]:
+        """Directories an absolute import is looked up from, nearest first."""
+        result: list[str] = []
+        directory = importer.directory
+        while True:
+            result.append(directory)
+            if not directory:
+                break
+            directory = posixpath.dirname(directory)
+        if "src" in self.directories and "src" not in result:
+            result.append("src")
+        return result
+
+    def lookup(self, base: str, dotted: str) -> tuple[ModuleInfo | None, str | None]:
+        """The module or package directory ``dotted`` names under ``base``."""
+        rel = dotted.replace(".", "/")
+        candidate = posixpath.join(base, rel) if base else rel
+        for path in (candidate + ".py", candidate + "/__init__.py"):
+            info = self.modules.get(path)
+            if info is not None:
+                return info, candidate if path.endswith("__init__.py") else None
+        if candidate in self.directories:
+            return None, candidate
+        return None, None
+
+    def resolve(self, importer: ModuleInfo, dotted: str, level: int = 0) -> tuple[ModuleInfo | None, str | None]:
+        """Resolve ``import dotted`` / ``from .. import`` in ``importer`` to a repository module."""
+        if level:
+            base = importer.directory
+            for _ in range(level - 1):
+                base = posixpath.dirname(base)
+            if not dotted:
+                info = self.modules.get(posixpath.join(base, "__init__.py") if base else "__init__.py")
+                return info, base
+            return self.lookup(base, dotted)
+        for base in self.bases(importer):
+            found = self.lookup(base, dotted)
+            if found != (None, None):
+                return found
+        return None, None
