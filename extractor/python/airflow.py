@@ -210,7 +210,15 @@ def _load_template(interp: Interpreter, ctx: Ctx, name: str, dag: Dag | None) ->
         joined = posixpath.normpath(posixpath.join(base, name)) if base else name
         parts = joined.lstrip("/").split("/")
         candidates.extend("/".join(parts[i:]) for i in range(len(parts)))
+    files = interp.sink.config.files  # a git revision read into memory
     for rel in dict.fromkeys(candidates):
+        if files is not None:
+            if rel in files:
+                try:
+                    return Str.of(files[rel].decode("utf-8"), Location(rel, 1))
+                except UnicodeDecodeError:
+                    continue
+            continue
         path = root / rel
         try:
             if path.is_file():
@@ -228,6 +236,9 @@ def _load_template(interp: Interpreter, ctx: Ctx, name: str, dag: Dag | None) ->
         matches = [p for p in matches if shared(p) == best]
     if len(matches) == 1:
         try:
+            if files is not None:
+                data = files.get(matches[0])
+                return None if data is None else Str.of(data.decode("utf-8"), Location(matches[0], 1))
             return Str.of((root / matches[0]).read_text(encoding="utf-8"), Location(matches[0], 1))
         except (OSError, UnicodeDecodeError):
             return None
@@ -239,6 +250,14 @@ def _sql_index(interp: Interpreter) -> dict[str, list[str]]:
     if index is None:
         index = {}
         root: Path = interp.sink.config.root
+        files = interp.sink.config.files
+        if files is not None:
+            for rel in sorted(files):
+                name = rel.rsplit("/", 1)[-1]
+                if name.endswith(TEMPLATE_EXTENSIONS) and not interp.sink.config.is_excluded(rel):
+                    index.setdefault(name, []).append(rel)
+            interp.state["sql_index"] = index
+            return index
         try:
             for path in root.rglob("*"):
                 if not path.name.endswith(TEMPLATE_EXTENSIONS):
