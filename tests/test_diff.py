@@ -190,3 +190,17 @@ def test_cache_makes_the_second_diff_reuse_analyses(shop: GitRepo, capsys: pytes
     _, again = run_diff(capsys, "HEAD")
     _, uncached = run_diff(capsys, "HEAD", "--no-cache")
     assert again == uncached
+
+
+def test_upstream_sql_change_reaches_the_ml_model_through_python(
+    shop: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop.replace(STG_CUSTOMERS, "DATE_PART('year', AGE(", "DATE_PART('month', AGE(")
+    _, report = run_diff(capsys, "HEAD")
+    model = [i for i in report["impacted"] if i["dataset"] == "models/churn_model.joblib"]
+    assert {i["column"] for i in model} >= {"age_years", "orders_per_year"}
+    assert all(i["kind"] == "model" for i in model)
+    via = next(i["via"] for i in model if i["column"] == "orders_per_year")
+    assert via[0] == "staging.stg_customers.age_years"
+    assert "/data/exports/training_input.csv.age_years" in via
+    assert report["summary"]["impacted_models"] == 1
