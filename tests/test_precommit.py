@@ -52,7 +52,8 @@ def shop(tmp_path: Path, pre_commit_home: Path) -> GitRepo:
     repo.write("pyproject.toml", repo.read("pyproject.toml") + POLICY)
     repo.write(".pre-commit-config.yaml", yaml.safe_dump(hooks_as_local(), sort_keys=False))
     repo.write(".gitignore", ".datatrail-cache/\n")
-    subprocess.run([shutil.which("datatrail") or "datatrail", "docs"], cwd=repo.root, check=True, capture_output=True)
+    datatrail = Path(sys.executable).parent / "datatrail"  # the venv's, even when it is not activated
+    subprocess.run([str(datatrail), "docs"], cwd=repo.root, check=True, capture_output=True)
     repo.commit("base")
     return repo
 
