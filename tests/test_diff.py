@@ -204,3 +204,31 @@ def test_upstream_sql_change_reaches_the_ml_model_through_python(
     assert via[0] == "staging.stg_customers.age_years"
     assert "/data/exports/training_input.csv.age_years" in via
     assert report["summary"]["impacted_models"] == 1
+
+
+def test_markdown_for_a_huge_change_stays_within_githubs_limit() -> None:
+    from extractor.diff import COLUMN, Change, Impact, LineageDiff, Reason
+    from extractor.graph import Job, LineageGraph
+    from extractor.model import Location
+    from extractor.render.diff_report import render_markdown
+
+    changes = [
+        Change(f"mart.table_{i:04d}", f"column_{j}", COLUMN,
+               (Reason("TRANSFORMATION_CHANGED", "a" * 80, "b" * 80),), "a" * 80, "b" * 80,
+               Location(f"sql/table_{i:04d}.sql", j + 1))
+        for i in range(400) for j in range(5)
+    ]  # fmt: skip
+    impacted = [
+        Impact(f"mart.down_{i:04d}", "c", (f"mart.table_{i:04d}.column_0", f"mart.down_{i:04d}.c")) for i in range(3000)
+    ]
+    head = LineageGraph()
+    head.add_job(Job("j", "sql", "x.sql"))
+    for i in range(400):
+        head.dataset(f"mart.table_{i:04d}")
+        head.dataset(f"mart.down_{i:04d}")
+        head.add_flow(f"mart.table_{i:04d}", f"mart.down_{i:04d}", "j")
+    text = render_markdown(LineageDiff("main", "HEAD", changes, impacted), head)
+    assert len(text) < 60_000
+    assert text.startswith(STICKY_MARKER)
+    assert "COLUMN: 2000 column" in text
+    assert "| 🟠 | `mart.table_0000` |" in text  # collapsed to one row per dataset, not to bare counts

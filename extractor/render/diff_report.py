@@ -19,6 +19,7 @@ STICKY_MARKER = "<!-- datatrail-lineage-diff -->"
 MAX_COMMENT = 60_000
 MAX_MERMAID_TEXT = 50_000
 MAX_MERMAID_EDGES = 500
+MAX_DATASET_ROWS = 150
 
 _ICON = {BREAKING: "🔴", COLUMN: "🟠", UNKNOWN: "⚪", ADDITIVE: "🟢", COSMETIC: "⚫"}
 
@@ -181,18 +182,36 @@ def _markdown(diff: LineageDiff, head: LineageGraph | None, prefix: str, link_ba
     if level == "counts":
         out += _counts_only(diff)
         return "\n".join(out) + "\n"
-    shown = diff.changes if level == "full" else [c for c in diff.changes if c.column is None or c.category == BREAKING]
     out += ["| | change | where | before → after | reasons |", "|---|---|---|---|---|"]
-    for change in shown:
-        reasons = ", ".join(f"`{r.code}`" for r in change.reasons)
-        before = change.before if change.before is not None else _first(r.before for r in change.reasons)
-        after = change.after if change.after is not None else _first(r.after for r in change.reasons)
-        out.append(
-            f"| {_ICON[change.category]} | `{_name(change)}` | {_link(change, prefix, link_base)} | "
-            f"{_cell(before)} → {_cell(after)} | {reasons} |"
-        )
-    if level != "full" and len(shown) < len(diff.changes):
-        out.append(f"\n_{len(diff.changes) - len(shown)} column-level changes collapsed; see the JSON report._")
+    if level == "full":
+        for change in diff.changes:
+            reasons = ", ".join(f"`{r.code}`" for r in change.reasons)
+            before = change.before if change.before is not None else _first(r.before for r in change.reasons)
+            after = change.after if change.after is not None else _first(r.after for r in change.reasons)
+            out.append(
+                f"| {_ICON[change.category]} | `{_name(change)}` | {_link(change, prefix, link_base)} | "
+                f"{_cell(before)} → {_cell(after)} | {reasons} |"
+            )
+    else:
+        # Dataset level: one row per changed dataset, its changed columns counted.
+        by_dataset: dict[str, list[Change]] = {}
+        for change in diff.changes:
+            by_dataset.setdefault(change.dataset, []).append(change)
+        datasets = list(by_dataset.items())
+        for dataset, items in datasets[:MAX_DATASET_ROWS]:
+            worst = min((c.category for c in items), key=CATEGORIES.index)
+            columns = sorted({c.column for c in items if c.column})
+            codes = sorted({r.code for c in items for r in c.reasons})
+            shown = ", ".join(columns[:5]) + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
+            what = f"{len(columns)} columns: {shown}" if columns else "dataset-level change"
+            out.append(
+                f"| {_ICON[worst]} | `{dataset}` | {_link(items[0], prefix, link_base)} | {what} | "
+                + ", ".join(f"`{c}`" for c in codes)
+                + " |"
+            )
+        more = len(datasets) - MAX_DATASET_ROWS
+        tail = f" ({more} more datasets not shown)" if more > 0 else ""
+        out.append(f"\n_Collapsed to one row per dataset{tail}; the JSON report has every change._")
     out.append("")
     if diff.impacted:
         out += _impact_section(diff, level)
@@ -232,7 +251,10 @@ def _impact_section(diff: LineageDiff, level: str) -> list[str]:
         items = by_hop[hop]
         if level != "full":
             names = sorted({i.dataset for i in items})
-            out.append(f"**{hop} hop{'s' if hop != 1 else ''}:** " + ", ".join(f"`{n}`" for n in names))
+            listed = ", ".join(f"`{n}`" for n in names[:MAX_DATASET_ROWS])
+            if len(names) > MAX_DATASET_ROWS:
+                listed += f" and {len(names) - MAX_DATASET_ROWS} more"
+            out.append(f"**{hop} hop{'s' if hop != 1 else ''}:** " + listed)
         else:
             out.append(f"**{hop} hop{'s' if hop != 1 else ''}:**")
             out += [f"- `{_name(i)}` ← {' → '.join(f'`{v}`' for v in i.via)}" for i in items]
