@@ -142,6 +142,19 @@ def write_diagram(graph: LineageGraph, path: str, level: str = "column") -> list
     return messages
 
 
+# Options several commands share.
+DIALECT_OPTION = click.option("--dialect", help="SQL dialect for files without a per-path override.")
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="pyproject.toml to read [tool.datatrail] from.",
+)
+NO_CACHE_OPTION = click.option(
+    "--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache."
+)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -180,15 +193,10 @@ def cli() -> None:
     "--level", type=click.Choice(["column", "dataset"]), default="column", show_default=True, help="Diagram detail."
 )
 @click.option("--dialect", help="SQL dialect for files without a per-path override (e.g. snowflake).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="pyproject.toml to read [tool.datatrail] from.",
-)
+@CONFIG_OPTION
 @click.option("--strict", is_flag=True, help="Exit 1 when any error diagnostic is found.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors, no summary.")
-@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+@NO_CACHE_OPTION
 def scan_command(
     paths: tuple[str, ...], fmt: str | None, output: str | None, diagram: str | None, level: str,
     dialect: str | None, config_file: str | None, strict: bool, quiet: bool, no_cache: bool,
@@ -312,14 +320,9 @@ def _select(
     show_default=True,
     help="Group datasets into boxes by schema, folder, file or not at all.",
 )
-@click.option("--dialect", help="SQL dialect for files without a per-path override.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="pyproject.toml to read [tool.datatrail] from.",
-)
-@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+@DIALECT_OPTION
+@CONFIG_OPTION
+@NO_CACHE_OPTION
 def render_command(
     paths: tuple[str, ...], fmt: str | None, output: str | None, level: str, focus_node: str | None,
     upstream: int | None, downstream: int | None, diff_spec: str | None, path_globs: tuple[str, ...],
@@ -378,14 +381,9 @@ def render_command(
     help="Embed SVG diagrams (needs Graphviz) or Mermaid blocks; default: SVG when dot is installed.",
 )
 @click.option("--title", default="Data architecture", show_default=True, help="Title of index.md.")
-@click.option("--dialect", help="SQL dialect for files without a per-path override.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="pyproject.toml to read [tool.datatrail] from.",
-)
-@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+@DIALECT_OPTION
+@CONFIG_OPTION
+@NO_CACHE_OPTION
 def docs_command(
     outdir: str | None, paths: tuple[str, ...], check: bool, fail_on_change: bool, images: bool | None, title: str,
     dialect: str | None, config_file: str | None, no_cache: bool,
@@ -443,7 +441,7 @@ def docs_command(
     show_default=True,
     help="Plain `path:line:col: CODE message` lines, or GitHub annotations.",
 )
-@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+@NO_CACHE_OPTION
 def check_command(paths: tuple[str, ...], base: str, worktree: bool, fmt: str, no_cache: bool) -> None:
     """Check staged changes: parse errors, unresolved references and the change policy.
 
@@ -526,7 +524,7 @@ def _split_revisions(repo: Path, args: Sequence[str]) -> tuple[list[str], list[s
 @click.option(
     "--link-base", default="", help="URL prefix for file links in Markdown, e.g. https://github.com/o/r/blob/SHA."
 )
-@click.option("--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache.")
+@NO_CACHE_OPTION
 def diff_command(
     args: tuple[str, ...], staged: bool, fmt: str, output: str | None, fail_on: str | None, link_base: str,
     no_cache: bool,
