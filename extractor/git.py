@@ -65,7 +65,7 @@ def default_base(root: Path) -> str:
 def list_tree(root: Path, rev: str) -> dict[str, str]:
     """``{path: blob id}`` of every file in a commit, an index (STAGED) or the work tree (WORKTREE).
 
-    For the work tree the ids are None-free placeholders: read those files from disk."""
+    For the work tree the ids are empty strings: read those files from disk."""
     if rev == STAGED:
         out = _git(root, "ls-files", "--stage", "-z")
         result = {}
