@@ -62,7 +62,7 @@ class JobColumnEdge:
     edge: ColumnEdge
     job: str
 
-    def sort_key(self) -> tuple[str, str, str, str, str, str]:
+    def sort_key(self) -> tuple[str, str, str, str, str, str, str]:
         e = self.edge
         return (
             e.target.table or "",
@@ -71,6 +71,7 @@ class JobColumnEdge:
             e.source.column or "",
             e.subtype.value,
             self.job,
+            e.fingerprint,
         )
 
 
@@ -184,6 +185,26 @@ class LineageGraph:
         for je in self.sorted_column_edges():
             if je.edge.subtype.kind.value == "direct":
                 yield je
+
+    def remove_jobs_of(self, paths: set[str], kind: str) -> None:
+        """Forget what ``kind`` jobs found in ``paths`` (and their diagnostics).
+
+        Used when a file was analysed again in a better context, e.g. an Airflow SQL template
+        rendered with its DAG's parameters instead of placeholders."""
+        gone = {name for name, job in self.jobs.items() if job.path in paths and job.kind == kind}
+        if not gone:
+            return
+        for name in gone:
+            del self.jobs[name]
+        self.edges = {e for e in self.edges if e.job not in gone}
+        self.column_edges = {je for je in self.column_edges if je.job not in gone}
+        self.diagnostics = [d for d in self.diagnostics if d.path not in paths]
+        used = {n for e in self.edges for n in (e.source, e.target)}
+        used |= {t for je in self.column_edges for t in (je.edge.source.table, je.edge.target.table) if t}
+        for name in [
+            n for n, ds in self.datasets.items() if n not in used and ds.location and ds.location.path in paths
+        ]:
+            del self.datasets[name]
 
     def finish(self) -> None:
         """Make sure every dataset named by an edge exists."""

@@ -23,6 +23,7 @@ from .cache import AnalysisCache, diagnostic_from_list, diagnostic_to_list, stat
 from .cache import key as cache_key
 from .config import Config
 from .dbt import scan_dbt_projects
+from .dbt.jinja import airflow_context, render_with_lines
 from .graph import Job, LineageGraph
 from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .python import scan_python
@@ -158,14 +159,24 @@ class _ParsedFile:
     statements: list[ParsedStatement] | None = None
     diagnostics: list[Diagnostic] | None = None
     lines: LineIndex | None = None
+    sql: str = ""  # the SQL analysed: the file's text, rendered first when it is a Jinja template
 
     def parse(self, config: Config) -> None:
         """Parse (once) and learn which tables the file reads and writes."""
         if self.statements is not None:
             return
         dialect = get_dialect(self.dialect)
-        self.lines = LineIndex(self.source.text)
-        self.statements, self.diagnostics = parse_script(self.source.text, dialect, self.source.path, self.lines)
+        text = self.source.text
+        rendered_diagnostics: list[Diagnostic] = []
+        if "{{" in text or "{%" in text:
+            # Airflow-style templated SQL ({{ ds }}, {{ params.x }}): rendered in the sandbox
+            # with placeholders, lines mapped back to the template.
+            rendered = render_with_lines(text, self.source.path, airflow_context())
+            self.sql, self.lines, rendered_diagnostics = rendered.text, rendered.lines, list(rendered.diagnostics)
+        else:
+            self.sql, self.lines = text, LineIndex(text)
+        self.statements, self.diagnostics = parse_script(self.sql, dialect, self.source.path, self.lines)
+        self.diagnostics = rendered_diagnostics + self.diagnostics
         self.reads, self.writes = reads_and_writes(
             (s.expression for s in self.statements), partial(_name_table, dialect=dialect, config=config)
         )
@@ -236,7 +247,7 @@ def scan_sql(
                 f.parse(config)
                 assert f.statements is not None and f.lines is not None
                 result = analyze_statements(
-                    f.statements, f.source.text, get_dialect(f.dialect), catalog,
+                    f.statements, f.sql, get_dialect(f.dialect), catalog,
                     path=f.source.path, lines=f.lines,
                     default_db=config.default_schema, default_catalog=config.default_database,
                 )  # fmt: skip
@@ -382,7 +393,9 @@ def _scan_sources(
     scan_sql([s for s in sources if s.path.endswith(".sql")], config, graph, catalog, progress, cache)
     python_sources = [s for s in sources if s.path.endswith((".py", ".ipynb"))]
     if python_sources:
-        scan_python(python_sources, config, graph, catalog, progress)
+        templates = scan_python(python_sources, config, graph, catalog, progress)
+        # SQL templates that DAGs rendered with their parameters replace the standalone analysis.
+        graph.remove_jobs_of(templates, "sql")
     if cache is not None:
         cache.commit()
     graph.finish()

@@ -215,6 +215,7 @@ def _load_template(interp: Interpreter, ctx: Ctx, name: str, dag: Dag | None) ->
         if files is not None:
             if rel in files:
                 try:
+                    interp.sink.templates.add(rel)
                     return Str.of(files[rel].decode("utf-8"), Location(rel, 1))
                 except UnicodeDecodeError:
                     continue
@@ -222,6 +223,7 @@ def _load_template(interp: Interpreter, ctx: Ctx, name: str, dag: Dag | None) ->
         path = root / rel
         try:
             if path.is_file():
+                interp.sink.templates.add(rel)
                 return Str.of(path.read_text(encoding="utf-8"), Location(rel, 1))
         except (OSError, UnicodeDecodeError, ValueError):
             continue
@@ -236,6 +238,7 @@ def _load_template(interp: Interpreter, ctx: Ctx, name: str, dag: Dag | None) ->
         matches = [p for p in matches if shared(p) == best]
     if len(matches) == 1:
         try:
+            interp.sink.templates.add(matches[0])
             if files is not None:
                 data = files.get(matches[0])
                 return None if data is None else Str.of(data.decode("utf-8"), Location(matches[0], 1))

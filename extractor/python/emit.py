@@ -55,6 +55,8 @@ class Sink:
         self.jobs: dict[tuple[str, str, str, int], str] = {}
         self.file_columns: dict[str, list[str]] = {}
         self.opaque_reported: set[tuple[str, int]] = set()
+        #: SQL template files (Airflow ``template_searchpath``) analysed here with their parameters.
+        self.templates: set[str] = set()
 
     # -- values ---------------------------------------------------------------------------------
 

@@ -66,20 +66,24 @@ def scan_python(
     graph: LineageGraph,
     catalog: SchemaCatalog,
     progress: Callable[[str], None] | None = None,
-) -> None:
-    """Analyse ``.py`` and ``.ipynb`` sources statically (nothing is imported or run)."""
+) -> set[str]:
+    """Analyse ``.py`` and ``.ipynb`` sources statically (nothing is imported or run).
+
+    Returns the SQL template files that DAGs loaded and analysed with their parameters."""
     settings = load_settings(config, graph.diagnostics)
     failure: list[BaseException] = []
+    templates: set[str] = set()
 
     def work() -> None:
         try:
-            _scan(sources, config, graph, catalog, settings, progress)
+            templates.update(_scan(sources, config, graph, catalog, settings, progress))
         except BaseException as e:  # re-raised in the caller's thread
             failure.append(e)
 
     run_deep(work)
     if failure:
         raise failure[0]
+    return templates
 
 
 #: Long method chains and expressions nest deeply: libcst's code generation and the interpreter
@@ -115,7 +119,7 @@ def _scan(
     catalog: SchemaCatalog,
     settings: Settings,
     progress: Callable[[str], None] | None,
-) -> None:
+) -> set[str]:
     project = Project(sources)
     sink = Sink(graph, catalog, config, settings)
     interp = Interpreter(project, sink, settings.max_call_depth, settings.follow_uncalled)
@@ -134,6 +138,7 @@ def _scan(
             graph.diagnostics.append(_internal(info.path, e))
     airflow.finish(interp)
     expand_stars(sink)
+    return sink.templates
 
 
 def _internal(path: str, e: Exception) -> Diagnostic:

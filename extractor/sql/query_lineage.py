@@ -637,7 +637,8 @@ class QueryResolver:
         for i, out in enumerate(self.outputs(scope)):
             if out.name == name:
                 return _Resolved(_SCOPE, column=name, scope=scope, index=i)
-        if any(o.star_of is not None for o in self.outputs(scope)):
+        branches = scope.set_operation_scopes if isinstance(scope.expression, exp.SetOperation) else []
+        if any(o.star_of is not None for s in [scope, *branches] for o in self.outputs(s)):
             return _Resolved(_SCOPE, column=name, scope=scope, index=-1)
         self._report(codes.COLUMN_UNRESOLVED, f"column {name} is not an output of the subquery", scope.expression)
         return _Resolved(_UNRESOLVED, column=name)

@@ -1,0 +1,55 @@
+"""Reading a template without rendering it: constant ``ref()``/``source()`` calls and ``config()`` values."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jinja2 import nodes
+
+from .nodes import StaticRef
+
+
+def static_calls(ast: nodes.Template) -> tuple[list[StaticRef], dict[str, Any]]:
+    """``ref``/``source`` calls with constant arguments, and the constant ``config(...)`` values."""
+    refs: list[StaticRef] = []
+    config: dict[str, Any] = {}
+    for call in ast.find_all(nodes.Call):
+        if not isinstance(call.node, nodes.Name) or call.node.name not in ("ref", "source", "config"):
+            continue
+        kind = call.node.name
+        if kind == "config":
+            for arg in call.args:  # config({"materialized": "table", …})
+                if isinstance(arg, nodes.Dict):
+                    for pair in arg.items:
+                        try:
+                            config[str(pair.key.as_const())] = pair.value.as_const()
+                        except nodes.Impossible:
+                            continue
+            for keyword in call.kwargs:
+                try:
+                    config[keyword.key] = keyword.value.as_const()
+                except nodes.Impossible:
+                    continue
+            continue
+        args = [a.value for a in call.args if isinstance(a, nodes.Const) and isinstance(a.value, str)]
+        if len(args) != len(call.args) or not args:
+            continue
+        version = None
+        for keyword in call.kwargs:
+            if keyword.key in ("version", "v") and isinstance(keyword.value, nodes.Const):
+                version = str(keyword.value.value)
+        refs.append(StaticRef(kind, tuple(args), version, call.lineno))
+    return refs, config
+
+
+_CALL = re.compile(r"""\b(ref|source)\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)""")
+
+
+def regex_calls(text: str) -> list[StaticRef]:
+    """``ref``/``source`` calls found by pattern, for a template Jinja cannot parse."""
+    refs = []
+    for match in _CALL.finditer(text):
+        args = tuple(a for a in match.group(2, 3) if a)
+        refs.append(StaticRef(match.group(1), args, None, text.count("\n", 0, match.start()) + 1))
+    return refs
