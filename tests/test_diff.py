@@ -232,3 +232,47 @@ def test_markdown_for_a_huge_change_stays_within_githubs_limit() -> None:
     assert text.startswith(STICKY_MARKER)
     assert "COLUMN: 2000 column" in text
     assert "| 🟠 | `mart.table_0000` |" in text  # collapsed to one row per dataset, not to bare counts
+
+
+def test_deep_upstream_change_reaches_the_model_through_sql_dbt_and_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo(tmp_path / "mixed")
+    repo.write("pyproject.toml", '[tool.datatrail]\ndialect = "postgres"\n')
+    repo.write("warehouse/raw.sql", "CREATE TABLE raw.customers (id INT, birth_date DATE, plan VARCHAR);\n")
+    repo.write("dbt/dbt_project.yml", "name: shop\nversion: '1.0'\nprofile: shop\nmodel-paths: [models]\n")
+    repo.write(
+        "dbt/models/sources.yml",
+        "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: customers\n",
+    )
+    repo.write(
+        "dbt/models/stg_customers.sql",
+        "select id, extract(year from age(current_date, birth_date)) as age_years, plan\n"
+        "from {{ source('raw', 'customers') }}\n",
+    )
+    repo.write(
+        "dbt/models/customer_features.sql",
+        "select id, age_years, plan = 'pro' as is_pro\nfrom {{ ref('stg_customers') }}\n",
+    )
+    repo.write(
+        "train.py",
+        "import joblib\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n\n"
+        "df = pd.read_sql('SELECT age_years, is_pro FROM analytics.customer_features', 'postgresql://warehouse')\n"
+        "model = LogisticRegression().fit(df[['age_years']], df['is_pro'])\n"
+        "joblib.dump(model, 'models/churn.joblib')\n",
+    )
+    repo.commit("base")
+    monkeypatch.chdir(repo.root)
+    repo.replace("dbt/models/stg_customers.sql", "extract(year from", "extract(month from")
+    _, report = run_diff(capsys, "HEAD")
+    assert {(c["dataset"], c["column"]) for c in report["changes"]} == {("analytics.stg_customers", "age_years")}
+    model = {(i["dataset"], i["column"]) for i in report["impacted"] if i["kind"] == "model"}
+    assert ("models/churn.joblib", "age_years") in model
+    via = next(
+        i["via"] for i in report["impacted"] if (i["dataset"], i["column"]) == ("models/churn.joblib", "age_years")
+    )
+    assert via == [
+        "analytics.stg_customers.age_years",
+        "analytics.customer_features.age_years",
+        "models/churn.joblib.age_years",
+    ]
