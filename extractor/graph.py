@@ -7,12 +7,12 @@ name; jobs are keyed by file and target, never by line, so moving code changes n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .model import DATASET_WIDE, ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
+from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location
 
 UNKNOWN_PREFIX = "unknown:"
 
@@ -172,19 +172,8 @@ class LineageGraph:
                 g.add_edge(src, dst, subtypes={e.subtype.value}, job=je.job, fingerprint=e.fingerprint)
         return g
 
-    def upstream(self, name: str) -> set[str]:
-        return set(nx.ancestors(self.to_networkx(), name)) if name in self.datasets else set()
-
-    def downstream(self, name: str) -> set[str]:
-        return set(nx.descendants(self.to_networkx(), name)) if name in self.datasets else set()
-
     def sorted_column_edges(self) -> list[JobColumnEdge]:
         return sorted(self.column_edges, key=JobColumnEdge.sort_key)
-
-    def direct_edges(self) -> Iterator[JobColumnEdge]:
-        for je in self.sorted_column_edges():
-            if je.edge.subtype.kind.value == "direct":
-                yield je
 
     def remove_jobs_of(self, paths: set[str], kind: str) -> None:
         """Forget what ``kind`` jobs found in ``paths`` (and their diagnostics).
@@ -227,7 +216,3 @@ class LineageGraph:
             "errors": sum(1 for d in self.diagnostics if d.severity.value == "error"),
             "warnings": sum(1 for d in self.diagnostics if d.severity.value == "warning"),
         }
-
-
-def is_dataset_wide(subtype: Subtype) -> bool:
-    return subtype in DATASET_WIDE

@@ -300,24 +300,32 @@ def _read_table(interp: Interpreter, site: Site, table: Value | None, node: obje
 # -- readers ------------------------------------------------------------------------------------
 
 
+def _configure(obj: Reader | Writer, name: str, args: Args) -> Reader | Writer | None:
+    """``.format()``, ``.option()`` and ``.options()``, shared by DataFrameReader and DataFrameWriter."""
+    if name == "format":
+        given = args.get(0, "source")
+        return replace(obj, fmt=given.exact if isinstance(given, Str) else None, options=dict(obj.options))
+    if name == "option":
+        key = args.get(0, "key")
+        opts = dict(obj.options)
+        if isinstance(key, Str) and key.exact is not None:
+            opts[key.exact.lower()] = args.get(1, "value") or NONE
+        return replace(obj, options=opts)
+    if name == "options":
+        opts = dict(obj.options)
+        opts.update({k.lower(): v for k, v in args.kw.items()})
+        return replace(obj, options=opts)
+    return None
+
+
 @REGISTRY.method(Reader)
 def reader_method(interp: Interpreter, reader: Value, site: Site) -> Value | None:
     assert isinstance(reader, Reader)
     name = site.name
     args = site.args
-    if name == "format":
-        given = args.get(0, "source")
-        return replace(reader, fmt=given.exact if isinstance(given, Str) else None, options=dict(reader.options))
-    if name == "option":
-        key = args.get(0, "key")
-        opts = dict(reader.options)
-        if isinstance(key, Str) and key.exact is not None:
-            opts[key.exact.lower()] = args.get(1, "value") or NONE
-        return replace(reader, options=opts)
-    if name == "options":
-        opts = dict(reader.options)
-        opts.update({k.lower(): v for k, v in args.kw.items()})
-        return replace(reader, options=opts)
+    configured = _configure(reader, name, args)
+    if configured is not None:
+        return configured
     if name == "schema":
         return replace(reader, columns=_schema_names(args.get(0, "schema")), options=dict(reader.options))
     if name == "table":
@@ -421,19 +429,9 @@ def writer_method(interp: Interpreter, writer: Value, site: Site) -> Value | Non
     name = site.name
     args = site.args
     sink = interp.sink
-    if name == "format":
-        given = args.get(0, "source")
-        return replace(writer, fmt=given.exact if isinstance(given, Str) else None, options=dict(writer.options))
-    if name == "option":
-        key = args.get(0, "key")
-        opts = dict(writer.options)
-        if isinstance(key, Str) and key.exact is not None:
-            opts[key.exact.lower()] = args.get(1, "value") or NONE
-        return replace(writer, options=opts)
-    if name == "options":
-        opts = dict(writer.options)
-        opts.update({k.lower(): v for k, v in args.kw.items()})
-        return replace(writer, options=opts)
+    configured = _configure(writer, name, args)
+    if configured is not None:
+        return configured
     if name in ("mode", "partitionBy", "bucketBy", "sortBy", "trigger", "outputMode", "queryName", "using",
                 "partitionedBy", "tableProperty", "clusterBy", "checkpointLocation"):  # fmt: skip
         return writer

@@ -11,7 +11,7 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 
-DIALECT_ALIASES = {"databricks": "databricks", "ansi": "", "sparksql": "spark", "sqlserver": "tsql"}
+DIALECT_ALIASES = {"ansi": "", "sparksql": "spark", "sqlserver": "tsql"}
 
 
 @lru_cache(maxsize=64)

@@ -674,15 +674,6 @@ class QueryResolver:
         parts += [_with_step(base(c), Subtype.CONDITIONAL) for c in for_columns]
         return _group(parts, name)
 
-    def _table_scope(self, table: exp.Table) -> Scope | None:
-        node: exp.Expr | None = table
-        while node is not None:
-            scope = self._scope_of.get(id(node))
-            if scope is not None:
-                return scope
-            node = node.parent
-        return None
-
     # -- dataset-wide indirect lineage -------------------------------------------------------------
 
     def clause_origins(self, scope: Scope) -> dict[Origin, str]:

@@ -503,9 +503,6 @@ class StatementAnalyzer:
         target_node, joins = _detach_joins(node.this)
         if not isinstance(target_node, exp.Table):
             return
-        targets = [t for t in node.args.get("tables") or [] if isinstance(t, exp.Table)]
-        if targets and targets[0].name != target_node.name and targets[0].name == target_node.alias:
-            pass  # ``DELETE alias FROM table AS alias``: the FROM table is the target
         target = self.name(target_node)
         where = node.args.get("where")
         using = node.args.get("using")
