@@ -172,6 +172,14 @@ class LineageGraph:
                 g.add_edge(src, dst, subtypes={e.subtype.value}, job=je.job, fingerprint=e.fingerprint)
         return g
 
+    def upstream(self, name: str) -> set[str]:
+        """Every dataset ``name`` is derived from."""
+        return set(nx.ancestors(self.to_networkx(), name)) if name in self.datasets else set()
+
+    def downstream(self, name: str) -> set[str]:
+        """Every dataset derived from ``name``."""
+        return set(nx.descendants(self.to_networkx(), name)) if name in self.datasets else set()
+
     def sorted_column_edges(self) -> list[JobColumnEdge]:
         return sorted(self.column_edges, key=JobColumnEdge.sort_key)
 
