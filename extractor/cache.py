@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Severity, Subtype
-from .sql.statements import StatementLineage
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def key(*parts: object) -> str:
@@ -32,7 +30,11 @@ def key(*parts: object) -> str:
 
 
 class AnalysisCache:
-    """Get and put JSON-able values by key; a cache opened with ``path=None`` stores nothing."""
+    """Get and put JSON-able values by key; a cache opened with ``path=None`` stores nothing.
+
+    The file is datatrail's alone: one that is corrupt or not in this format is replaced, and a
+    value that does not decode is a miss. Several processes may share it (SQLite WAL); a write
+    that loses a race is dropped, which only costs speed."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -40,27 +42,21 @@ class AnalysisCache:
         self.misses = 0
         self._db: sqlite3.Connection | None = None
         if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(str(path), timeout=10, isolation_level=None)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=OFF")
-                self._db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB)")
-            except (OSError, sqlite3.Error):
-                self._db = None  # an unusable cache only costs speed
+            self._db = _open(path) or (_open(path, fresh=True) if _discard(path) else None)
 
     def get(self, k: str) -> Any | None:
         if self._db is None:
             return None
         try:
             row = self._db.execute("SELECT value FROM entries WHERE key = ?", (k,)).fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None:
+            value = None if row is None else json.loads(zlib.decompress(row[0]))
+        except (sqlite3.Error, zlib.error, ValueError, TypeError):
+            value = None
+        if value is None:
             self.misses += 1
             return None
         self.hits += 1
-        return json.loads(zlib.decompress(row[0]))
+        return value
 
     def put(self, k: str, value: Any) -> None:
         if self._db is None:
@@ -70,12 +66,17 @@ class AnalysisCache:
             self._db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (k, data))
 
     def begin(self) -> None:
-        if self._db is not None:
-            self._db.execute("BEGIN")
+        if self._db is not None and not self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("BEGIN")
 
     def commit(self) -> None:
         if self._db is not None and self._db.in_transaction:
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:  # another process holds the lock: these entries are dropped
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
 
     def close(self) -> None:
         if self._db is not None:
@@ -84,45 +85,41 @@ class AnalysisCache:
             self._db = None
 
 
-def edge_to_dict(e: ColumnEdge) -> list[Any]:
-    loc = e.location
-    return [
-        e.source.table, e.source.column, e.target.table, e.target.column, e.subtype.value,
-        e.transformation, e.fingerprint, None if loc is None else [loc.path, loc.line, loc.column],
-    ]  # fmt: skip
+_MARKER = "datatrail-analysis-cache"
 
 
-def edge_from_dict(d: list[Any]) -> ColumnEdge:
-    loc = None if d[7] is None else Location(d[7][0], d[7][1], d[7][2])
-    return ColumnEdge(ColumnRef(d[0], d[1]), ColumnRef(d[2], d[3]), Subtype(d[4]), d[5], d[6], loc)
+def _open(path: Path, fresh: bool = False) -> sqlite3.Connection | None:
+    """Open (or create) the cache database; None when it is unusable or not datatrail's."""
+    db = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():  # like ruff's and pytest's caches: never committed
+            ignore.write_text("# created by datatrail\n*\n", encoding="utf-8")
+        db = sqlite3.connect(str(path), timeout=10, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB)")
+        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if row is None:
+            if not fresh and db.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is not None:
+                raise sqlite3.DatabaseError("entries without a format marker")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (f"{_MARKER} {SCHEMA_VERSION}",))
+        elif row[0] != f"{_MARKER} {SCHEMA_VERSION}":
+            raise sqlite3.DatabaseError(f"foreign cache format {row[0]!r}")
+        return db
+    except (OSError, sqlite3.Error):
+        if db is not None:
+            db.close()
+        return None
 
 
-def statement_to_dict(s: StatementLineage) -> dict[str, Any]:
-    return {
-        "i": s.index, "k": s.kind, "l": [s.location.path, s.location.line, s.location.column],
-        "src": sorted(s.source_tables), "tgt": sorted(s.target_tables),
-        "e": [edge_to_dict(e) for e in s.column_edges],
-        "tc": {k: list(v) for k, v in s.target_columns.items()},
-        "dk": {k: v.value for k, v in s.dataset_kinds.items()},
-        "fp": s.fingerprint, "dr": list(s.dropped), "rn": [list(p) for p in s.renamed],
-        "sw": [list(p) for p in s.swapped], "use": s.use, "rc": s.replaces_columns, "g": s.group,
-        "m": s.modifiers,
-    }  # fmt: skip
-
-
-def statement_from_dict(d: dict[str, Any]) -> StatementLineage:
-    return StatementLineage(
-        d["i"], d["k"], Location(*d["l"]), frozenset(d["src"]), frozenset(d["tgt"]),
-        [edge_from_dict(e) for e in d["e"]], [], {k: tuple(v) for k, v in d["tc"].items()},
-        {k: DatasetKind(v) for k, v in d["dk"].items()}, d["fp"], tuple(d["dr"]),
-        tuple((a, b) for a, b in d["rn"]), tuple((a, b) for a, b in d["sw"]), d["use"], d["rc"], d["g"],
-        dict(d.get("m") or {}),
-    )  # fmt: skip
-
-
-def diagnostic_to_list(d: Diagnostic) -> list[Any]:
-    return [d.path, d.line, d.column, d.severity.value, d.code, d.message]
-
-
-def diagnostic_from_list(d: list[Any]) -> Diagnostic:
-    return Diagnostic(d[0], d[1], d[2], Severity(d[3]), d[4], d[5])
+def _discard(path: Path) -> bool:
+    """Remove an unusable cache file (and its WAL) so it can be rebuilt."""
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return True
+    except OSError:
+        return False

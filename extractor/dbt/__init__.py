@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from .jinja import render_templated_sql
-from .project import scan_dbt_projects
 
-__all__ = ["render_templated_sql", "scan_dbt_projects"]
+__all__ = ["render_templated_sql"]

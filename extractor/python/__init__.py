@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .scan import scan_python
+from .scan import analyse_modules
 
-__all__ = ["scan_python"]
+__all__ = ["analyse_modules"]

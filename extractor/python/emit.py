@@ -54,6 +54,8 @@ class Sink:
         self.settings = settings
         self.jobs: dict[tuple[str, str, str, int], str] = {}
         self.file_columns: dict[str, list[str]] = {}
+        #: every dataset whose columns the code asked for: the unit's reads
+        self.looked_up: set[str] = set()
         self.opaque_reported: set[tuple[str, int]] = set()
         #: SQL template files (Airflow ``template_searchpath``) analysed here with their parameters.
         self.templates: set[str] = set()
@@ -151,6 +153,7 @@ class Sink:
         return list(dict.fromkeys(names))
 
     def known_columns(self, name: str) -> list[str] | None:
+        self.looked_up.add(name)
         if name in self.file_columns:
             return self.file_columns[name]
         columns = self.catalog.columns(name)

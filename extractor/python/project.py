@@ -20,7 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from .notebooks import NotebookError, notebook_cells
 
 if TYPE_CHECKING:
-    from ..scan import SourceFile
+    from ..sources import SourceFile
     from .values import Value
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import codes
@@ -25,7 +26,7 @@ from .interpreter import Interpreter
 from .project import Project
 
 if TYPE_CHECKING:
-    from ..scan import SourceFile
+    from ..sources import SourceFile
 
 _KEYS = {
     "max_call_depth": "an integer >= 1",
@@ -60,30 +61,50 @@ def load_settings(config: Config, diagnostics: list[Diagnostic] | None = None) -
     return settings
 
 
-def scan_python(
-    sources: Sequence[SourceFile],
-    config: Config,
-    graph: LineageGraph,
-    catalog: SchemaCatalog,
-    progress: Callable[[str], None] | None = None,
-) -> set[str]:
-    """Analyse ``.py`` and ``.ipynb`` sources statically (nothing is imported or run).
+@dataclass
+class Outcome:
+    """The lineage of a group of modules interpreted together."""
 
-    Returns the SQL template files that DAGs loaded and analysed with their parameters."""
-    settings = load_settings(config, graph.diagnostics)
+    graph: LineageGraph
+    schemas: dict[str, list[str] | None]
+    templates: set[str]
+    reads: set[str]
+    writes: set[str]
+
+
+def analyse_modules(sources: Sequence[SourceFile], config: Config, upstream: Mapping[str, Sequence[str]]) -> Outcome:
+    """Interpret ``sources`` (files that import each other) statically, nothing imported or run.
+
+    ``upstream`` gives the columns of tables and files the code may read. Returns the lineage,
+    the columns of what it wrote, and the SQL template files that DAGs analysed with their
+    parameters (their standalone analysis is superseded)."""
+    graph = LineageGraph()
+    settings = load_settings(config)
+    catalog = SchemaCatalog(upstream)
     failure: list[BaseException] = []
-    templates: set[str] = set()
+    outcome: list[Outcome] = []
 
     def work() -> None:
         try:
-            templates.update(_scan(sources, config, graph, catalog, settings, progress))
+            project = Project(sources)
+            sink = Sink(graph, catalog, config, settings)
+            sink.file_columns.update({name: list(columns) for name, columns in upstream.items()})
+            before = {name: list(columns) for name, columns in upstream.items()}
+            _run(project, sink, settings)
+            schemas: dict[str, list[str] | None] = {}
+            for known in (catalog.as_dict(), sink.file_columns):
+                schemas.update({name: list(cols) for name, cols in known.items() if before.get(name) != list(cols)})
+            writes = {name for job in graph.jobs.values() for name in job.outputs} | set(schemas)
+            reads = sink.looked_up | {name for job in graph.jobs.values() for name in job.inputs}
+            reads |= {e.source for e in graph.edges}
+            outcome.append(Outcome(graph, schemas, set(sink.templates), reads - writes, writes))
         except BaseException as e:  # re-raised in the caller's thread
             failure.append(e)
 
     run_deep(work)
     if failure:
         raise failure[0]
-    return templates
+    return outcome[0]
 
 
 #: Long method chains and expressions nest deeply: libcst's code generation and the interpreter
@@ -112,24 +133,14 @@ def run_deep(func: Callable[[], None]) -> None:
         sys.setrecursionlimit(old_limit)
 
 
-def _scan(
-    sources: Sequence[SourceFile],
-    config: Config,
-    graph: LineageGraph,
-    catalog: SchemaCatalog,
-    settings: Settings,
-    progress: Callable[[str], None] | None,
-) -> set[str]:
-    project = Project(sources)
-    sink = Sink(graph, catalog, config, settings)
+def _run(project: Project, sink: Sink, settings: Settings) -> None:
     interp = Interpreter(project, sink, settings.max_call_depth, settings.follow_uncalled)
+    graph = sink.graph
     modules = [project.modules[path] for path in sorted(project.modules)]
     for info in modules:
-        if progress:
-            progress(info.path)
         try:
             interp.run_module(info)
-        except Exception as e:  # isolation: one file's internal error never stops the scan
+        except Exception as e:  # isolation: one file's internal error never stops the others
             graph.diagnostics.append(_internal(info.path, e))
     for info in modules:
         try:
@@ -138,7 +149,6 @@ def _scan(
             graph.diagnostics.append(_internal(info.path, e))
     airflow.finish(interp)
     expand_stars(sink)
-    return sink.templates
 
 
 def _internal(path: str, e: Exception) -> Diagnostic:

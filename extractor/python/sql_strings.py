@@ -16,6 +16,7 @@ import libcst as cst
 from sqlglot import tokens
 
 from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location
+from ..recorder import record_statement
 from ..sql.analyze import analyze_sql
 from ..sql.naming import get_dialect
 from ..sql.query_lineage import Origin, OutputLineage
@@ -203,10 +204,8 @@ def frame_from_select(statement: StatementLineage, flavor: str, loc: Location) -
 
 
 def _record(interp: Interpreter, ctx: Ctx, statement: StatementLineage) -> None:
-    from ..scan import add_statement
-
     sink = interp.sink
-    job = add_statement(sink.graph, statement, ctx.root.path, sink.catalog, kind="python")
+    job = record_statement(sink.graph, statement, ctx.root.path, sink.catalog, kind="python")
     if job is not None:
         sink.tag(ctx, job)
         for name in statement.target_tables:

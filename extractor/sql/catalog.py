@@ -76,5 +76,14 @@ class SchemaCatalog:
         new._by_suffix = {k: set(v) for k, v in self._by_suffix.items()}
         return new
 
+    def changes_since(self, before: Mapping[str, Iterable[str]]) -> dict[str, list[str] | None]:
+        """Tables whose columns differ from ``before`` (new or changed columns; None when gone)."""
+        old = {name: list(cols) for name, cols in before.items()}
+        changes: dict[str, list[str] | None] = {
+            name: list(cols) for name, cols in sorted(self._tables.items()) if old.get(name) != list(cols)
+        }
+        changes.update({name: None for name in sorted(old) if name not in self._tables})
+        return changes
+
     def as_dict(self) -> dict[str, list[str]]:
         return {name: list(cols) for name, cols in sorted(self._tables.items())}

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 
 from sqlglot import exp
 
+from .naming import literal_path
+
 _WRITES = (exp.Insert, exp.Create, exp.Merge, exp.Update, exp.Copy, exp.Cache)
 
 
@@ -23,7 +25,8 @@ def reads_and_writes(statements: Iterable[exp.Expr], name: Callable[[exp.Table],
             if isinstance(target, exp.Schema):
                 target = target.this
             if isinstance(statement, exp.Copy) and not statement.args.get("kind"):
-                target = None  # COPY table TO 'file' reads the table
+                target = None  # COPY table TO 'file' reads the table and writes the file
+                writes.update(p for f in statement.args.get("files") or [] if (p := literal_path(f)))
         elif isinstance(statement, exp.Query):
             into = statement.args.get("into")
             target = into.this if isinstance(into, exp.Into) else None

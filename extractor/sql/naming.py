@@ -116,5 +116,16 @@ def path_of_table(table: exp.Table) -> str | None:
 LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "databricks", "spark", "redshift", "duckdb", "teradata", "clickhouse"})
 
 
+def literal_path(node: exp.Expr) -> str | None:
+    """The file path a COPY/UNLOAD names (a string, a path-like table or variable), else None."""
+    if isinstance(node, exp.Literal) and node.is_string:
+        return str(node.name)
+    if isinstance(node, exp.Table):
+        return path_of_table(node)
+    if isinstance(node, exp.Var) and looks_like_path(node.name):
+        return str(node.name)
+    return None
+
+
 def supports_lateral_alias(dialect: Dialect) -> bool:
     return type(dialect).__name__.lower() in LATERAL_ALIAS_DIALECTS

@@ -19,7 +19,7 @@ from sqlglot.tokens import TokenType
 from .. import codes
 from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .catalog import SchemaCatalog
-from .naming import identifier, looks_like_path, path_of_table, table_name
+from .naming import identifier, literal_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
 from .query_lineage import Origin, OutputLineage, QueryLineage, QueryResolver
 
@@ -528,7 +528,7 @@ class StatementAnalyzer:
         this = node.this
         files = node.args.get("files") or []
         loading = bool(node.args.get("kind"))  # True: COPY … FROM, False: COPY … TO
-        file_names = [name for f in files if (name := _literal_path(f))]
+        file_names = [name for f in files if (name := literal_path(f))]
         query = next((f.this for f in files if isinstance(f, exp.Subquery)), None)
         if isinstance(this, exp.Subquery) and isinstance(this.this, exp.Query) and file_names:
             # COPY (SELECT …) TO 'file' (PostgreSQL, DuckDB)
@@ -734,16 +734,6 @@ def _reads_target(result: QueryLineage, target: str) -> bool:
     Reading the target only to pick rows (WHERE, ON, ``WHEN MATCHED AND …``) does not make it a
     source: its rows are changed in place, which the target edge already says."""
     return any(o.table == target for output in result.outputs for o in output.origins)
-
-
-def _literal_path(node: exp.Expr) -> str | None:
-    if isinstance(node, exp.Literal) and node.is_string:
-        return str(node.name)
-    if isinstance(node, exp.Table):
-        return path_of_table(node)
-    if isinstance(node, exp.Var) and looks_like_path(node.name):
-        return str(node.name)
-    return None
 
 
 def _modifiers(query: exp.Query, dialect: Dialect) -> dict[str, str]:

@@ -1,0 +1,296 @@
+"""dbt projects: one unit per model or snapshot, plus one for each project's sources and seeds
+and one for its exposures.
+
+A model's result depends on its own template, on the project's other files (macros, property
+files, ``dbt_project.yml``, installed packages), on where every model lands (its relation) and on
+the columns of what it reads. The first three make the unit's digest; the relations come from
+each model's ``config()``, which is learned once per template text and cached, so a warm scan
+renders nothing and a change to one model renders and analyses that model (and the models whose
+upstream columns it changed) only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import codes
+from ..cache import AnalysisCache
+from ..cache import key as cache_key
+from ..config import Config
+from ..dbt.context import DbtRenderer
+from ..dbt.discovery import load_project
+from ..dbt.models import ModelAnalyzer
+from ..dbt.nodes import DbtNode, DbtProject, StaticRef
+from ..dbt.project import declare_seed, declare_sources, exposures, read_macro, render_config, resolve_duplicates
+from ..dbt.relations import dataset_name
+from ..dbt.settings import DbtSettings, load_settings
+from ..dbt.stars import StarModel, complete_star_columns
+from ..graph import LineageGraph
+from ..model import Diagnostic, Location
+from ..sources import PRUNED_DIRS, DiskTree, SourceTree, digest_bytes, relative
+from ..sql.catalog import SchemaCatalog
+from ..units import Claim, Plan, Unit, UnitResult, Upstream
+
+_DECLARATIONS = "!sources"
+_EXPOSURES = "~exposures"
+#: Folders of a dbt project that hold no input (dbt_packages holds installed macros: it counts).
+_NOT_INPUT = (PRUNED_DIRS - {"dbt_packages"}) | {"logs"}
+
+
+class DbtModels:
+    """dbt models, snapshots, seeds, sources and exposures, rendered in a Jinja sandbox without dbt."""
+
+    name = "dbt"
+    version = "1"
+
+    def __init__(self) -> None:
+        self.config = Config()
+        self.settings = DbtSettings()
+        self.projects: dict[str, DbtProject] = {}
+        self.renderers: dict[str, DbtRenderer] = {}
+        self.nodes: dict[str, tuple[str, DbtNode]] = {}  # unit key -> (project key, node)
+        self.declared: dict[str, tuple[str, ...]] = {}  # relation -> columns property files declare
+
+    # -- claim ----------------------------------------------------------------------------------
+
+    def claim(self, tree: SourceTree, files: Sequence[str], config: Config, cache: AnalysisCache) -> Claim:
+        claim = Claim()
+        project_files = [f for f in files if f == "dbt_project.yml" or f.endswith("/dbt_project.yml")]
+        if not project_files:
+            return claim
+        self.config = config
+        self.settings = settings = load_settings(config)
+        claim.diagnostics.extend(
+            Diagnostic(str(config.source or "pyproject.toml"), 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, w)
+            for w in settings.warnings
+        )
+        root = tree.root
+        for rel in project_files:
+            path = tree.path(rel) if isinstance(tree, DiskTree) else root / rel
+            try:
+                project = load_project(path, config, settings, relative, claim.diagnostics)
+            except Exception as e:  # one broken project must not stop the scan
+                claim.diagnostics.append(_internal(rel, e))
+                continue
+            claim.paths |= project.claimed | {rel}
+            key = project.name if project.name not in self.projects else f"{project.name}@{project.rel_root}"
+            self.projects[key] = project
+        fingerprints = {key: _fingerprint(project) for key, project in self.projects.items()}
+        probe = LineageGraph()
+        for key, project in self.projects.items():
+            renderer = DbtRenderer(project, self.projects, settings, SchemaCatalog(), read_macro)
+            self.renderers[key] = renderer
+            try:
+                self._prepare(key, project, renderer, fingerprints[key], cache, probe)
+            except Exception as e:
+                claim.diagnostics.append(_internal(project.rel(project.root / "dbt_project.yml"), e))
+        claim.diagnostics.extend(probe.diagnostics)
+        relations = sorted(
+            (n.key, dataset_name(self.renderers[k].relation_for(n)), n.enabled)
+            for k, p in self.projects.items()
+            for n in p.nodes.values()
+        )
+        shared = cache_key(relations, settings, sorted(config.dialects.items()), config.dialect,
+                           config.default_schema, config.default_database)  # fmt: skip
+        for key, project in self.projects.items():
+            base = project.rel_root + "/" if project.rel_root else ""
+            context = cache_key(fingerprints[key], shared, project.dialect, project.adapter, project.dialect_known)
+            project_file = project.rel(project.root / "dbt_project.yml")
+            claim.units.append(Unit(self.name, base + _DECLARATIONS, project_file, cache_key(context, "sources")))
+            claim.units.append(Unit(self.name, base + _EXPOSURES, project_file, cache_key(context, "exposures")))
+            for node in project.nodes.values():
+                if node.resource_type == "seed" or not (settings.include_disabled or node.enabled):
+                    continue
+                unit_key = f"{node.path}#{node.unique_id}"
+                self.nodes[unit_key] = (key, node)
+                digest = cache_key(context, node.key, node.path, digest_bytes(node.text.encode()))
+                claim.units.append(Unit(self.name, unit_key, node.path, digest))
+        return claim
+
+    def _prepare(
+        self, key: str, project: DbtProject, renderer: DbtRenderer, fingerprint: str, cache: AnalysisCache,
+        probe: LineageGraph,
+    ) -> None:  # fmt: skip
+        """Configs of every node: from YAML, then from each template's ``config()`` (cached per text)."""
+        for node in project.nodes.values():
+            render_config(node, renderer, project)
+        for node in project.nodes.values():
+            if node.resource_type == "seed" or node.language != "sql":
+                continue
+            if not (self.settings.include_disabled or node.enabled):
+                continue
+            memo = "dbt-config:" + cache_key(fingerprint, node.key, digest_bytes(node.text.encode()))
+            known = cache.get(memo)
+            if known is not None:
+                node.static_refs = [StaticRef(k, tuple(a), v, ln) for k, a, v, ln in known["refs"]]
+                node.static_config = dict(known["static"])
+                node.rendered_config = known["rendered"]
+                continue
+            renderer.template(node)
+            first = renderer.render(node)
+            if not first.failed:
+                node.rendered_config, node.relation = first.config, None
+            entry = {
+                "refs": [[r.kind, list(r.args), r.version, r.line] for r in node.static_refs],
+                "static": node.static_config,
+                "rendered": node.rendered_config,
+            }
+            with contextlib.suppress(TypeError, ValueError):  # a config JSON cannot hold is not cached
+                cache.put(memo, entry)
+        resolve_duplicates(project, renderer, probe)
+        for k, n in list(project.nodes.items()):
+            if k not in project.nodes:
+                continue
+            for name, columns in _declared_columns(n, renderer):
+                self.declared[name] = columns
+        for table in project.sources.values():
+            if table.enabled and table.columns:
+                self.declared[dataset_name(renderer.source_relation(table))] = tuple(table.columns)
+
+    # -- plan and analyse -----------------------------------------------------------------------
+
+    def plan(self, unit: Unit) -> Plan:
+        project_key, kind = self._which(unit)
+        project = self.projects[project_key]
+        renderer = self.renderers[project_key]
+        if kind == _DECLARATIONS:
+            writes = {dataset_name(renderer.source_relation(t)) for t in project.sources.values() if t.enabled}
+            writes |= {dataset_name(renderer.relation_for(n)) for n in project.nodes.values()
+                       if n.resource_type == "seed"}  # fmt: skip
+            return Plan(frozenset(), frozenset(writes))
+        if kind == _EXPOSURES:
+            graph = LineageGraph()
+            exposures(project, renderer, graph)
+            inputs = {e.source for e in graph.edges}
+            return Plan(frozenset(inputs), frozenset(graph.datasets) - inputs)
+        _, node = self.nodes[unit.key]
+        target = dataset_name(renderer.relation_for(node))
+        reads: set[str] = set()
+        if node.language == "sql":
+            render = renderer.render(node)
+            reads |= set(render.reads)
+        for ref in node.static_refs:
+            relation = self._static_relation(renderer, project, ref)
+            if relation is not None:
+                reads.add(relation)
+        reads.discard(target)
+        return Plan(frozenset(reads), frozenset({target}))
+
+    def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
+        project_key, kind = self._which(unit)
+        project = self.projects[project_key]
+        renderer = self.renderers[project_key]
+        result = UnitResult()
+        catalog = SchemaCatalog(upstream)
+        before = catalog.as_dict()
+        if kind == _DECLARATIONS:
+            declared = declare_sources(project, renderer, result.graph, catalog)
+            for node in project.nodes.values():
+                if node.resource_type == "seed" and (self.settings.include_disabled or node.enabled):
+                    declare_seed(node, renderer, result.graph, catalog)
+            result.schemas = catalog.changes_since(before)
+            result.declared = sorted(declared)
+            return result
+        if kind == _EXPOSURES:
+            exposures(project, renderer, result.graph)
+            return result
+        _, node = self.nodes[unit.key]
+        renderer.catalog = catalog
+        target = dataset_name(renderer.relation_for(node))
+        if target not in before and target in self.declared:
+            catalog.add(target, self.declared[target], replace=False)
+            before = catalog.as_dict()
+
+        def dialect_of(n: DbtNode) -> str | None:
+            chosen = self.config.dialect_for(n.path)
+            return chosen if chosen != self.config.dialect and chosen is not None else project.dialect
+
+        analyzer = ModelAnalyzer(renderer, self.config, result.graph, catalog, dialect_of)
+        # Columns known only from property files may be incomplete: a column the SQL reads there is learned.
+        analyzer.declared_only = {
+            name for name, columns in before.items() if self.declared.get(name) == tuple(columns) and name != target
+        }
+        analyzer.dialect_known = project.dialect_known
+        try:
+            analyzer.analyse(node, None)
+        except RecursionError:
+            message = "template error: macros call each other too deeply"
+            result.graph.diagnostics.append(
+                Diagnostic(node.path, node.line, 1, codes.severity("DT200"), "DT200", message)
+            )
+        columns = catalog.columns(target)
+        result.schemas = {target: list(columns)} if columns else {}
+        result.extra = {"stars": [_star_to_list(s) for s in analyzer.star_models]}
+        return result
+
+    def finish(self, graph: LineageGraph, results: Sequence[UnitResult]) -> None:
+        stars = [_star_from_list(s) for r in results for s in r.extra.get("stars", ())]
+        if stars:
+            complete_star_columns(graph, stars)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _which(self, unit: Unit) -> tuple[str, str]:
+        if unit.key in self.nodes:
+            return self.nodes[unit.key][0], "model"
+        base, _, kind = unit.key.rpartition("/") if "/" in unit.key else ("", "", unit.key)
+        for key, project in self.projects.items():
+            if project.rel_root == base:
+                return key, kind
+        raise KeyError(unit.key)
+
+    @staticmethod
+    def _static_relation(renderer: DbtRenderer, project: DbtProject, ref: StaticRef) -> str | None:
+        if ref.kind == "ref":
+            package, name = (ref.args[0], ref.args[1]) if len(ref.args) == 2 else (None, ref.args[0])
+            target = renderer.find_ref(package, name, ref.version)
+            return None if target is None else dataset_name(renderer.relation_for(target))
+        if len(ref.args) == 2:
+            table = renderer.find_source(ref.args[0], ref.args[1])
+            return None if table is None else dataset_name(renderer.source_relation(table))
+        return None
+
+
+def _declared_columns(node: DbtNode, renderer: DbtRenderer) -> list[tuple[str, tuple[str, ...]]]:
+    if node.resource_type == "seed" or not node.columns:
+        return []
+    return [(dataset_name(renderer.relation_for(node)), tuple(node.columns))]
+
+
+def _fingerprint(project: DbtProject) -> str:
+    """A digest of every file of the project that is not a model or snapshot template."""
+    templates = {n.file.resolve() for n in project.nodes.values() if n.resource_type != "seed"}
+    parts: list[tuple[str, str]] = []
+    roots = [project.root, *(p for p in project.packages.values() if project.root not in Path(p).resolve().parents)]
+    for base in roots:
+        for directory, subdirs, names in os.walk(base):
+            subdirs[:] = sorted(d for d in subdirs if d not in _NOT_INPUT)
+            for name in sorted(names):
+                path = Path(directory, name)
+                if path.resolve() in templates:
+                    continue
+                try:
+                    with path.open("rb") as f:
+                        data = f.read(1 << 20) if name.endswith(".csv") else f.read()  # a seed's header is what counts
+                except OSError:
+                    continue
+                parts.append((relative(path, project.root), digest_bytes(data)))
+    return cache_key(parts)
+
+
+def _star_to_list(s: StarModel) -> list[Any]:
+    loc = None if s.location is None else [s.location.path, s.location.line, s.location.column]
+    return [s.target, s.source, s.job, sorted(s.named), list(s.declared), loc]
+
+
+def _star_from_list(d: list[Any]) -> StarModel:
+    loc = None if d[5] is None else Location(d[5][0], d[5][1], d[5][2])
+    return StarModel(d[0], d[1], d[2], frozenset(d[3]), tuple(d[4]), loc)
+
+
+def _internal(path: str, e: Exception) -> Diagnostic:
+    return Diagnostic(path, 1, 1, codes.severity(codes.INTERNAL), codes.INTERNAL, f"{type(e).__name__}: {e}")

@@ -1,0 +1,132 @@
+"""Python modules and notebooks: one unit per group of files connected by imports.
+
+Files that import each other are interpreted together (a helper's constants and functions are
+followed into its callers), so the unit is the import-connected group; a change to one helper
+re-analyses the files that import it and nothing else. Import lists come from the stdlib ``ast``
+module and are cached by content.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from ..cache import AnalysisCache
+from ..cache import key as cache_key
+from ..config import Config
+from ..graph import LineageGraph
+from ..model import Diagnostic
+from ..python.airflow import TEMPLATE_EXTENSIONS
+from ..python.notebooks import NotebookError, notebook_cells
+from ..python.project import Project
+from ..python.scan import analyse_modules, load_settings
+from ..sources import SourceFile, SourceTree
+from ..units import Claim, Plan, Unit, UnitResult, Upstream
+
+SUFFIXES = (".py", ".ipynb")
+
+
+class PythonModules:
+    """pandas, PySpark, polars, Glue, SQL strings, Airflow DAGs and ML training code, interpreted abstractly."""
+
+    name = "python"
+    version = "1"
+
+    def __init__(self) -> None:
+        self.config = Config()
+        self.sources: dict[str, SourceFile] = {}
+        self.groups: dict[str, list[str]] = {}
+
+    def claim(self, tree: SourceTree, files: Sequence[str], config: Config, cache: AnalysisCache) -> Claim:
+        self.config = config
+        claim = Claim()
+        for rel in files:
+            if not rel.endswith(SUFFIXES):
+                continue
+            claim.paths.add(rel)
+            source = tree.source(rel)
+            if isinstance(source, Diagnostic):
+                claim.diagnostics.append(source)
+            else:
+                self.sources[rel] = source
+        if not self.sources:
+            return claim
+        settings_problems: list[Diagnostic] = []
+        load_settings(config, settings_problems)  # wrong types raise ConfigError before any analysis
+        claim.diagnostics.extend(settings_problems)
+        project = Project(list(self.sources.values()))
+        parent = {path: path for path in self.sources}
+
+        def find(path: str) -> str:
+            while parent[path] != path:
+                parent[path] = parent[parent[path]]
+                path = parent[path]
+            return path
+
+        for path in sorted(self.sources):
+            info = project.modules[path]
+            memo = "pyimports:" + cache_key(tree.digest(path), path.endswith(".ipynb"))
+            found = cache.get(memo)
+            if found is None:
+                found = _imports(self.sources[path].text, path.endswith(".ipynb"))
+                cache.put(memo, found)
+            for dotted, level, names in found:
+                assert isinstance(dotted, str) and isinstance(level, int) and isinstance(names, list)
+                targets = [project.resolve(info, dotted, level)[0]]
+                targets += [project.resolve(info, f"{dotted}.{n}" if dotted else str(n), level)[0] for n in names]
+                for target in targets:
+                    if target is not None and target.path in parent:
+                        a, b = find(path), find(target.path)
+                        if a != b:
+                            parent[max(a, b)] = min(a, b)
+        for path in sorted(self.sources):
+            self.groups.setdefault(find(path), []).append(path)
+        templates = sorted(f for f in tree.files() if f.endswith(TEMPLATE_EXTENSIONS))
+        shared = (
+            sorted(config.sections.get("python", {}).items()), config.dialect, sorted(config.dialects.items()),
+            config.default_schema, config.default_database,
+        )  # fmt: skip
+        for head, members in sorted(self.groups.items()):
+            contents = [(m, tree.digest(m)) for m in members]
+            if any("airflow" in self.sources[m].text for m in members):
+                contents += [(t, tree.digest(t)) for t in templates]  # DAGs read SQL templates
+            claim.units.append(Unit(self.name, head, head, cache_key(contents, shared)))
+        return claim
+
+    def plan(self, unit: Unit) -> Plan:
+        result = self.analyse(unit, {})
+        return Plan(frozenset(result.extra.pop("reads")), frozenset(result.extra.pop("writes")), result)
+
+    def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
+        sources = [self.sources[m] for m in self.groups[unit.key]]
+        outcome = analyse_modules(sources, self.config, upstream)
+        result = UnitResult(outcome.graph, outcome.schemas, supersedes=[(t, "sql") for t in sorted(outcome.templates)])
+        result.extra = {"reads": sorted(outcome.reads), "writes": sorted(outcome.writes)}
+        return result
+
+    def finish(self, graph: LineageGraph, results: Sequence[UnitResult]) -> None:
+        for result in results:
+            result.extra.pop("reads", None)
+            result.extra.pop("writes", None)
+
+
+def _imports(text: str, notebook: bool) -> list[list[object]]:
+    """``(module, level, imported names)`` of every import statement, anywhere in the file."""
+    codes = [text]
+    if notebook:
+        try:
+            codes = [cell.code for cell in notebook_cells(text)]
+        except NotebookError:
+            return []
+    found: list[list[object]] = []
+    for code in codes:
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.extend([alias.name, 0, []] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                found.append([node.module or "", node.level, [a.name for a in node.names if a.name != "*"]])
+    return found

@@ -1,0 +1,521 @@
+"""The scan pipeline: claim -> plan -> one global order -> analyse (cached, parallel) -> merge.
+
+1. Every registered frontend claims files of the source tree and returns analysis units.
+2. Each unit gets a plan (tables read and written), cached by the unit's digest.
+3. Units are ordered writers-before-readers across all frontends (a Python job writing a table
+   runs before the SQL file reading it); cycles are condensed and reported, not looped.
+4. Each unit is analysed with the columns its predecessors left for the tables it names (its
+   *upstream*), in a worker process when ``jobs > 1``. A result is cached under the unit's digest
+   plus its upstream, so a scan re-analyses only units whose inputs changed.
+5. Results are merged in the global order, so the graph is the same whatever ran where.
+
+A unit that crashes its worker, raises, or runs over its time budget becomes a diagnostic with
+its path; the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from . import codes
+from .cache import AnalysisCache
+from .cache import key as cache_key
+from .config import Config
+from .graph import LineageGraph
+from .model import DatasetKind, Diagnostic
+from .recorder import merge
+from .sources import SourceTree
+from .sql.catalog import SchemaCatalog
+from .units import Frontend, Plan, Unit, UnitResult, result_from_dict, result_to_dict
+
+ProgressCallback = Callable[[str], None]
+
+DEFAULT_UNIT_TIMEOUT = 30.0
+DEFAULT_UNIT_MEMORY_MB = 4096
+#: Below this many units to analyse, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 8
+
+
+@dataclass
+class Options:
+    """How to run the analysis: worker count, per-unit budgets, progress."""
+
+    jobs: int = 1
+    unit_timeout: float = DEFAULT_UNIT_TIMEOUT
+    unit_memory_mb: int = DEFAULT_UNIT_MEMORY_MB
+    progress: ProgressCallback | None = None
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+@dataclass
+class _Planned:
+    index: int
+    unit: Unit
+    frontend: Frontend
+    plan: Plan = field(default_factory=Plan)
+    result: UnitResult | None = None  # the analysis with no upstream, when planning produced it
+
+
+def run(
+    tree: SourceTree,
+    config: Config,
+    frontends: Sequence[Frontend],
+    base: SchemaCatalog,
+    cache: AnalysisCache,
+    options: Options,
+    graph: LineageGraph,
+) -> SchemaCatalog:
+    """Analyse ``tree`` into ``graph``; returns the final schema catalog."""
+    files = tree.files()
+    claimed: set[str] = set()
+    units: list[_Planned] = []
+    for frontend in frontends:
+        offered = [f for f in files if f not in claimed]
+        claim = frontend.claim(tree, offered, config, cache)
+        graph.diagnostics.extend(claim.diagnostics)
+        claimed |= claim.paths
+        units.extend(_Planned(0, u, frontend) for u in claim.units)
+    units.sort(key=lambda p: (p.unit.path, p.unit.key))
+    for i, planned in enumerate(units):
+        planned.index = i
+    by_name = {f.name: f for f in frontends}
+    runner = _Runner(units, by_name, options)
+    try:
+        _plan_all(units, cache, runner)
+        order, cycles = _order(units)
+        for cycle in cycles:
+            graph.diagnostics.append(_cycle_diagnostic([units[i] for i in cycle]))
+        results = _analyse_all(units, order, base, cache, runner)
+    finally:
+        runner.close()
+    catalog = base.copy()
+    seen: set[Diagnostic] = set(graph.diagnostics)
+    superseded: set[tuple[str, str]] = set()
+    ordered_results: list[UnitResult] = []
+    for group in order:
+        for i in group:
+            result = results[i]
+            ordered_results.append(result)
+            merge(graph, result.graph, seen)
+            superseded.update(result.supersedes)
+            for name, columns in result.schemas.items():
+                if columns is None:
+                    catalog.remove(name)
+                else:
+                    catalog.add(name, columns)
+    for path, kind in sorted(superseded):
+        graph.remove_jobs_of({path}, kind)
+    for frontend in frontends:
+        frontend.finish(graph, ordered_results)
+    graph.finish()
+    for name, ds in graph.datasets.items():
+        if ds.kind is DatasetKind.TABLE and not ds.columns:
+            ds.add_columns(catalog.columns(name) or ())
+    return catalog
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+
+def _plan_key(p: _Planned) -> str:
+    return "plan:" + cache_key(p.frontend.name, p.frontend.version, p.unit.digest)
+
+
+def _result_key(p: _Planned, upstream: dict[str, list[str]]) -> str:
+    return "unit:" + cache_key(p.frontend.name, p.frontend.version, p.unit.digest, sorted(upstream.items()))
+
+
+def _plan_all(units: list[_Planned], cache: AnalysisCache, runner: _Runner) -> None:
+    missing = []
+    for p in units:
+        known = cache.get(_plan_key(p))
+        if known is not None:
+            p.plan = Plan(frozenset(known[0]), frozenset(known[1]))
+        else:
+            missing.append(p)
+    for p, outcome in runner.map("plan", missing, lambda p: {}):
+        if isinstance(outcome, Diagnostic):
+            p.plan = Plan()
+            p.result = UnitResult()
+            p.result.graph.diagnostics.append(outcome)
+            continue
+        reads, writes, result = outcome
+        p.plan = Plan(frozenset(reads), frozenset(writes))
+        cache.put(_plan_key(p), [sorted(reads), sorted(writes)])
+        if result is not None:
+            p.result = result_from_dict(result)
+            cache.put(_result_key(p, {}), result)
+
+
+# -- the global order ----------------------------------------------------------------------------
+
+
+def _order(units: list[_Planned]) -> tuple[list[list[int]], list[list[int]]]:
+    """Groups of unit indexes in writers-before-readers order (a group is a cycle), and the cycles."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(range(len(units)))
+    for reader, writer in _edges(units):
+        if reader != writer:
+            g.add_edge(writer, reader)
+    condensed = nx.condensation(g)
+    groups: list[list[int]] = []
+    cycles: list[list[int]] = []
+    for component in nx.lexicographical_topological_sort(condensed, key=lambda c: min(condensed.nodes[c]["members"])):
+        members = sorted(condensed.nodes[component]["members"])
+        groups.append(members)
+        if len(members) > 1:
+            cycles.append(members)
+    return groups, cycles
+
+
+def _edges(units: list[_Planned]) -> list[tuple[int, int]]:
+    """(reader, writer) pairs: a unit depends on every unit writing a table it reads, and on the
+    earlier writers of a table it writes. Names match like the schema catalog resolves them:
+    ``orders`` matches a writer of ``shop.orders`` and the other way round."""
+    writers: dict[str, list[int]] = {}
+    for p in units:
+        for name in p.plan.writes:
+            writers.setdefault(name, []).append(p.index)
+    by_suffix: dict[str, set[str]] = {}
+    for name in writers:
+        parts = name.split(".")
+        for i in range(len(parts)):
+            by_suffix.setdefault(".".join(parts[i:]), set()).add(name)
+    edges = []
+    for p in units:
+        for name in p.plan.reads | p.plan.writes:
+            for written in _related(name, writers, by_suffix):
+                for w in writers[written]:
+                    if name in p.plan.writes and name == written and w >= p.index:
+                        continue  # writers of one table run in path order
+                    edges.append((p.index, w))
+    return edges
+
+
+def _related(name: str, writers: dict[str, list[int]], by_suffix: dict[str, set[str]]) -> list[str]:
+    found = set(by_suffix.get(name, ()))
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        shorter = ".".join(parts[i:])
+        if shorter in writers:
+            found.add(shorter)
+    return sorted(found)
+
+
+def _cycle_diagnostic(cycle: Sequence[_Planned]) -> Diagnostic:
+    paths = sorted({p.unit.path for p in cycle})
+    first = paths[0]
+    message = "dependency cycle between " + ", ".join(paths[:6]) + (" …" if len(paths) > 6 else "")
+    message += "; analysed in path order"
+    return Diagnostic(first, 1, 1, codes.severity(codes.CYCLE), codes.CYCLE, message)
+
+
+# -- analysis ------------------------------------------------------------------------------------
+
+
+def _analyse_all(
+    units: list[_Planned], order: list[list[int]], base: SchemaCatalog, cache: AnalysisCache, runner: _Runner
+) -> dict[int, UnitResult]:
+    """Analyse every unit once its predecessors are done; independent units go to workers together."""
+    group_of = {i: n for n, group in enumerate(order) for i in group}
+    writers: dict[str, list[int]] = {}
+    for p in units:
+        for name in p.plan.writes:
+            writers.setdefault(name, []).append(p.index)
+    by_suffix: dict[str, set[str]] = {}
+    for name in writers:
+        parts = name.split(".")
+        for i in range(len(parts)):
+            by_suffix.setdefault(".".join(parts[i:]), set()).add(name)
+    seq = {i: k for k, i in enumerate(i for group in order for i in group)}
+    results: dict[int, UnitResult] = {}
+    effects: dict[int, dict[str, list[str] | None]] = {}
+
+    def upstream_of(p: _Planned) -> dict[str, list[str]]:
+        view: dict[str, list[str]] = {}
+        for name in sorted(p.plan.reads | p.plan.writes):
+            for written in _related(name, writers, by_suffix):
+                latest: list[str] | None = None
+                found = False
+                for w in writers[written]:
+                    if seq[w] < seq[p.index] and w in effects and written in effects[w]:
+                        latest, found = effects[w][written], True
+                if found:
+                    if latest:
+                        view[written] = list(latest)
+                    else:
+                        view.pop(written, None)
+                elif written not in view:
+                    columns = base.columns(written)
+                    if columns:
+                        view[written] = list(columns)
+            if name not in view and not _related(name, writers, by_suffix):
+                resolved = base.resolve(name)
+                if resolved is not None:
+                    view[resolved] = list(base.columns(resolved) or ())
+        return view
+
+    # Dependencies between groups.
+    predecessors: dict[int, set[int]] = {n: set() for n in range(len(order))}
+    for reader, writer in _edges(units):
+        a, b = group_of[writer], group_of[reader]
+        if a != b:
+            predecessors[b].add(a)
+    done_groups: set[int] = set()
+    remaining = {n: list(group) for n, group in enumerate(order)}
+
+    def finish(i: int, result: UnitResult) -> None:
+        results[i] = result
+        effects[i] = dict(result.schemas)
+
+    while remaining:
+        ready = [n for n in sorted(remaining) if predecessors[n] <= done_groups]
+        batch: list[tuple[_Planned, dict[str, list[str]]]] = []
+        for n in ready:
+            i = remaining[n][0]
+            p = units[i]
+            upstream = upstream_of(p)
+            if p.result is not None and not upstream:
+                finish(i, p.result)
+                continue
+            cached = cache.get(_result_key(p, upstream))
+            if cached is not None:
+                try:
+                    finish(i, result_from_dict(cached))
+                    continue
+                except (KeyError, TypeError, ValueError):
+                    pass  # a foreign or corrupt entry is ignored and rebuilt
+            batch.append((p, upstream))
+        if batch:
+            upstreams = {p.index: u for p, u in batch}
+            for p, outcome in runner.map("analyse", [p for p, _ in batch], partial(_lookup, upstreams)):
+                if isinstance(outcome, Diagnostic):
+                    result = UnitResult()
+                    result.graph.diagnostics.append(outcome)
+                    finish(p.index, result)
+                    continue
+                cache.put(_result_key(p, upstreams[p.index]), outcome)
+                finish(p.index, result_from_dict(outcome))
+        for n in ready:
+            group = remaining[n]
+            while group and group[0] in results:
+                group.pop(0)
+            if not group:
+                del remaining[n]
+                done_groups.add(n)
+    return results
+
+
+def _lookup(upstreams: dict[int, dict[str, list[str]]], p: _Planned) -> dict[str, list[str]]:
+    return upstreams[p.index]
+
+
+# -- running units in this process or in workers -------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _task(kind: str, index: int, upstream: dict[str, list[str]]) -> Any:
+    p: _Planned = _STATE["units"][index]
+    if kind == "plan":
+        plan = p.frontend.plan(p.unit)
+        return sorted(plan.reads), sorted(plan.writes), None if plan.result is None else result_to_dict(plan.result)
+    return result_to_dict(p.frontend.analyse(p.unit, upstream))
+
+
+class _Budget(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _Budget()
+
+
+class _Runner:
+    """Runs plan/analyse tasks in this process, or in forked worker processes when there are many."""
+
+    def __init__(self, units: list[_Planned], frontends: dict[str, Frontend], options: Options) -> None:
+        self.units = units
+        self.options = options
+        self.workers: list[_Worker] = []
+        _STATE["units"] = units
+
+    def map(
+        self, kind: str, items: list[_Planned], upstream: Callable[[_Planned], dict[str, list[str]]]
+    ) -> list[tuple[_Planned, Any]]:
+        if not items:
+            return []
+        if self.options.jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+            return [(p, self._local(kind, p, upstream(p))) for p in items]
+        return self._parallel(kind, items, upstream)
+
+    def _local(self, kind: str, p: _Planned, upstream: dict[str, list[str]]) -> Any:
+        if self.options.progress and kind == "analyse":
+            self.options.progress(p.unit.path)
+        timed = self.options.unit_timeout > 0 and _main_thread()
+        if timed:
+            old = signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.options.unit_timeout)
+        try:
+            return _task(kind, p.index, upstream)
+        except _Budget:
+            return _over_budget(p, self.options.unit_timeout)
+        except Exception as e:  # one unit's failure is a diagnostic, never the scan's
+            return _failed(p, f"{type(e).__name__}: {e}")
+        finally:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old)
+
+    def _parallel(
+        self, kind: str, items: list[_Planned], upstream: Callable[[_Planned], dict[str, list[str]]]
+    ) -> list[tuple[_Planned, Any]]:
+        while len(self.workers) < min(self.options.jobs, len(items)):
+            self.workers.append(_Worker(self.options.unit_memory_mb))
+        queue = list(items)
+        outcomes: dict[int, Any] = {}
+        busy: dict[Connection, tuple[_Worker, _Planned, float]] = {}
+        while queue or busy:
+            for worker in self.workers:
+                if not queue:
+                    break
+                if any(w is worker for w, _, _ in busy.values()):
+                    continue
+                p = queue.pop(0)
+                if self.options.progress and kind == "analyse":
+                    self.options.progress(p.unit.path)
+                worker.conn.send((kind, p.index, upstream(p)))
+                busy[worker.conn] = (worker, p, time.monotonic())
+            timeout = None
+            if self.options.unit_timeout > 0:
+                oldest = min(started for _, _, started in busy.values())
+                timeout = max(0.0, oldest + self.options.unit_timeout - time.monotonic())
+            ready = wait(list(busy) + [w.process.sentinel for w, _, _ in busy.values()], timeout)
+            now = time.monotonic()
+            for conn in list(busy):
+                worker, p, started = busy[conn]
+                if conn in ready or worker.process.sentinel in ready:
+                    try:
+                        outcomes[p.index] = _from_worker(p, conn.recv())
+                    except (EOFError, OSError):
+                        outcomes[p.index] = _failed(p, f"the analysis crashed (exit code {worker.exitcode()})")
+                        self._replace(worker)
+                    del busy[conn]
+                elif self.options.unit_timeout > 0 and now - started >= self.options.unit_timeout:
+                    outcomes[p.index] = _over_budget(p, self.options.unit_timeout)
+                    del busy[conn]
+                    self._replace(worker)
+        return [(p, outcomes[p.index]) for p in items]
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self.workers[self.workers.index(worker)] = _Worker(self.options.unit_memory_mb)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+        _STATE.clear()
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+
+
+def _from_worker(p: _Planned, message: tuple[str, Any]) -> Any:
+    status, value = message
+    return value if status == "ok" else _failed(p, value)
+
+
+def _failed(p: _Planned, message: str) -> Diagnostic:
+    return Diagnostic(p.unit.path, 1, 1, codes.severity(codes.INTERNAL), codes.INTERNAL, message)
+
+
+def _over_budget(p: _Planned, seconds: float) -> Diagnostic:
+    message = f"analysis stopped after {seconds:g} s (the per-unit time budget, [tool.datatrail.analysis] unit_timeout)"
+    return Diagnostic(p.unit.path, 1, 1, codes.severity(codes.BUDGET), codes.BUDGET, message)
+
+
+class _Worker:
+    """A forked process that runs tasks from a pipe; it inherits the frontends' state."""
+
+    def __init__(self, memory_mb: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
+        self.process.start()
+        child.close()
+
+    def exitcode(self) -> int | None:
+        self.process.join(0.1)
+        return self.process.exitcode
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(1)
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+        self.process.join(1)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(1)
+        self.conn.close()
+
+
+def _worker_main(conn: Connection, memory_mb: int) -> None:
+    _limit_memory(memory_mb)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        kind, index, upstream = message
+        try:
+            reply: tuple[str, Any] = ("ok", _task(kind, index, upstream))
+        except MemoryError:
+            reply = ("error", f"analysis exceeded the per-unit memory budget ({memory_mb} MB)")
+        except Exception as e:
+            reply = ("error", f"{type(e).__name__}: {e}")
+            if os.environ.get("DATATRAIL_DEBUG"):
+                traceback.print_exc()
+        conn.send(reply)
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap the worker's address space: the memory it already has plus the budget."""
+    if memory_mb <= 0:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[0])
+        current = pages * os.sysconf("SC_PAGE_SIZE")
+        limit = current + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    except (OSError, ValueError, ImportError):
+        pass
