@@ -9,8 +9,9 @@
    plus its upstream, so a scan re-analyses only units whose inputs changed.
 5. Results are merged in the global order, so the graph is the same whatever ran where.
 
-A unit that crashes its worker, raises, or runs over its time budget becomes a diagnostic with
-its path; the rest of the scan goes on.
+Units run in forked worker processes (``jobs`` of them; one with ``jobs = 1``): a unit that
+crashes its worker, raises, or runs over its time or memory budget becomes a diagnostic with its
+path, and the rest of the scan goes on.
 """
 
 from __future__ import annotations
@@ -42,8 +43,6 @@ ProgressCallback = Callable[[str], None]
 
 DEFAULT_UNIT_TIMEOUT = 30.0
 DEFAULT_UNIT_MEMORY_MB = 4096
-#: Below this many units to analyse, worker processes cost more than they save.
-PARALLEL_THRESHOLD = 8
 
 
 @dataclass
@@ -54,6 +53,8 @@ class Options:
     unit_timeout: float = DEFAULT_UNIT_TIMEOUT
     unit_memory_mb: int = DEFAULT_UNIT_MEMORY_MB
     progress: ProgressCallback | None = None
+    #: analyse in worker processes, where a crash or an overrun costs one unit (off: in this process)
+    isolate: bool = True
 
 
 def default_jobs() -> int:
@@ -91,6 +92,20 @@ def run(
     units.sort(key=lambda p: (p.unit.path, p.unit.key))
     for i, planned in enumerate(units):
         planned.index = i
+    # The whole scan is a function of its units' digests: when none changed, replay it at once.
+    scan_key = "scan:" + cache_key(
+        [(p.frontend.name, p.frontend.version, p.unit.key, p.unit.digest) for p in units],
+        sorted(base.as_dict().items()),
+    )
+    replay = cache.get(scan_key)
+    if replay is not None:
+        try:
+            whole = result_from_dict(replay)
+        except (KeyError, TypeError, ValueError):
+            whole = None
+        if whole is not None:
+            merge(graph, whole.graph, set(graph.diagnostics))
+            return SchemaCatalog({k: v for k, v in whole.schemas.items() if v})
     by_name = {f.name: f for f in frontends}
     runner = _Runner(units, by_name, options)
     try:
@@ -124,6 +139,9 @@ def run(
     for name, ds in graph.datasets.items():
         if ds.kind is DatasetKind.TABLE and not ds.columns:
             ds.add_columns(catalog.columns(name) or ())
+    whole_graph = LineageGraph()
+    merge(whole_graph, graph)
+    cache.put(scan_key, result_to_dict(UnitResult(whole_graph, dict(catalog.as_dict()))))
     return catalog
 
 
@@ -338,14 +356,6 @@ def _task(kind: str, index: int, upstream: dict[str, list[str]]) -> Any:
     return result_to_dict(p.frontend.analyse(p.unit, upstream))
 
 
-class _Budget(Exception):
-    pass
-
-
-def _alarm(signum: int, frame: Any) -> None:
-    raise _Budget()
-
-
 class _Runner:
     """Runs plan/analyse tasks in this process, or in forked worker processes when there are many."""
 
@@ -360,27 +370,17 @@ class _Runner:
     ) -> list[tuple[_Planned, Any]]:
         if not items:
             return []
-        if self.options.jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
-            return [(p, self._local(kind, p, upstream(p))) for p in items]
-        return self._parallel(kind, items, upstream)
+        if self.options.isolate:
+            return self._parallel(kind, items, upstream)
+        return [(p, self._local(kind, p, upstream(p))) for p in items]
 
     def _local(self, kind: str, p: _Planned, upstream: dict[str, list[str]]) -> Any:
         if self.options.progress and kind == "analyse":
             self.options.progress(p.unit.path)
-        timed = self.options.unit_timeout > 0 and _main_thread()
-        if timed:
-            old = signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.options.unit_timeout)
         try:
             return _task(kind, p.index, upstream)
-        except _Budget:
-            return _over_budget(p, self.options.unit_timeout)
         except Exception as e:  # one unit's failure is a diagnostic, never the scan's
             return _failed(p, f"{type(e).__name__}: {e}")
-        finally:
-            if timed:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, old)
 
     def _parallel(
         self, kind: str, items: list[_Planned], upstream: Callable[[_Planned], dict[str, list[str]]]
@@ -431,12 +431,6 @@ class _Runner:
             worker.stop()
         self.workers = []
         _STATE.clear()
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
 
 
 def _from_worker(p: _Planned, message: tuple[str, Any]) -> Any:

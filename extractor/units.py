@@ -90,6 +90,11 @@ class Frontend(Protocol):
 # -- serialisation (cache and worker processes) ---------------------------------------------------
 
 
+_SUBTYPES = {s.value: s for s in Subtype}
+_KINDS = {k.value: k for k in DatasetKind}
+_SEVERITIES = {s.value: s for s in Severity}
+
+
 def _loc(loc: Location | None) -> list[Any] | None:
     return None if loc is None else [loc.path, loc.line, loc.column]
 
@@ -128,12 +133,12 @@ def _column_edge(je: JobColumnEdge) -> list[Any]:
 def result_from_dict(data: dict[str, Any]) -> UnitResult:
     g = LineageGraph()
     for name, kind, columns, loc, attributes in data["d"]:
-        g.datasets[name] = Dataset(name, DatasetKind(kind), list(columns), _unloc(loc), dict(attributes))
+        g.datasets[name] = Dataset(name, _KINDS[kind], list(columns), _unloc(loc), dict(attributes))
     for name, kind, path, line, inputs, outputs, attributes in data["j"]:
         g.jobs[name] = Job(name, kind, path, line, set(inputs), set(outputs), dict(attributes))
     g.edges = {TableEdge(s, t, j) for s, t, j in data["e"]}
     for st, sc, tt, tc, subtype, text, fp, loc, job in data["c"]:
-        edge = ColumnEdge(ColumnRef(st, sc), ColumnRef(tt, tc), Subtype(subtype), text, fp, _unloc(loc))
+        edge = ColumnEdge(ColumnRef(st, sc), ColumnRef(tt, tc), _SUBTYPES[subtype], text, fp, _unloc(loc))
         g.column_edges.add(JobColumnEdge(edge, job))
-    g.diagnostics = [Diagnostic(p, ln, c, Severity(s), code, m) for p, ln, c, s, code, m in data["g"]]
+    g.diagnostics = [Diagnostic(p, ln, c, _SEVERITIES[s], code, m) for p, ln, c, s, code, m in data["g"]]
     return UnitResult(g, dict(data["s"]), list(data["dc"]), [(p, k) for p, k in data["su"]], dict(data.get("x") or {}))
