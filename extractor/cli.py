@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -28,8 +29,8 @@ from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .render.overlay import Overlay, overlay
 from .render.select import collapse_schemas, filter_datasets, focus
-from .revisions import default_cache, scan_revision
-from .scan import scan
+from .revisions import CACHE_ENV, default_cache, scan_revision
+from .scan import JOBS_ENV, scan
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -167,11 +168,24 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="datatrail")
-def cli() -> None:
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), envvar=JOBS_ENV,
+    help=f"Worker processes for the analysis (default: the core count; ${JOBS_ENV}). Results do not depend on it.",
+)  # fmt: skip
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False), envvar=CACHE_ENV,
+    help=f"Where the analysis cache lives (default: .datatrail-cache/ at the repository root; ${CACHE_ENV}).",
+)  # fmt: skip
+def cli(jobs: int | None, cache_dir: str | None) -> None:
     """Static table- and column-level lineage for SQL, dbt and Python pipelines.
 
     Nothing is executed: files are parsed, never run or imported.
     """
+    # Every command scans through extractor.scan, which reads these (also in git revisions).
+    if jobs is not None:
+        os.environ[JOBS_ENV] = str(jobs)
+    if cache_dir is not None:
+        os.environ[CACHE_ENV] = str(Path(cache_dir).resolve())
 
 
 @cli.command("scan")

@@ -8,6 +8,7 @@ they run and what is cached is described in pipeline.py and docs/architecture.md
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import yaml
 from . import codes
 from .cache import AnalysisCache
 from .config import Config
+from .errors import ConfigError
 from .frontends import create_frontends
 from .graph import LineageGraph
 from .model import Diagnostic
@@ -28,6 +30,9 @@ from .sql.naming import get_dialect
 __all__ = ["PRUNED_DIRS", "SourceFile", "decode_source", "discover", "relative", "scan"]
 
 ProgressCallback = Callable[[str], None]
+
+#: Worker processes for every scan of this process and its children (``datatrail --jobs``).
+JOBS_ENV = "DATATRAIL_JOBS"
 
 
 def discover(paths: Sequence[Path], config: Config) -> list[Path]:
@@ -115,13 +120,21 @@ def scan(
 def analysis_options(config: Config, jobs: int | None, progress: ProgressCallback | None) -> Options:
     """``[tool.datatrail.analysis]`` (jobs, unit_timeout, unit_memory_mb), with ``jobs`` overriding."""
     section = config.sections.get("analysis", {})
+    unknown = sorted(set(section) - {"jobs", "unit_timeout", "unit_memory_mb"})
+    if unknown:
+        raise ConfigError(f"{config.source or 'pyproject.toml'}: unknown key [tool.datatrail.analysis] {unknown[0]!r}")
+    for key, kinds in (("jobs", int), ("unit_timeout", (int, float)), ("unit_memory_mb", int)):
+        value = section.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds) or value < 0):
+            raise ConfigError(f"[tool.datatrail.analysis] {key} must be a non-negative number")
     configured = section.get("jobs")
-    chosen = jobs if jobs is not None else configured if isinstance(configured, int) and configured > 0 else None
-    options = Options(jobs=chosen or default_jobs(), progress=progress)
+    from_env = os.environ.get(JOBS_ENV, "")
+    chosen = jobs or (int(from_env) if from_env.isdigit() else None) or configured or default_jobs()
+    options = Options(jobs=max(1, chosen), progress=progress)
     timeout = section.get("unit_timeout")
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+    if timeout is not None:
         options.unit_timeout = float(timeout)
     memory = section.get("unit_memory_mb")
-    if isinstance(memory, int) and not isinstance(memory, bool):
+    if memory is not None:
         options.unit_memory_mb = memory
     return options

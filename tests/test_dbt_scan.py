@@ -8,14 +8,17 @@ from pathlib import Path
 import pytest
 
 from extractor import json_format
+from extractor.cache import AnalysisCache
 from extractor.config import Config, config_from_mapping, load_config
-from extractor.dbt import project as project_module
 from extractor.dbt.discovery import detect_adapter, guess_adapter
+from extractor.dbt.models import ModelAnalyzer
 from extractor.dbt.settings import load_settings
 from extractor.errors import ConfigError
+from extractor.frontends.dbt_models import DbtModels
 from extractor.graph import LineageGraph
 from extractor.model import DatasetKind
 from extractor.scan import scan
+from extractor.sources import DiskTree
 
 from .test_dbt_golden import FIXTURES, compact, scan_case
 
@@ -57,23 +60,23 @@ def test_dbt_files_are_claimed_and_not_read_as_plain_sql(tmp_path: Path) -> None
     assert "x.y" in graph.datasets  # the plain SQL pass still runs on the rest
     assert graph.datasets["analytics.m2"].columns == ["a", "b"]
     assert graph.datasets["analytics.s"].kind is DatasetKind.DBT_MODEL  # snapshots are models
-    claimed = project_module.scan_dbt_projects(
-        [root / "dbt_project.yml"], Config(root=root.resolve()), LineageGraph(), project_module.SchemaCatalog()
-    )
-    assert claimed == {"macros/m.sql", "analyses/a.sql", "tests/t.sql", "snapshots/s.sql", "models/m1.sql",
-                       "models/m2.sql"}  # fmt: skip
+    config = Config(root=root.resolve())
+    tree = DiskTree(config, [root])
+    claimed = DbtModels().claim(tree, tree.files(), config, AnalysisCache(None)).paths
+    assert claimed == {"dbt_project.yml", "macros/m.sql", "analyses/a.sql", "tests/t.sql", "snapshots/s.sql",
+                       "models/m1.sql", "models/m2.sql"}  # fmt: skip
 
 
 def test_one_failing_model_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write(tmp_path, PROJECT)
-    original = project_module.ModelAnalyzer.analyse
+    original = ModelAnalyzer.analyse
 
-    def explode(self: project_module.ModelAnalyzer, node: object, *args: object) -> object:
+    def explode(self: ModelAnalyzer, node: object, *args: object) -> object:
         if getattr(node, "name", "") == "m1":
             raise RuntimeError("boom")
         return original(self, node, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(project_module.ModelAnalyzer, "analyse", explode)
+    monkeypatch.setattr(ModelAnalyzer, "analyse", explode)
     graph = scan_tree(root)
     assert [(d.path, d.code) for d in graph.diagnostics if d.code != "DT112"] == [("models/m1.sql", "DT900")]
     assert graph.jobs["models/m2.sql:analytics.m2"].attributes["column_lineage"] is True
