@@ -7,8 +7,10 @@ CLI turns into a usage error (exit 2).
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,10 +60,27 @@ class Config:
         return chosen
 
     def is_excluded(self, relpath: str) -> bool:
-        return any(_match(relpath, p) for p in [*DEFAULT_EXCLUDE, *self.exclude])
+        return _matcher((*DEFAULT_EXCLUDE, *self.exclude))(relpath) is not None
 
     def is_included(self, relpath: str) -> bool:
-        return any(_match(relpath, p) for p in self.include)
+        return _matcher(tuple(self.include))(relpath) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
+    """One compiled regular expression matching like ``_match`` does for any of ``patterns``."""
+    alternatives = []
+    for pattern in patterns:
+        alternatives.append(fnmatch.translate(pattern))
+        if pattern.startswith("**/"):
+            alternatives.append(fnmatch.translate(pattern[3:]))
+        if pattern.endswith("/**"):
+            alternatives.append(re.escape(pattern[:-3]) + r"(?:/.*)?\Z")
+        if not any(ch in pattern for ch in "*?["):
+            alternatives.append(re.escape(pattern.rstrip("/") + "/") + r".*\Z")
+    if not alternatives:
+        return lambda relpath: None
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.DOTALL).match
 
 
 def _match(relpath: str, pattern: str) -> bool:

@@ -104,16 +104,20 @@ def run(
         except (KeyError, TypeError, ValueError):
             whole = None
         if whole is not None:
-            merge(graph, whole.graph, set(graph.diagnostics))
+            before = set(graph.diagnostics)
+            diagnostics = graph.diagnostics + [d for d in whole.graph.diagnostics if d not in before]
+            graph.datasets, graph.jobs, graph.edges = whole.graph.datasets, whole.graph.jobs, whole.graph.edges
+            graph.column_edges, graph.diagnostics = whole.graph.column_edges, diagnostics
             return SchemaCatalog({k: v for k, v in whole.schemas.items() if v})
     by_name = {f.name: f for f in frontends}
     runner = _Runner(units, by_name, options)
     try:
         _plan_all(units, cache, runner)
-        order, cycles = _order(units)
+        writers = _Writers(units)
+        order, cycles = _order(units, writers)
         for cycle in cycles:
             graph.diagnostics.append(_cycle_diagnostic([units[i] for i in cycle]))
-        results = _analyse_all(units, order, base, cache, runner)
+        results = _analyse_all(units, order, writers, base, cache, runner)
     finally:
         runner.close()
     catalog = base.copy()
@@ -181,13 +185,13 @@ def _plan_all(units: list[_Planned], cache: AnalysisCache, runner: _Runner) -> N
 # -- the global order ----------------------------------------------------------------------------
 
 
-def _order(units: list[_Planned]) -> tuple[list[list[int]], list[list[int]]]:
+def _order(units: list[_Planned], writers: _Writers) -> tuple[list[list[int]], list[list[int]]]:
     """Groups of unit indexes in writers-before-readers order (a group is a cycle), and the cycles."""
     import networkx as nx
 
     g = nx.DiGraph()
     g.add_nodes_from(range(len(units)))
-    for reader, writer in _edges(units):
+    for reader, writer in writers.edges:
         if reader != writer:
             g.add_edge(writer, reader)
     condensed = nx.condensation(g)
@@ -201,38 +205,37 @@ def _order(units: list[_Planned]) -> tuple[list[list[int]], list[list[int]]]:
     return groups, cycles
 
 
-def _edges(units: list[_Planned]) -> list[tuple[int, int]]:
-    """(reader, writer) pairs: a unit depends on every unit writing a table it reads, and on the
-    earlier writers of a table it writes. Names match like the schema catalog resolves them:
-    ``orders`` matches a writer of ``shop.orders`` and the other way round."""
-    writers: dict[str, list[int]] = {}
-    for p in units:
-        for name in p.plan.writes:
-            writers.setdefault(name, []).append(p.index)
-    by_suffix: dict[str, set[str]] = {}
-    for name in writers:
+class _Writers:
+    """Which units write each table, and which written tables a name may mean: names match like
+    the schema catalog resolves them (``orders`` and ``shop.orders`` are related both ways)."""
+
+    def __init__(self, units: list[_Planned]) -> None:
+        self.units: dict[str, list[int]] = {}
+        for p in units:
+            for name in sorted(p.plan.writes):
+                self.units.setdefault(name, []).append(p.index)
+        self._by_suffix: dict[str, set[str]] = {}
+        for name in self.units:
+            parts = name.split(".")
+            for i in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), set()).add(name)
+        self.edges: list[tuple[int, int]] = []  # (reader, writer)
+        for p in units:
+            for name in p.plan.reads | p.plan.writes:
+                for written in self.related(name):
+                    for w in self.units[written]:
+                        if name in p.plan.writes and name == written and w >= p.index:
+                            continue  # writers of one table run in path order
+                        self.edges.append((p.index, w))
+
+    def related(self, name: str) -> list[str]:
+        found = set(self._by_suffix.get(name, ()))
         parts = name.split(".")
-        for i in range(len(parts)):
-            by_suffix.setdefault(".".join(parts[i:]), set()).add(name)
-    edges = []
-    for p in units:
-        for name in p.plan.reads | p.plan.writes:
-            for written in _related(name, writers, by_suffix):
-                for w in writers[written]:
-                    if name in p.plan.writes and name == written and w >= p.index:
-                        continue  # writers of one table run in path order
-                    edges.append((p.index, w))
-    return edges
-
-
-def _related(name: str, writers: dict[str, list[int]], by_suffix: dict[str, set[str]]) -> list[str]:
-    found = set(by_suffix.get(name, ()))
-    parts = name.split(".")
-    for i in range(1, len(parts)):
-        shorter = ".".join(parts[i:])
-        if shorter in writers:
-            found.add(shorter)
-    return sorted(found)
+        for i in range(1, len(parts)):
+            shorter = ".".join(parts[i:])
+            if shorter in self.units:
+                found.add(shorter)
+        return sorted(found)
 
 
 def _cycle_diagnostic(cycle: Sequence[_Planned]) -> Diagnostic:
@@ -247,19 +250,15 @@ def _cycle_diagnostic(cycle: Sequence[_Planned]) -> Diagnostic:
 
 
 def _analyse_all(
-    units: list[_Planned], order: list[list[int]], base: SchemaCatalog, cache: AnalysisCache, runner: _Runner
+    units: list[_Planned],
+    order: list[list[int]],
+    writers: _Writers,
+    base: SchemaCatalog,
+    cache: AnalysisCache,
+    runner: _Runner,
 ) -> dict[int, UnitResult]:
     """Analyse every unit once its predecessors are done; independent units go to workers together."""
     group_of = {i: n for n, group in enumerate(order) for i in group}
-    writers: dict[str, list[int]] = {}
-    for p in units:
-        for name in p.plan.writes:
-            writers.setdefault(name, []).append(p.index)
-    by_suffix: dict[str, set[str]] = {}
-    for name in writers:
-        parts = name.split(".")
-        for i in range(len(parts)):
-            by_suffix.setdefault(".".join(parts[i:]), set()).add(name)
     seq = {i: k for k, i in enumerate(i for group in order for i in group)}
     results: dict[int, UnitResult] = {}
     effects: dict[int, dict[str, list[str] | None]] = {}
@@ -267,10 +266,11 @@ def _analyse_all(
     def upstream_of(p: _Planned) -> dict[str, list[str]]:
         view: dict[str, list[str]] = {}
         for name in sorted(p.plan.reads | p.plan.writes):
-            for written in _related(name, writers, by_suffix):
+            related = writers.related(name)
+            for written in related:
                 latest: list[str] | None = None
                 found = False
-                for w in writers[written]:
+                for w in writers.units[written]:
                     if seq[w] < seq[p.index] and w in effects and written in effects[w]:
                         latest, found = effects[w][written], True
                 if found:
@@ -282,7 +282,7 @@ def _analyse_all(
                     columns = base.columns(written)
                     if columns:
                         view[written] = list(columns)
-            if name not in view and not _related(name, writers, by_suffix):
+            if name not in view and not related:
                 resolved = base.resolve(name)
                 if resolved is not None:
                     view[resolved] = list(base.columns(resolved) or ())
@@ -290,7 +290,7 @@ def _analyse_all(
 
     # Dependencies between groups.
     predecessors: dict[int, set[int]] = {n: set() for n in range(len(order))}
-    for reader, writer in _edges(units):
+    for reader, writer in writers.edges:
         a, b = group_of[writer], group_of[reader]
         if a != b:
             predecessors[b].add(a)

@@ -9,4 +9,5 @@ fi
 .venv/bin/ruff check extractor tests benchmarks scripts
 .venv/bin/ruff format --check extractor tests benchmarks scripts
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest "$@"

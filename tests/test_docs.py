@@ -31,9 +31,19 @@ def test_every_command_and_option_is_documented_in_cli_md() -> None:
                         assert opt in text, f"{name} {opt} is not documented"
 
 
+def test_global_options_are_documented_in_cli_md() -> None:
+    text = (DOCS / "cli.md").read_text()
+    for param in cli.params:
+        if isinstance(param, click.Option):
+            for opt in param.opts:
+                assert opt in text, opt
+
+
 def test_every_config_key_is_documented() -> None:
     text = (DOCS / "config.md").read_text()
     for key in _SCHEMA:
+        assert f"`{key}`" in text, key
+    for key in ("jobs", "unit_timeout", "unit_memory_mb", "patterns"):  # [tool.datatrail.analysis] / path_convention
         assert f"`{key}`" in text, key
 
 

@@ -15,25 +15,24 @@ import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .. import codes
 from ..cache import AnalysisCache
 from ..cache import key as cache_key
 from ..config import Config
-from ..dbt.context import DbtRenderer
-from ..dbt.discovery import load_project
-from ..dbt.models import ModelAnalyzer
-from ..dbt.nodes import DbtNode, DbtProject, StaticRef
-from ..dbt.project import declare_seed, declare_sources, exposures, read_macro, render_config, resolve_duplicates
-from ..dbt.relations import dataset_name
 from ..dbt.settings import DbtSettings, load_settings
-from ..dbt.stars import StarModel, complete_star_columns
 from ..graph import LineageGraph
 from ..model import Diagnostic, Location
 from ..sources import PRUNED_DIRS, DiskTree, SourceTree, digest_bytes, relative
 from ..sql.catalog import SchemaCatalog
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
+
+if TYPE_CHECKING:  # jinja2 and dbt support load only when a project is found (see claim)
+    from ..dbt.context import DbtRenderer
+    from ..dbt.nodes import DbtNode, DbtProject, StaticRef
+    from ..dbt.stars import StarModel
 
 _DECLARATIONS = "!sources"
 _EXPOSURES = "~exposures"
@@ -54,6 +53,8 @@ class DbtModels:
         self.renderers: dict[str, DbtRenderer] = {}
         self.nodes: dict[str, tuple[str, DbtNode]] = {}  # unit key -> (project key, node)
         self.declared: dict[str, tuple[str, ...]] = {}  # relation -> columns property files declare
+        #: renders made while learning configs, reused by plan and analyse while still valid
+        self.first_renders: dict[str, Any] = {}
 
     # -- claim ----------------------------------------------------------------------------------
 
@@ -62,6 +63,7 @@ class DbtModels:
         project_files = [f for f in files if f == "dbt_project.yml" or f.endswith("/dbt_project.yml")]
         if not project_files:
             return claim
+        dbt = _dbt()
         self.config = config
         self.settings = settings = load_settings(config)
         claim.diagnostics.extend(
@@ -72,7 +74,7 @@ class DbtModels:
         for rel in project_files:
             path = tree.path(rel) if isinstance(tree, DiskTree) else root / rel
             try:
-                project = load_project(path, config, settings, relative, claim.diagnostics)
+                project = dbt.load_project(path, config, settings, relative, claim.diagnostics)
             except Exception as e:  # one broken project must not stop the scan
                 claim.diagnostics.append(_internal(rel, e))
                 continue
@@ -82,7 +84,7 @@ class DbtModels:
         fingerprints = {key: _fingerprint(project) for key, project in self.projects.items()}
         probe = LineageGraph()
         for key, project in self.projects.items():
-            renderer = DbtRenderer(project, self.projects, settings, SchemaCatalog(), read_macro)
+            renderer = dbt.DbtRenderer(project, self.projects, settings, SchemaCatalog(), dbt.read_macro)
             self.renderers[key] = renderer
             try:
                 self._prepare(key, project, renderer, fingerprints[key], cache, probe)
@@ -90,7 +92,7 @@ class DbtModels:
                 claim.diagnostics.append(_internal(project.rel(project.root / "dbt_project.yml"), e))
         claim.diagnostics.extend(probe.diagnostics)
         relations = sorted(
-            (n.key, dataset_name(self.renderers[k].relation_for(n)), n.enabled)
+            (n.key, dbt.dataset_name(self.renderers[k].relation_for(n)), n.enabled)
             for k, p in self.projects.items()
             for n in p.nodes.values()
         )
@@ -116,8 +118,9 @@ class DbtModels:
         probe: LineageGraph,
     ) -> None:  # fmt: skip
         """Configs of every node: from YAML, then from each template's ``config()`` (cached per text)."""
+        dbt = _dbt()
         for node in project.nodes.values():
-            render_config(node, renderer, project)
+            dbt.render_config(node, renderer, project)
         for node in project.nodes.values():
             if node.resource_type == "seed" or node.language != "sql":
                 continue
@@ -126,12 +129,13 @@ class DbtModels:
             memo = "dbt-config:" + cache_key(fingerprint, node.key, digest_bytes(node.text.encode()))
             known = cache.get(memo)
             if known is not None:
-                node.static_refs = [StaticRef(k, tuple(a), v, ln) for k, a, v, ln in known["refs"]]
+                node.static_refs = [dbt.StaticRef(k, tuple(a), v, ln) for k, a, v, ln in known["refs"]]
                 node.static_config = dict(known["static"])
                 node.rendered_config = known["rendered"]
                 continue
             renderer.template(node)
             first = renderer.render(node)
+            self.first_renders[node.key] = first
             if not first.failed:
                 node.rendered_config, node.relation = first.config, None
             entry = {
@@ -141,7 +145,7 @@ class DbtModels:
             }
             with contextlib.suppress(TypeError, ValueError):  # a config JSON cannot hold is not cached
                 cache.put(memo, entry)
-        resolve_duplicates(project, renderer, probe)
+        dbt.resolve_duplicates(project, renderer, probe)
         for k, n in list(project.nodes.items()):
             if k not in project.nodes:
                 continue
@@ -149,29 +153,31 @@ class DbtModels:
                 self.declared[name] = columns
         for table in project.sources.values():
             if table.enabled and table.columns:
-                self.declared[dataset_name(renderer.source_relation(table))] = tuple(table.columns)
+                self.declared[dbt.dataset_name(renderer.source_relation(table))] = tuple(table.columns)
 
     # -- plan and analyse -----------------------------------------------------------------------
 
     def plan(self, unit: Unit) -> Plan:
+        dbt = _dbt()
         project_key, kind = self._which(unit)
         project = self.projects[project_key]
         renderer = self.renderers[project_key]
         if kind == _DECLARATIONS:
-            writes = {dataset_name(renderer.source_relation(t)) for t in project.sources.values() if t.enabled}
-            writes |= {dataset_name(renderer.relation_for(n)) for n in project.nodes.values()
+            writes = {dbt.dataset_name(renderer.source_relation(t)) for t in project.sources.values() if t.enabled}
+            writes |= {dbt.dataset_name(renderer.relation_for(n)) for n in project.nodes.values()
                        if n.resource_type == "seed"}  # fmt: skip
             return Plan(frozenset(), frozenset(writes))
         if kind == _EXPOSURES:
             graph = LineageGraph()
-            exposures(project, renderer, graph)
+            dbt.exposures(project, renderer, graph)
             inputs = {e.source for e in graph.edges}
             return Plan(frozenset(inputs), frozenset(graph.datasets) - inputs)
         _, node = self.nodes[unit.key]
-        target = dataset_name(renderer.relation_for(node))
+        target = dbt.dataset_name(renderer.relation_for(node))
         reads: set[str] = set()
         if node.language == "sql":
-            render = renderer.render(node)
+            first = self.first_renders.get(node.key)
+            render = first if first is not None and renderer.still_valid(first) else renderer.render(node)
             reads |= set(render.reads)
         for ref in node.static_refs:
             relation = self._static_relation(renderer, project, ref)
@@ -181,6 +187,7 @@ class DbtModels:
         return Plan(frozenset(reads), frozenset({target}))
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
+        dbt = _dbt()
         project_key, kind = self._which(unit)
         project = self.projects[project_key]
         renderer = self.renderers[project_key]
@@ -188,19 +195,19 @@ class DbtModels:
         catalog = SchemaCatalog(upstream)
         before = catalog.as_dict()
         if kind == _DECLARATIONS:
-            declared = declare_sources(project, renderer, result.graph, catalog)
+            declared = dbt.declare_sources(project, renderer, result.graph, catalog)
             for node in project.nodes.values():
                 if node.resource_type == "seed" and (self.settings.include_disabled or node.enabled):
-                    declare_seed(node, renderer, result.graph, catalog)
+                    dbt.declare_seed(node, renderer, result.graph, catalog)
             result.schemas = catalog.changes_since(before)
             result.declared = sorted(declared)
             return result
         if kind == _EXPOSURES:
-            exposures(project, renderer, result.graph)
+            dbt.exposures(project, renderer, result.graph)
             return result
         _, node = self.nodes[unit.key]
         renderer.catalog = catalog
-        target = dataset_name(renderer.relation_for(node))
+        target = dbt.dataset_name(renderer.relation_for(node))
         if target not in before and target in self.declared:
             catalog.add(target, self.declared[target], replace=False)
             before = catalog.as_dict()
@@ -209,14 +216,14 @@ class DbtModels:
             chosen = self.config.dialect_for(n.path)
             return chosen if chosen != self.config.dialect and chosen is not None else project.dialect
 
-        analyzer = ModelAnalyzer(renderer, self.config, result.graph, catalog, dialect_of)
+        analyzer = dbt.ModelAnalyzer(renderer, self.config, result.graph, catalog, dialect_of)
         # Columns known only from property files may be incomplete: a column the SQL reads there is learned.
         analyzer.declared_only = {
             name for name, columns in before.items() if self.declared.get(name) == tuple(columns) and name != target
         }
         analyzer.dialect_known = project.dialect_known
         try:
-            analyzer.analyse(node, None)
+            analyzer.analyse(node, self.first_renders.get(node.key))
         except RecursionError:
             message = "template error: macros call each other too deeply"
             result.graph.diagnostics.append(
@@ -228,9 +235,10 @@ class DbtModels:
         return result
 
     def finish(self, graph: LineageGraph, results: Sequence[UnitResult]) -> None:
+        dbt = _dbt()
         stars = [_star_from_list(s) for r in results for s in r.extra.get("stars", ())]
         if stars:
-            complete_star_columns(graph, stars)
+            dbt.complete_star_columns(graph, stars)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -245,25 +253,27 @@ class DbtModels:
 
     @staticmethod
     def _static_relation(renderer: DbtRenderer, project: DbtProject, ref: StaticRef) -> str | None:
+        dbt = _dbt()
         if ref.kind == "ref":
             package, name = (ref.args[0], ref.args[1]) if len(ref.args) == 2 else (None, ref.args[0])
             target = renderer.find_ref(package, name, ref.version)
-            return None if target is None else dataset_name(renderer.relation_for(target))
+            return None if target is None else dbt.dataset_name(renderer.relation_for(target))
         if len(ref.args) == 2:
             table = renderer.find_source(ref.args[0], ref.args[1])
-            return None if table is None else dataset_name(renderer.source_relation(table))
+            return None if table is None else dbt.dataset_name(renderer.source_relation(table))
         return None
 
 
 def _declared_columns(node: DbtNode, renderer: DbtRenderer) -> list[tuple[str, tuple[str, ...]]]:
+    dbt = _dbt()
     if node.resource_type == "seed" or not node.columns:
         return []
-    return [(dataset_name(renderer.relation_for(node)), tuple(node.columns))]
+    return [(dbt.dataset_name(renderer.relation_for(node)), tuple(node.columns))]
 
 
 def _fingerprint(project: DbtProject) -> str:
     """A digest of every file of the project that is not a model or snapshot template."""
-    templates = {n.file.resolve() for n in project.nodes.values() if n.resource_type != "seed"}
+    templates = {str(n.file) for n in project.nodes.values() if n.resource_type != "seed"}
     parts: list[tuple[str, str]] = []
     roots = [project.root, *(p for p in project.packages.values() if project.root not in Path(p).resolve().parents)]
     for base in roots:
@@ -271,7 +281,7 @@ def _fingerprint(project: DbtProject) -> str:
             subdirs[:] = sorted(d for d in subdirs if d not in _NOT_INPUT)
             for name in sorted(names):
                 path = Path(directory, name)
-                if path.resolve() in templates:
+                if str(path) in templates:
                     continue
                 try:
                     with path.open("rb") as f:
@@ -288,8 +298,15 @@ def _star_to_list(s: StarModel) -> list[Any]:
 
 
 def _star_from_list(d: list[Any]) -> StarModel:
+    dbt = _dbt()
     loc = None if d[5] is None else Location(d[5][0], d[5][1], d[5][2])
-    return StarModel(d[0], d[1], d[2], frozenset(d[3]), tuple(d[4]), loc)
+    return dbt.StarModel(d[0], d[1], d[2], frozenset(d[3]), tuple(d[4]), loc)
+
+
+def _dbt() -> ModuleType:
+    from ..dbt import api
+
+    return api
 
 
 def _internal(path: str, e: Exception) -> Diagnostic:

@@ -16,10 +16,6 @@ from ..cache import key as cache_key
 from ..config import Config
 from ..graph import LineageGraph
 from ..model import Diagnostic
-from ..python.airflow import TEMPLATE_EXTENSIONS
-from ..python.notebooks import NotebookError, notebook_cells
-from ..python.project import Project
-from ..python.scan import analyse_modules, load_settings
 from ..sources import SourceFile, SourceTree
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
 
@@ -51,6 +47,11 @@ class PythonModules:
                 self.sources[rel] = source
         if not self.sources:
             return claim
+        # libcst and the interpreter load only when there is Python to analyse
+        from ..python.airflow import TEMPLATE_EXTENSIONS
+        from ..python.project import Project
+        from ..python.scan import load_settings
+
         settings_problems: list[Diagnostic] = []
         load_settings(config, settings_problems)  # wrong types raise ConfigError before any analysis
         claim.diagnostics.extend(settings_problems)
@@ -98,6 +99,8 @@ class PythonModules:
         return Plan(frozenset(result.extra.pop("reads")), frozenset(result.extra.pop("writes")), result)
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
+        from ..python.scan import analyse_modules
+
         sources = [self.sources[m] for m in self.groups[unit.key]]
         outcome = analyse_modules(sources, self.config, upstream)
         result = UnitResult(outcome.graph, outcome.schemas, supersedes=[(t, "sql") for t in sorted(outcome.templates)])
@@ -114,6 +117,8 @@ def _imports(text: str, notebook: bool) -> list[list[object]]:
     """``(module, level, imported names)`` of every import statement, anywhere in the file."""
     codes = [text]
     if notebook:
+        from ..python.notebooks import NotebookError, notebook_cells
+
         try:
             codes = [cell.code for cell in notebook_cells(text)]
         except NotebookError:

@@ -1,0 +1,17 @@
+"""What the dbt frontend uses of dbt support, in one place (loaded only when a project is found)."""
+
+from __future__ import annotations
+
+from .context import DbtRenderer
+from .discovery import load_project
+from .models import ModelAnalyzer
+from .nodes import DbtNode, DbtProject, StaticRef
+from .project import declare_seed, declare_sources, exposures, read_macro, render_config, resolve_duplicates
+from .relations import dataset_name
+from .stars import StarModel, complete_star_columns
+
+__all__ = [
+    "DbtNode", "DbtProject", "DbtRenderer", "ModelAnalyzer", "StarModel", "StaticRef", "complete_star_columns",
+    "dataset_name", "declare_seed", "declare_sources", "exposures", "load_project", "read_macro", "render_config",
+    "resolve_duplicates",
+]  # fmt: skip
