@@ -137,8 +137,15 @@ def result_from_dict(data: dict[str, Any]) -> UnitResult:
     for name, kind, path, line, inputs, outputs, attributes in data["j"]:
         g.jobs[name] = Job(name, kind, path, line, set(inputs), set(outputs), dict(attributes))
     g.edges = {TableEdge(s, t, j) for s, t, j in data["e"]}
+    refs: dict[tuple[str | None, str | None], ColumnRef] = {}
+    locations: dict[tuple[str, int, int], Location] = {}
     for st, sc, tt, tc, subtype, text, fp, loc, job in data["c"]:
-        edge = ColumnEdge(ColumnRef(st, sc), ColumnRef(tt, tc), _SUBTYPES[subtype], text, fp, _unloc(loc))
-        g.column_edges.add(JobColumnEdge(edge, job))
+        source = refs.get((st, sc)) or refs.setdefault((st, sc), ColumnRef(st, sc))
+        target = refs.get((tt, tc)) or refs.setdefault((tt, tc), ColumnRef(tt, tc))
+        where = None
+        if loc is not None:
+            key = (loc[0], loc[1], loc[2])
+            where = locations.get(key) or locations.setdefault(key, Location(*key))
+        g.column_edges.add(JobColumnEdge(ColumnEdge(source, target, _SUBTYPES[subtype], text, fp, where), job))
     g.diagnostics = [Diagnostic(p, ln, c, _SEVERITIES[s], code, m) for p, ln, c, s, code, m in data["g"]]
     return UnitResult(g, dict(data["s"]), list(data["dc"]), [(p, k) for p, k in data["su"]], dict(data.get("x") or {}))

@@ -6,12 +6,20 @@ from .context import DbtRenderer
 from .discovery import load_project
 from .models import ModelAnalyzer
 from .nodes import DbtNode, DbtProject, StaticRef
-from .project import declare_seed, declare_sources, exposures, read_macro, render_config, resolve_duplicates
+from .project import (
+    declare_seed,
+    declare_sources,
+    exposures,
+    read_macro,
+    render_config,
+    render_source_names,
+    resolve_duplicates,
+)  # fmt: skip
 from .relations import dataset_name
 from .stars import StarModel, complete_star_columns
 
 __all__ = [
     "DbtNode", "DbtProject", "DbtRenderer", "ModelAnalyzer", "StarModel", "StaticRef", "complete_star_columns",
     "dataset_name", "declare_seed", "declare_sources", "exposures", "load_project", "read_macro", "render_config",
-    "resolve_duplicates",
+    "render_source_names", "resolve_duplicates",
 ]  # fmt: skip

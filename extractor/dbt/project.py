@@ -60,20 +60,31 @@ def read_macro(file: MacroFile) -> str | None:
         return None
 
 
-def declare_sources(
-    project: DbtProject, renderer: DbtRenderer, graph: LineageGraph, catalog: SchemaCatalog
-) -> set[str]:
-    """Source datasets (kind dbt_source); returns those whose columns the YAML declares."""
-    declared: set[str] = set()
+def render_source_names(project: DbtProject, renderer: DbtRenderer) -> None:
+    """Jinja in a source's database, schema or identifier (``"{{ env_var('RAW_DB') }}"``), rendered once."""
     for table in project.sources.values():
         if not table.enabled:
             continue
+        templated = False
         for attribute in ("database", "schema", "identifier"):
             value = getattr(table, attribute)
             if isinstance(value, str) and ("{{" in value or "{%" in value):
                 rendered = renderer.render_value(value, table.path, table.line)
                 setattr(table, attribute, None if rendered is None else str(rendered))
-        table.relation = None
+                templated = True
+        if templated:
+            table.relation = None
+
+
+def declare_sources(
+    project: DbtProject, renderer: DbtRenderer, graph: LineageGraph, catalog: SchemaCatalog
+) -> set[str]:
+    """Source datasets (kind dbt_source); returns those whose columns the YAML declares."""
+    declared: set[str] = set()
+    render_source_names(project, renderer)
+    for table in project.sources.values():
+        if not table.enabled:
+            continue
         name = dataset_name(renderer.source_relation(table))
         ds = graph.dataset(name, DatasetKind.DBT_SOURCE, Location(table.path, table.line))
         ds.attributes.update({"source": f"{table.source_name}.{table.name}", "path": table.path})

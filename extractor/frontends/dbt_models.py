@@ -119,6 +119,7 @@ class DbtModels:
     ) -> None:  # fmt: skip
         """Configs of every node: from YAML, then from each template's ``config()`` (cached per text)."""
         dbt = _dbt()
+        dbt.render_source_names(project, renderer)
         for node in project.nodes.values():
             dbt.render_config(node, renderer, project)
         for node in project.nodes.values():
