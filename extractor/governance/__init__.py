@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import codes
 from .propagate import Governance, propagate
 from .tags import GovernanceConfig, load_governance_config, resolve_tags
 
@@ -26,6 +27,8 @@ def apply_governance(graph: LineageGraph, config: Config) -> Governance:
     settings = load_governance_config(config)
     seeds, diagnostics = resolve_tags(graph, settings, config)
     result = propagate(graph, seeds, settings, config)
+    # Idempotent: a graph governed again (audit after scan) keeps one copy of the warnings.
+    graph.diagnostics = [d for d in graph.diagnostics if d.code != codes.TAG_UNMATCHED]
     graph.diagnostics.extend(diagnostics + result.diagnostics)
     result.record(graph)
     return result
