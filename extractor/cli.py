@@ -18,9 +18,8 @@ from .config import Config, check_dialect, load_config
 from .diff import diff_graphs
 from .docs_site import build_docs, check_docs, write_docs
 from .errors import ConfigError, DatatrailError, GitError, RenderError
-from .governance import apply_governance
+from .governance import apply_governance, flow_diff
 from .governance import audit as governance_audit
-from .governance import flow_diff
 from .governance import provenance as governance_provenance
 from .governance.policy_flows import judge_flows, load_flow_rules
 from .graph import LineageGraph
@@ -319,7 +318,7 @@ def _select(
 )
 @click.option("--path", "path_globs", multiple=True, help="Only datasets defined in files matching this glob.")
 @click.option("--schema", "schemas", multiple=True, help="Only datasets in this schema (repeatable).")
-@click.option("--tag", "tags", multiple=True, help="Only datasets with this tag (dbt tags; repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Only datasets with this tag (dbt or governance tags; repeatable).")
 @click.option("--collapse", multiple=True, metavar="SCHEMA|all", help="Draw a schema (or all) as one node.")
 @click.option(
     "--cluster",
@@ -714,10 +713,7 @@ def provenance_command(
     except GitError:
         commit = None
     record = governance_provenance.provenance(graph, governance, name, commit)
-    if fmt == "markdown":
-        text = governance_provenance.render_markdown(record)
-    else:
-        text = governance_provenance.dumps(record)
+    text = governance_provenance.render_markdown(record) if fmt == "markdown" else governance_provenance.dumps(record)
     if output:
         write_output(output, text)
         click.echo(f"wrote {output}")

@@ -82,8 +82,7 @@ def test_export_is_denied_by_the_flow_policy_and_the_hash_is_allowed() -> None:
 def test_declared_anonymising_aggregate_drops_the_tag(held_out: Path) -> None:
     pyproject = held_out / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text()
-        + '\n[[tool.datatrail.governance.anonymising]]\ncolumn = "marts.customer_stats.avg_age"\n'
+        pyproject.read_text() + '\n[[tool.datatrail.governance.anonymising]]\ncolumn = "marts.customer_stats.avg_age"\n'
         'reason = "at least 50 customers per country (k-anonymity checked in the load job)"\n'
     )
     _, graph, gov = _governed(held_out)
@@ -97,7 +96,9 @@ def test_declared_anonymising_aggregate_drops_the_tag(held_out: Path) -> None:
 
 def test_a_hash_beside_the_raw_value_is_not_pseudonymised(held_out: Path) -> None:
     sql = held_out / "sql" / "customers.sql"
-    sql.write_text(sql.read_text().replace("SHA256(LOWER(email)) AS email_hash", "SHA256(email) || email AS email_hash"))
+    sql.write_text(
+        sql.read_text().replace("SHA256(LOWER(email)) AS email_hash", "SHA256(email) || email AS email_hash")
+    )
     _, _, gov = _governed(held_out)
     assert gov.column_tags("staging.customers", "email_hash") == {"pii": "personal"}
 
@@ -182,7 +183,7 @@ def test_provenance_markdown_reads_like_a_datasheet(capsys: pytest.CaptureFixtur
 
 
 def test_lineage_json_carries_the_tags_and_validates() -> None:
-    config, graph, _ = _governed(HELD_OUT)
+    _, graph, _ = _governed(HELD_OUT)
     data = json.loads(json_format.dumps(graph))
     jsonschema.validate(data, json.loads((SCHEMAS / "lineage.schema.json").read_text()))
     customers = next(d for d in data["datasets"] if d["name"] == "staging.customers")
@@ -204,7 +205,9 @@ def _config(tmp_path: Path, extra: str) -> Path:
 
 
 def test_unknown_flow_policy_key_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = _config(tmp_path, '\n[[tool.datatrail.policy.flows]]\ntag = "pii"\ndeny = ["x.*"]\nreason = "r"\nallow = 1\n')
+    root = _config(
+        tmp_path, '\n[[tool.datatrail.policy.flows]]\ntag = "pii"\ndeny = ["x.*"]\nreason = "r"\nallow = 1\n'
+    )
     assert main(["audit", str(root)]) == 2
     assert "unknown keys: allow" in capsys.readouterr().err
 
@@ -212,7 +215,7 @@ def test_unknown_flow_policy_key_is_a_config_error(tmp_path: Path, capsys: pytes
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ('\n[tool.datatrail.governance]\nanonymize = []\n', "unknown keys: anonymize"),
+        ("\n[tool.datatrail.governance]\nanonymize = []\n", "unknown keys: anonymize"),
         ('\n[tool.datatrail.tags.raw]\ncustomers = ["pii"]\n', "'raw': unknown tag pattern"),
         ('\n[tool.datatrail.tags]\n"raw.orders.amount" = "not a tag!"\n', "'raw.orders.amount'"),
     ],
@@ -220,7 +223,7 @@ def test_unknown_flow_policy_key_is_a_config_error(tmp_path: Path, capsys: pytes
 def test_bad_governance_config_names_the_key(tmp_path: Path, extra: str, message: str) -> None:
     text = (HELD_OUT / "pyproject.toml").read_text()
     if extra.startswith("\n[tool.datatrail.tags]"):
-        text = text.replace('[tool.datatrail.tags]\n', '[tool.datatrail.tags]\n"raw.orders.amount" = "not a tag!"\n')
+        text = text.replace("[tool.datatrail.tags]\n", '[tool.datatrail.tags]\n"raw.orders.amount" = "not a tag!"\n')
         extra = ""
     config = config_from_pyproject(text + extra, tmp_path)
     with pytest.raises(ConfigError, match=message):
@@ -246,10 +249,10 @@ def test_tag_on_a_missing_column_is_a_warning_at_its_config_line(tmp_path: Path)
 def test_dbt_column_tags_and_meta_and_schema_file_tags(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     (root / "models").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(
-        '[tool.datatrail]\ndialect = "postgres"\nschema_files = ["schema.yml"]\n'
+    (root / "pyproject.toml").write_text('[tool.datatrail]\ndialect = "postgres"\nschema_files = ["schema.yml"]\n')
+    (root / "schema.yml").write_text(
+        "tables:\n  crm.contacts:\n    columns: [contact_id, phone]\n    tags:\n      phone: [pii]\n"
     )
-    (root / "schema.yml").write_text("tables:\n  crm.contacts:\n    columns: [contact_id, phone]\n    tags:\n      phone: [pii]\n")
     (root / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\nprofile: shop\nmodel-paths: [models]\n")
     (root / "models" / "sources.yml").write_text(
         "version: 2\nsources:\n  - name: app\n    schema: app\n    tables:\n      - name: users\n        columns:\n"
@@ -260,7 +263,7 @@ def test_dbt_column_tags_and_meta_and_schema_file_tags(tmp_path: Path) -> None:
         "select user_id, md5(email) as email_md5, ssn from {{ source('app', 'users') }}\n"
     )
     (root / "models" / "contacts.sql").write_text("select contact_id, phone from crm.contacts\n")
-    config, graph, gov = _governed(root)
+    _, graph, gov = _governed(root)
     stg = next(n for n in graph.datasets if n.endswith("stg_users"))
     assert gov.column_tags(stg, "email_md5") == {"pii": "pseudonymised"}
     assert gov.column_tags(stg, "ssn") == {"pii": "personal"}
@@ -321,6 +324,36 @@ def test_audit_report_is_deterministic() -> None:
     config, graph, gov = _governed(HELD_OUT)
     rules = load_flow_rules(config)
     first = audit_report(graph, gov, rules, judge_flows(gov, rules))
-    config2, graph2, gov2 = _governed(HELD_OUT)
+    _config2, graph2, gov2 = _governed(HELD_OUT)
     assert first == audit_report(graph2, gov2, rules, judge_flows(gov2, rules))
     assert provenance(graph, gov, MODEL, None) == provenance(graph2, gov2, MODEL, None)
+
+
+# -- badges ---------------------------------------------------------------------------------------
+
+
+def test_diagram_marks_tagged_columns_with_a_badge(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", str(HELD_OUT), "--format", "dot"]) == 0
+    dot = capsys.readouterr().out
+    node = next(line for line in dot.splitlines() if "<B>staging.customers</B>" in line)
+    assert 'email_hash <FONT POINT-SIZE="8" COLOR="#b91c1c">⚑ pii</FONT>' in node
+    assert "customer_id <FONT" not in node
+    # --tag selects datasets by governance tag too.
+    assert main(["render", str(HELD_OUT), "--format", "dot", "--tag", "pii", "--level", "dataset"]) == 0
+    selected = capsys.readouterr().out
+    assert "<B>raw.orders</B>" not in selected and "<B>marts.customer_stats</B>" in selected
+
+
+def test_markdown_diff_badges_a_changed_tagged_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo(tmp_path / "git")
+    repo.copy_tree(HELD_OUT)
+    repo.write(".gitignore", ".datatrail-cache/\n")
+    repo.commit("base")
+    repo.replace("sql/customers.sql", "DATE_PART('year'", "DATE_PART('month'")
+    monkeypatch.chdir(repo.root)
+    assert main(["diff", "HEAD", "--format", "markdown", "--fail-on", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "`staging.customers.age` `⚑ pii`" in out
+    assert "### Tagged data flows" not in out  # the same flows, only a changed expression

@@ -218,8 +218,16 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"{t['models']} ML model(s); {t['pseudonymised']} pseudonymised, {t['anonymised']} declared anonymised.",
             "", "### Where it is declared", "", "| Column | Declared in |", "|---|---|",
         ]  # fmt: skip
-        lines += [f"| `{_name(o)}` | `{_where(o['declared'])}` ({o['declared']['origin']}) |" for o in section["origins"]]
-        lines += ["", "### Where it goes", "", "| Reaches | Kind | Status | Path and transformations |", "|---|---|---|---|"]
+        lines += [
+            f"| `{_name(o)}` | `{_where(o['declared'])}` ({o['declared']['origin']}) |" for o in section["origins"]
+        ]
+        lines += [
+            "",
+            "### Where it goes",
+            "",
+            "| Reaches | Kind | Status | Path and transformations |",
+            "|---|---|---|---|",
+        ]
         for r in section["reaches"]:
             status = _STATUS_TEXT[r["status"]] + (f": {_md(r['reason'])}" if r["reason"] else "")
             path = "<br>".join(
@@ -234,12 +242,18 @@ def render_markdown(report: dict[str, Any]) -> str:
                 for i in section["influences"]
             ]
         if section["verdicts"]:
-            lines += ["", "### Policy verdicts", "", "| Verdict | Sink | Status | Policy | Path |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                "### Policy verdicts",
+                "",
+                "| Verdict | Sink | Status | Policy | Path |",
+                "|---|---|---|---|---|",
+            ]
             for v in section["verdicts"]:
                 mark = "❌ denied" if v["verdict"] == "denied" else "✅ allowed"
                 lines.append(
-                    f"| {mark} | `{_name(v)}` | {v['status']} | {_md(_policy(v['rule']))}: {_md(v['rule']['reason'])} | "
-                    f"{_md(v['path'])} |"
+                    f"| {mark} | `{_name(v)}` | {v['status']} | "
+                    f"{_md(_policy(v['rule']))}: {_md(v['rule']['reason'])} | {_md(v['path'])} |"
                 )
     return "\n".join(lines) + "\n"
 
@@ -288,7 +302,7 @@ def render_html(report: dict[str, Any]) -> str:
                        "<th>Policy</th><th>Path</th></tr>")  # fmt: skip
             for v in section["verdicts"]:
                 out.append(
-                    f"<tr><td class=\"{v['verdict']}\">{v['verdict']}</td><td><code>{e(_name(v))}</code></td>"
+                    f'<tr><td class="{v["verdict"]}">{v["verdict"]}</td><td><code>{e(_name(v))}</code></td>'
                     f"<td>{e(v['status'])}</td><td>{e(_policy(v['rule']))}: {e(v['rule']['reason'])}</td>"
                     f"<td>{e(v['path'])}</td></tr>"
                 )

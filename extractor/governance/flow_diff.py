@@ -44,7 +44,9 @@ def tagged_flow_diff(
     base: Governance, head: Governance, base_verdicts: list[FlowVerdict], head_verdicts: list[FlowVerdict]
 ) -> TaggedFlowDiff:
     before, after = _flows(base), _flows(head)
-    return TaggedFlowDiff(sorted(after - before), sorted(before - after), new_denied_flows(base_verdicts, head_verdicts))
+    return TaggedFlowDiff(
+        sorted(after - before), sorted(before - after), new_denied_flows(base_verdicts, head_verdicts)
+    )
 
 
 def _with_prefix(prefix: str, path: str) -> str:

@@ -165,9 +165,11 @@ def propagate(
             result.reaches.setdefault(node, {})[tag] = Reach(tag, node, PERSONAL, node, source)
             # A dataset-level tag marks every column of the dataset.
             if node[1] is None:
-                for column in graph.datasets[node[0]].columns:
-                    col_node = (node[0], column)
-                    result.reaches.setdefault(col_node, {}).setdefault(tag, Reach(tag, col_node, PERSONAL, node, source))
+                for seeded in graph.datasets[node[0]].columns:
+                    col_node = (node[0], seeded)
+                    result.reaches.setdefault(col_node, {}).setdefault(
+                        tag, Reach(tag, col_node, PERSONAL, node, source)
+                    )
                     queue.append(col_node)
         queue.append(node)
 
@@ -195,7 +197,7 @@ def propagate(
         entry = result.reaches.get(node, {})
         if not entry:
             continue
-        dataset, column = node
+        dataset, column = node[0], node[1]
         edges = list(outgoing.get(node, []))
         if column is not None and column != "*":
             # Star edges (``t.*`` -> …) move every column of ``t``.
@@ -212,8 +214,10 @@ def propagate(
             effect = "carried"
             if pseudonymiser.hashes(je, node):
                 effect = "pseudonymised"
-            if e.subtype is Subtype.AGGREGATION and target[1] is not None and any(
-                r.covers(target[0], target[1]) for r in settings.anonymising
+            if (
+                e.subtype is Subtype.AGGREGATION
+                and target[1] is not None
+                and any(r.covers(target[0], target[1]) for r in settings.anonymising)
             ):
                 effect = "anonymised"
             step = Step(node, target, e.subtype.value, e.transformation, e.fingerprint, je.job, e.location, effect)

@@ -46,7 +46,9 @@ def _loc(location: Location | None) -> dict[str, Any] | None:
     return None if location is None else {"path": location.path, "line": location.line}
 
 
-def upstream_edges(graph: LineageGraph, artifact: str) -> tuple[list[JobColumnEdge], list[tuple[str, str, str]], set[Node]]:
+def upstream_edges(
+    graph: LineageGraph, artifact: str
+) -> tuple[list[JobColumnEdge], list[tuple[str, str, str]], set[Node]]:
     """The column edges, dataset-only flows (source, target, job) and nodes upstream of ``artifact``."""
     incoming: dict[Node, list[JobColumnEdge]] = {}
     with_columns: set[tuple[str, str]] = set()
@@ -132,7 +134,7 @@ def provenance(graph: LineageGraph, governance: Governance, artifact: str, commi
             origin_columns.setdefault(dataset, set()).add(column)
     # A dataset some of whose used columns are produced upstream is not an origin.
     produced = {t for t, _ in targets if t}
-    origins = []
+    origins: list[dict[str, Any]] = []
     for name in sorted(origin_columns):
         if name in produced:
             continue
@@ -166,7 +168,7 @@ def provenance(graph: LineageGraph, governance: Governance, artifact: str, commi
             "kind": "dataset", "subtype": "DATASET", "role": ROLE["DATASET"], "transformation": f"{source} -> {target}",
             "fingerprint": "", "job": job_name, "location": _loc(Location(job.path, job.line) if job else None),
         })  # fmt: skip
-    features = []
+    features: list[dict[str, Any]] = []
     for column in ds.columns:
         reached = governance.reaches.get((artifact, column), {})
         influences = [i for i in governance.influences if i.target in ((artifact, column), (artifact, None))]
@@ -217,7 +219,8 @@ def render_markdown(record: dict[str, Any]) -> str:
     lines = [
         f"## Training data provenance: `{art['name']}`",
         "",
-        f"- **Artifact:** `{art['name']}` ({art['kind']})" + (f", defined at `{_where(art['location'])}`" if art["location"] else ""),
+        f"- **Artifact:** `{art['name']}` ({art['kind']})"
+        + (f", defined at `{_where(art['location'])}`" if art["location"] else ""),
         f"- **Code revision:** `{record['commit'] or 'not a git checkout'}`",
         f"- **Data recipe digest:** `{record['digest']}` (equal digests mean the same data recipe)",
         f"- **Tags reaching the features:** {', '.join(f'`{t}`' for t in record['tags']) or 'none'}",
@@ -230,7 +233,13 @@ def render_markdown(record: dict[str, Any]) -> str:
     for o in record["origins"]:
         tags = "; ".join(f"{c}: {', '.join(t)}" for c, t in o["tags"].items()) or "—"
         lines.append(f"| `{o['dataset']}` | {o['kind']} | {', '.join(o['columns']) or '(whole dataset)'} | {tags} |")
-    lines += ["", "### Preparation steps", "", "| Where | Step | Target | Source | Transformation |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "### Preparation steps",
+        "",
+        "| Where | Step | Target | Source | Transformation |",
+        "|---|---|---|---|---|",
+    ]
     for s in record["steps"]:
         target = _ref(s["target"])
         lines.append(
@@ -239,10 +248,13 @@ def render_markdown(record: dict[str, Any]) -> str:
         )
     lines += ["", "### Features", "", "| Feature | Personal-data tags | Influenced by |", "|---|---|---|"]
     for f in record["features"]:
-        tags = "; ".join(
-            f"{t['tag']} ({t['status']}, from {t['origin']}" + (f": {t['reason']}" if t["reason"] else "") + ")"
-            for t in f["tags"]
-        ) or "—"
+        tags = (
+            "; ".join(
+                f"{t['tag']} ({t['status']}, from {t['origin']}" + (f": {t['reason']}" if t["reason"] else "") + ")"
+                for t in f["tags"]
+            )
+            or "—"
+        )
         lines.append(f"| `{f['name']}` | {tags} | {'; '.join(f['influenced_by']) or '—'} |")
     return "\n".join(lines) + "\n"
 

@@ -25,8 +25,19 @@ if TYPE_CHECKING:
 #: sqlglot expression classes that hash their argument.
 _SQL_HASHES: tuple[type[exp.Expression], ...] = tuple(
     getattr(exp, name)
-    for name in ("SHA", "SHA2", "SHA1Digest", "SHA2Digest", "MD5", "MD5Digest", "MD5NumberLower64",
-                 "MD5NumberUpper64", "FarmFingerprint", "StandardHash", "CityHash64")  # fmt: skip
+    for name in (
+        "SHA",
+        "SHA2",
+        "SHA1Digest",
+        "SHA2Digest",
+        "MD5",
+        "MD5Digest",
+        "MD5NumberLower64",
+        "MD5NumberUpper64",
+        "FarmFingerprint",
+        "StandardHash",
+        "CityHash64",
+    )
     if hasattr(exp, name)
 )
 
@@ -60,12 +71,19 @@ class Pseudonymiser:
         if column is None:
             return False
         key = (kind, path, je.edge.transformation, f"{table}.{column}")
+        if key not in self._memo and not self._mentions_function(je.edge.transformation):
+            # Fast path: no hashing function name occurs in the text, so none can be called.
+            self._memo[key] = False
         if key not in self._memo:
             if kind == "python":
                 self._memo[key] = self._python(je.edge.transformation, f"{table}.{column}")
             else:
                 self._memo[key] = self._sql(je.edge.transformation, table, column, path)
         return self._memo[key]
+
+    def _mentions_function(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(name in lowered for name in self.functions)
 
     # -- SQL -----------------------------------------------------------------------------------
 

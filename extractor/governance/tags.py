@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -213,16 +214,16 @@ def resolve_tags(
             what = f"dataset {dataset_glob!r} has no column {column_glob!r}" if matched else "no such dataset or column"
             diagnostics.append(_warn(pattern.source, f"tag pattern {pattern.key!r} matches nothing: {what}"))
     for dataset, column, tags, source in [*_dbt_tags(config), *_schema_file_tags(config)]:
-        name = _dbt_dataset(graph, dataset) if source.origin == "dbt" else _schema_dataset(graph, dataset)
-        if name is None:
+        found = _dbt_dataset(graph, dataset) if source.origin == "dbt" else _schema_dataset(graph, dataset)
+        if found is None:
             diagnostics.append(_warn(source, f"tags {list(tags)} for {dataset}: no such dataset in the lineage"))
         elif column is None:
-            add((name, None), tags, source)
-        elif column.lower() in {c.lower() for c in graph.datasets[name].columns}:
-            real = next(c for c in graph.datasets[name].columns if c.lower() == column.lower())
-            add((name, real), tags, source)
+            add((found, None), tags, source)
+        elif column.lower() in {c.lower() for c in graph.datasets[found].columns}:
+            real = next(c for c in graph.datasets[found].columns if c.lower() == column.lower())
+            add((found, real), tags, source)
         else:
-            diagnostics.append(_warn(source, f"tags {list(tags)} for {name}.{column}: no such column"))
+            diagnostics.append(_warn(source, f"tags {list(tags)} for {found}.{column}: no such column"))
     for rule in settings.anonymising:
         if not any(rule.covers(n, c) for n in names for c in graph.datasets[n].columns):
             diagnostics.append(_warn(rule.source, f"anonymising declaration {rule.column!r} matches no column"))
@@ -250,11 +251,14 @@ def _files(config: Config) -> Iterator[str]:
         yield from sorted(p for p in config.files if not config.is_excluded(p))
         return
     root = config.root
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
-            rel = path.relative_to(root).as_posix()
-            if not config.is_excluded(rel):
-                yield rel
+    found = []
+    for directory, subdirs, names in os.walk(root):
+        rel_dir = Path(directory).relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        # Prune excluded trees (.git, .venv, node_modules …) instead of walking them.
+        subdirs[:] = [d for d in subdirs if not config.is_excluded(f"{prefix}{d}/")]
+        found += [f"{prefix}{n}" for n in names if not config.is_excluded(f"{prefix}{n}")]
+    yield from sorted(found)
 
 
 def _read(config: Config, rel: str) -> str | None:
@@ -271,10 +275,17 @@ def _tag_values(entry: dict[str, Any]) -> list[str]:
     """dbt ``tags:`` plus the ``meta`` conventions: ``meta.tags``, ``meta.datatrail.tags``, ``meta.pii: true``."""
     found: list[str] = []
     tags = entry.get("tags")
-    found += [tags] if isinstance(tags, str) else [t for t in tags or [] if isinstance(t, str)] if isinstance(tags, list) else []
+    found += (
+        [tags]
+        if isinstance(tags, str)
+        else [t for t in tags or [] if isinstance(t, str)]
+        if isinstance(tags, list)
+        else []
+    )
     meta = entry.get("meta")
     if isinstance(meta, dict):
-        for holder in (meta, meta.get("datatrail") if isinstance(meta.get("datatrail"), dict) else {}):
+        nested = meta.get("datatrail")
+        for holder in (meta, nested if isinstance(nested, dict) else {}):
             value = holder.get("tags")
             if isinstance(value, str):
                 found.append(value)
@@ -300,7 +311,7 @@ def _dbt_tags(config: Config) -> Iterator[tuple[str, str | None, tuple[str, ...]
         if text is None or not any(k in text for k in ("tags", "meta")):
             continue
         try:
-            data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_LineLoader)
         except yaml.YAMLError:
             continue  # the dbt frontend reports unreadable YAML (DT206)
         if not isinstance(data, dict):
@@ -354,7 +365,7 @@ def _schema_file_tags(config: Config) -> Iterator[tuple[str, str | None, tuple[s
         if text is None:
             continue  # the scan already reported it (DT003)
         try:
-            data = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_LineLoader)  # noqa: S506
+            data = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_LineLoader)
         except (ValueError, yaml.YAMLError):
             continue
         if isinstance(data, dict) and isinstance(data.get("tables"), dict):
@@ -375,8 +386,12 @@ def _schema_tables(
         line = int(value.get("__line__", 1))
         tags = value.get("tags")
         columns = value.get("columns")
-        nested = "." not in key and not prefix and "columns" not in value and "tags" not in value and all(
-            isinstance(v, (list, dict)) for k, v in value.items() if k != "__line__"
+        nested = (
+            "." not in key
+            and not prefix
+            and "columns" not in value
+            and "tags" not in value
+            and all(isinstance(v, (list, dict)) for k, v in value.items() if k != "__line__")
         )
         if nested:
             yield from _schema_tables(value, f"{key}.", path)
@@ -384,7 +399,12 @@ def _schema_tables(
         if isinstance(tags, dict):
             for column, column_tags in tags.items():
                 if column != "__line__" and _valid(column_tags):
-                    yield table, str(column), _as_tags(column_tags), TagSource(path, int(tags.get("__line__", line)), "schema_file")
+                    yield (
+                        table,
+                        str(column),
+                        _as_tags(column_tags),
+                        TagSource(path, int(tags.get("__line__", line)), "schema_file"),
+                    )
         elif _valid(tags):
             yield table, None, _as_tags(tags), TagSource(path, line, "schema_file")
         entries = columns if isinstance(columns, dict) else value if columns is None else {}
