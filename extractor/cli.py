@@ -665,6 +665,10 @@ def audit_command(
     config, graph = _governed_scan(paths, config_file, dialect, no_cache)
     rules = load_flow_rules(config)
     governance = apply_governance(graph, config)
+    known = sorted({t for entry in governance.seeds.values() for t in entry})
+    if tag is not None and tag not in known:
+        raise click.BadParameter(f"no column is tagged {tag!r}; declared tags: {', '.join(known) or 'none'}",
+                                 param_hint="--tag")  # fmt: skip
     verdicts = judge_flows(governance, rules)
     report = governance_audit.audit_report(graph, governance, rules, verdicts, tag)
     text = governance_audit.RENDERERS[fmt](report)

@@ -357,3 +357,52 @@ def test_markdown_diff_badges_a_changed_tagged_column(
     out = capsys.readouterr().out
     assert "`staging.customers.age` `⚑ pii`" in out
     assert "### Tagged data flows" not in out  # the same flows, only a changed expression
+
+
+def test_audit_rejects_an_unknown_tag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(HELD_OUT), "--tag", "phi"]) == 2
+    assert "declared tags: pii" in capsys.readouterr().err
+
+
+def test_two_models_trained_on_the_same_data_share_a_digest(held_out: Path) -> None:
+    train = (held_out / "jobs" / "train.py").read_text()
+    (held_out / "jobs" / "train_v2.py").write_text(train.replace("models/revenue.joblib", "models/revenue_v2.joblib"))
+    _, graph, gov = _governed(held_out)
+    first = provenance(graph, gov, MODEL, None)
+    second = provenance(graph, gov, "models/revenue_v2.joblib", None)
+    assert first["digest"] == second["digest"]
+    # A different feature set is a different recipe.
+    (held_out / "jobs" / "train_v2.py").write_text(
+        train.replace("models/revenue.joblib", "models/revenue_v2.joblib").replace('"avg_age", ', "")
+    )
+    _, graph, gov = _governed(held_out)
+    assert provenance(graph, gov, "models/revenue_v2.joblib", None)["digest"] != first["digest"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "status"),
+    [
+        ("MD5(email)", "pseudonymised"),
+        ("FARM_FINGERPRINT(email)", "pseudonymised"),
+        ("vault_tokenize(email)", "pseudonymised"),
+        ("UPPER(email)", "personal"),
+        ("CASE WHEN email IS NULL THEN NULL ELSE SHA256(email) END", "pseudonymised"),
+    ],
+)
+def test_pseudonymising_functions(held_out: Path, expression: str, status: str) -> None:
+    pyproject = held_out / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.datatrail.governance]\npseudonymising_functions = ["vault_tokenize"]\n'
+    )
+    sql = held_out / "sql" / "customers.sql"
+    sql.write_text(sql.read_text().replace("SHA256(LOWER(email)) AS email_hash", f"{expression} AS email_hash"))
+    _, _, gov = _governed(held_out)
+    assert gov.column_tags("staging.customers", "email_hash") == {"pii": status}
+
+
+def test_a_case_condition_on_the_raw_value_does_not_leak_it(held_out: Path) -> None:
+    sql = held_out / "sql" / "customers.sql"
+    leaky = "CASE WHEN email LIKE '%@corp.com' THEN email ELSE SHA256(email) END AS email_hash"
+    sql.write_text(sql.read_text().replace("SHA256(LOWER(email)) AS email_hash", leaky))
+    _, _, gov = _governed(held_out)
+    assert gov.column_tags("staging.customers", "email_hash") == {"pii": "personal"}

@@ -29,6 +29,6 @@ def apply_governance(graph: LineageGraph, config: Config) -> Governance:
     result = propagate(graph, seeds, settings, config)
     # Idempotent: a graph governed again (audit after scan) keeps one copy of the warnings.
     graph.diagnostics = [d for d in graph.diagnostics if d.code != codes.TAG_UNMATCHED]
-    graph.diagnostics.extend(diagnostics + result.diagnostics)
+    graph.diagnostics.extend(diagnostics)
     result.record(graph)
     return result

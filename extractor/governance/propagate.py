@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..graph import JobColumnEdge, LineageGraph
-from ..model import Diagnostic, Location, Subtype
+from ..model import Location, Subtype
 from .pseudonymise import Pseudonymiser
 from .tags import GovernanceConfig, Node, TagSource
 
@@ -93,7 +93,6 @@ class Governance:
     seeds: dict[Node, dict[str, TagSource]]
     reaches: dict[Node, dict[str, Reach]] = field(default_factory=dict)
     influences: list[Influence] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def tags(self) -> list[str]:
         return sorted({tag for entry in self.reaches.values() for tag in entry})

@@ -41,14 +41,16 @@ _SQL_HASHES: tuple[type[exp.Expression], ...] = tuple(
     if hasattr(exp, name)
 )
 
-#: Function names (SQL or Python, case-insensitive) that hash or tokenise their argument.
+#: Function names (SQL or Python, case-insensitive) that hash, tokenise or encrypt their argument
+#: (keyed encryption is pseudonymisation too: whoever holds the key can re-identify).
 HASH_FUNCTIONS = frozenset({
     "sha", "sha1", "sha2", "sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_512", "md5", "md5_hex",
     "md5_binary", "md5_number_lower64", "md5_number_upper64", "sha1_hex", "sha2_hex", "sha2_binary", "hash",
     "hash_md5", "hash_sha256", "farm_fingerprint", "fingerprint", "xxhash32", "xxhash64", "xxh3", "murmur_hash",
     "murmurhash3_32", "cityhash64", "sip_hash64", "siphash64", "crc32", "hmac", "hmac_sha256", "keyed_hash",
     "standard_hash", "blake2b", "blake2s", "tokenize", "tokenise", "tokenize_value", "pseudonymize", "pseudonymise",
-    "anonymize_hash", "hash_pii",
+    "anonymize_hash", "hash_pii", "encrypt", "aes_encrypt", "pgp_sym_encrypt", "pgp_pub_encrypt",
+    "encrypt_raw",
 })  # fmt: skip
 
 _PLACEHOLDER = "__datatrail_source__"
@@ -100,15 +102,21 @@ class Pseudonymiser:
         return bool(uses) and all(self._sql_hashed(c) for c in uses)
 
     def _sql_hashed(self, node: exp.Expression) -> bool:
-        parent = node.parent
+        """Whether this use of the column reaches the output only through a hash.
+
+        A use in a CASE condition (``CASE WHEN email IS NULL …``) decides which branch is taken
+        but is not copied into the value, so it does not count against pseudonymisation."""
+        child, parent = node, node.parent
         while parent is not None:
+            if isinstance(parent, exp.If) and parent.this is child:
+                return True
             if isinstance(parent, _SQL_HASHES):
                 return True
             if isinstance(parent, exp.Func) and parent.sql_name().lower() in self.functions:
                 return True
             if isinstance(parent, exp.Anonymous) and str(parent.name).lower() in self.functions:
                 return True
-            parent = parent.parent
+            child, parent = parent, parent.parent
         return False
 
     # -- Python --------------------------------------------------------------------------------

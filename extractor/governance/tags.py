@@ -273,27 +273,22 @@ def _read(config: Config, rel: str) -> str | None:
 
 def _tag_values(entry: dict[str, Any]) -> list[str]:
     """dbt ``tags:`` plus the ``meta`` conventions: ``meta.tags``, ``meta.datatrail.tags``, ``meta.pii: true``."""
-    found: list[str] = []
-    tags = entry.get("tags")
-    found += (
-        [tags]
-        if isinstance(tags, str)
-        else [t for t in tags or [] if isinstance(t, str)]
-        if isinstance(tags, list)
-        else []
-    )
+    found: list[str] = [t for t in _strings(entry.get("tags"))]
     meta = entry.get("meta")
     if isinstance(meta, dict):
         nested = meta.get("datatrail")
         for holder in (meta, nested if isinstance(nested, dict) else {}):
-            value = holder.get("tags")
-            if isinstance(value, str):
-                found.append(value)
-            elif isinstance(value, list):
-                found += [t for t in value if isinstance(t, str)]
+            found += _strings(holder.get("tags"))
         if meta.get("pii") is True or meta.get("contains_pii") is True:
             found.append("pii")
     return sorted({t for t in found if _TAG_NAME.fullmatch(t)})
+
+
+def _strings(value: Any) -> list[str]:
+    """A string or a list of strings as a list (anything else: empty)."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _dbt_tags(config: Config) -> Iterator[tuple[str, str | None, tuple[str, ...], TagSource]]:
