@@ -106,7 +106,8 @@ class Pseudonymiser:
 
         A use in a CASE condition (``CASE WHEN email IS NULL …``) decides which branch is taken
         but is not copied into the value, so it does not count against pseudonymisation."""
-        child, parent = node, node.parent
+        child: object = node
+        parent = node.parent
         while parent is not None:
             if isinstance(parent, exp.If) and parent.this is child:
                 return True
