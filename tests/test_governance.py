@@ -406,3 +406,15 @@ def test_a_case_condition_on_the_raw_value_does_not_leak_it(held_out: Path) -> N
     sql.write_text(sql.read_text().replace("SHA256(LOWER(email)) AS email_hash", leaky))
     _, _, gov = _governed(held_out)
     assert gov.column_tags("staging.customers", "email_hash") == {"pii": "personal"}
+
+
+def test_audit_json_is_byte_identical_across_hash_seeds() -> None:
+    def run(seed: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "extractor.cli", "audit", str(HELD_OUT), "--format", "json", "--no-cache"],
+            env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, cwd=REPO,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        return done.stdout
+
+    assert run("1") == run("999")

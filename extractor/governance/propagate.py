@@ -130,6 +130,11 @@ class Governance:
                 ds.attributes["governance_tags"] = sorted(dataset_tags)
 
 
+def _influence_order(i: Influence) -> tuple[str, tuple[str, str], tuple[str, str], str, str, tuple[str, int, int]]:
+    where = (i.location.path, i.location.line, i.location.column) if i.location else ("", 0, 0)
+    return (i.tag, _key(i.target), _key(i.source), i.subtype, i.transformation, where)
+
+
 def _edge_status(status: str, effect: str) -> str:
     if effect == "anonymised":
         return ANONYMISED
@@ -230,7 +235,5 @@ def propagate(
             for _, reach in sorted(entry.items()):
                 offer((target_dataset, None), reach, step)
 
-    result.influences = sorted(
-        influences, key=lambda i: (i.tag, _key(i.target), _key(i.source), i.subtype, i.transformation)
-    )
+    result.influences = sorted(influences, key=_influence_order)
     return result
