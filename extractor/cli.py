@@ -663,6 +663,7 @@ def audit_command(
       datatrail audit --format html -o audit.html
     """
     config, graph = _governed_scan(paths, config_file, dialect, no_cache)
+    load_policy(config.sections.get("policy", {}))  # a typo such as `flow = …` is a config error here too
     rules = load_flow_rules(config)
     governance = apply_governance(graph, config)
     known = sorted({t for entry in governance.seeds.values() for t in entry})

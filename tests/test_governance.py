@@ -418,3 +418,9 @@ def test_audit_json_is_byte_identical_across_hash_seeds() -> None:
         return done.stdout
 
     assert run("1") == run("999")
+
+
+def test_unknown_policy_key_is_a_config_error_in_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _config(tmp_path, '\n[[tool.datatrail.policy.flow]]\ntag = "pii"\n')
+    assert main(["audit", str(root)]) == 2
+    assert "unknown keys: flow" in capsys.readouterr().err
