@@ -581,7 +581,7 @@ def diff_command(
             f.github() + "\n" for f in flow_diff.flow_findings(flows.new_denied, prefix)
         )
     else:
-        text = render_text(result, prefix) + flow_diff.render_text(flows, prefix)
+        text = render_text(result, prefix, after.graph) + flow_diff.render_text(flows, prefix)
     if output:
         write_output(output, text)
         click.echo(verdict_line(result))

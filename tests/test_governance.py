@@ -424,3 +424,16 @@ def test_unknown_policy_key_is_a_config_error_in_audit(tmp_path: Path, capsys: p
     root = _config(tmp_path, '\n[[tool.datatrail.policy.flow]]\ntag = "pii"\n')
     assert main(["audit", str(root)]) == 2
     assert "unknown keys: flow" in capsys.readouterr().err
+
+
+def test_text_diff_and_mermaid_carry_the_badge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo_with_export_change(tmp_path)
+    monkeypatch.chdir(repo.root)
+    main(["diff", "HEAD"])
+    assert "  [additive] s3://exports/partner/customers.csv.age ⚑ pii: COLUMN_ADDED" in capsys.readouterr().out
+    assert main(["render", ".", "--format", "mermaid"]) == 0
+    mermaid = capsys.readouterr().out
+    assert '[/"◫ staging.customers ⚑ pii"/]' in mermaid
+    assert "raw.orders ⚑" not in mermaid

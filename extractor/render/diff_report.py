@@ -38,12 +38,13 @@ def _name(change: Change | Impact) -> str:
 # -- text -----------------------------------------------------------------------------------------
 
 
-def render_text(diff: LineageDiff, prefix: str = "") -> str:
+def render_text(diff: LineageDiff, prefix: str = "", head: LineageGraph | None = None) -> str:
     lines = [f"datatrail diff {diff.base}..{diff.head}: {verdict_line(diff)}"]
     for change in diff.changes:
         reasons = "; ".join(_reason_text(r.code, r.message, r.before, r.after) for r in change.reasons)
         where = _where(change, prefix)
-        lines.append(f"  [{change.category}] {_name(change)}: {reasons}" + (f"  ({where})" if where else ""))
+        badge = _tag_badge(head, change).replace("`", "")
+        lines.append(f"  [{change.category}] {_name(change)}{badge}: {reasons}" + (f"  ({where})" if where else ""))
     if diff.impacted:
         lines.append(f"impacted downstream ({len(diff.impacted)}):")
         for item in diff.impacted:
