@@ -3,7 +3,8 @@ generated layered SQL repository.
 
     python benchmarks/governance_speed.py [--files 1000]
 
-Builds the same kind of repository as diff_speed.py (each model reads two earlier ones), tags
+Builds a layered repository in which model i reads models i/2 and i/3 (lineage about
+log2(files) models deep, like a real warehouse's layers), tags
 ``customer_id`` and ``amount`` of every raw table as ``pii``, scans it once, then times
 ``apply_governance`` (declarations + propagation), judging a flow policy, the audit report and
 the provenance record of the last model. Prints the figures and the share of the scan time.
@@ -12,16 +13,11 @@ the provenance record of the last model. Prints the figures and the share of the
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from diff_speed import model_sql
 
 from extractor.config import load_config
 from extractor.governance import apply_governance
@@ -46,6 +42,21 @@ reason = "benchmark"
 
 
 T = TypeVar("T")
+
+
+def model_sql(i: int) -> str:
+    if i < 20:
+        return f"CREATE TABLE raw.t{i} (id INT, customer_id INT, amount DECIMAL(10,2), status VARCHAR);\n"
+    a, b = i // 2, i // 3
+    src_a, src_b = ("raw" if a < 20 else "mart"), ("raw" if b < 20 else "mart")
+    return f"""CREATE TABLE mart.t{i} AS
+SELECT x.id, SHA256(CAST(x.customer_id AS VARCHAR)) AS customer_id, SUM(x.amount + y.amount) AS amount,
+       MAX(y.status) AS status
+FROM {src_a}.t{a} AS x
+JOIN {src_b}.t{b} AS y ON y.id = x.id
+WHERE x.status <> 'void'
+GROUP BY x.id, x.customer_id;
+"""
 
 
 def best(step: Callable[[], T], repeat: int = 3) -> tuple[float, T]:
