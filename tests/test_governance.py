@@ -252,6 +252,7 @@ def test_dbt_column_tags_and_meta_and_schema_file_tags(tmp_path: Path) -> None:
     (root / "pyproject.toml").write_text('[tool.datatrail]\ndialect = "postgres"\nschema_files = ["schema.yml"]\n')
     (root / "schema.yml").write_text(
         "tables:\n  crm.contacts:\n    columns: [contact_id, phone]\n    tags:\n      phone: [pii]\n"
+        "  crm.leads:\n    lead_id: {type: bigint}\n    email: {type: varchar, tags: [pii]}\n"
     )
     (root / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\nprofile: shop\nmodel-paths: [models]\n")
     (root / "models" / "sources.yml").write_text(
@@ -263,12 +264,16 @@ def test_dbt_column_tags_and_meta_and_schema_file_tags(tmp_path: Path) -> None:
         "select user_id, md5(email) as email_md5, ssn from {{ source('app', 'users') }}\n"
     )
     (root / "models" / "contacts.sql").write_text("select contact_id, phone from crm.contacts\n")
+    (root / "models" / "leads.sql").write_text("select lead_id, email from crm.leads\n")
     _, graph, gov = _governed(root)
     stg = next(n for n in graph.datasets if n.endswith("stg_users"))
     assert gov.column_tags(stg, "email_md5") == {"pii": "pseudonymised"}
     assert gov.column_tags(stg, "ssn") == {"pii": "personal"}
     contacts = next(n for n in graph.datasets if n.endswith(".contacts") and not n.startswith("crm."))
     assert gov.column_tags(contacts, "phone") == {"pii": "personal"}
+    leads = next(n for n in graph.datasets if n.endswith(".leads") and not n.startswith("crm."))
+    assert gov.column_tags(leads, "email") == {"pii": "personal"}
+    assert gov.column_tags(leads, "lead_id") == {}
     assert not [d for d in graph.diagnostics if d.code == "DT600"]
 
 
