@@ -297,6 +297,14 @@ def render_html(report: dict[str, Any]) -> str:
             out.append(f"<tr><td><code>{e(_name(r))}</code></td><td>{e(_kind(r['dataset_kind']))}</td>"
                        f"<td>{e(status)}</td><td>{path}</td></tr>")  # fmt: skip
         out.append("</table>")
+        if section["influences"]:
+            out.append("<h3>Used without being copied</h3><table><tr><th>Dataset</th><th>How</th><th>Where</th></tr>")
+            for i in section["influences"]:
+                out.append(
+                    f"<tr><td><code>{e(_name(i))}</code></td><td>{e(i['subtype'])} on <code>{e(i['source'])}</code>"
+                    f"</td><td><code>{e(_where(i['location']))}</code></td></tr>"
+                )
+            out.append("</table>")
         if section["verdicts"]:
             out.append("<h3>Policy verdicts</h3><table><tr><th>Verdict</th><th>Sink</th><th>Status</th>"
                        "<th>Policy</th><th>Path</th></tr>")  # fmt: skip
