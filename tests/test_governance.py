@@ -442,3 +442,17 @@ def test_text_diff_and_mermaid_carry_the_badge(
     mermaid = capsys.readouterr().out
     assert '[/"◫ staging.customers ⚑ pii"/]' in mermaid
     assert "raw.orders ⚑" not in mermaid
+
+
+def test_anonymising_declaration_matching_nothing_warns_at_its_entry(held_out: Path) -> None:
+    pyproject = held_out / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '\n[[tool.datatrail.governance.anonymising]]\ncolumn = "marts.customer_stats.avg_age"\nreason = "k-anon"\n'
+        + '\n[[tool.datatrail.governance.anonymising]]\ncolumn = "marts.nothing.here"\nreason = "typo"\n'
+    )
+    line = pyproject.read_text().splitlines().index('column = "marts.nothing.here"')  # the header above it
+    _, graph, _ = _governed(held_out)
+    (warning,) = [d for d in graph.diagnostics if d.code == "DT600"]
+    assert (warning.path, warning.line) == ("pyproject.toml", line)
+    assert "marts.nothing.here" in warning.message

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from .propagate import PSEUDONYMISED, TAGGED, Governance, Reach
-from .tags import TagSource, _config_path, _config_text, config_line
+from .tags import TagSource, _config_path, _config_text, array_entry_line
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -102,20 +102,9 @@ def load_flow_rules(config: Config) -> list[FlowRule]:
             raise ConfigError(f"{where} unless must be one of {', '.join(UNLESS)}, not {unless!r}")
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where} needs a reason (shown in reports and findings)")
-        line = _nth_line(text, index)
+        line = array_entry_line(text, "tool.datatrail.policy.flows", index)
         rules.append(FlowRule(tag, tuple(deny), unless, reason.strip(), TagSource(path, line, "config")))
     return rules
-
-
-def _nth_line(text: str, index: int) -> int:
-    """The line of the ``index``-th ``[[tool.datatrail.policy.flows]]`` header (1 if not found)."""
-    seen = -1
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if raw.strip().split("#", 1)[0].strip() == "[[tool.datatrail.policy.flows]]":
-            seen += 1
-            if seen == index:
-                return number
-    return config_line(text, "tool.datatrail.policy", "flows")
 
 
 def judge_flows(governance: Governance, rules: Iterable[FlowRule]) -> list[FlowVerdict]:

@@ -125,6 +125,17 @@ def config_line(text: str, table: str, key: str) -> int:
     return 1
 
 
+def array_entry_line(text: str, table: str, index: int) -> int:
+    """The line of the ``index``-th ``[[table]]`` header of a TOML text (1 when not found)."""
+    seen = -1
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw.split("#", 1)[0].strip() == f"[[{table}]]":
+            seen += 1
+            if seen == index:
+                return number
+    return 1
+
+
 def _tag_list(value: Any, where: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(t, str) for t in items):
@@ -144,7 +155,10 @@ def load_governance_config(config: Config) -> GovernanceConfig:
         if not isinstance(key, str) or not key.strip() or key != key.strip() or ".." in key:
             raise ConfigError(f"[tool.datatrail.tags] {key!r} is not a dataset or dataset.column pattern")
         if isinstance(value, dict):
-            raise ConfigError(f"[tool.datatrail.tags] {key!r}: unknown tag pattern (a table, expected a tag list)")
+            raise ConfigError(
+                f"[tool.datatrail.tags] {key!r}: unknown tag pattern (a table, expected a tag list); "
+                'quote dotted patterns: "raw.customers.email" = ["pii"]'
+            )
         tags = _tag_list(value, f"[tool.datatrail.tags] {key!r}")
         source = TagSource(path, config_line(text, "tool.datatrail.tags", key), "config")
         settings.patterns.append(_Pattern(key, tags, source))
@@ -159,7 +173,7 @@ def load_governance_config(config: Config) -> GovernanceConfig:
     entries = section.get("anonymising", [])
     if not isinstance(entries, list):
         raise ConfigError("[[tool.datatrail.governance.anonymising]] must be an array of tables")
-    for entry in entries:
+    for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise ConfigError("[[tool.datatrail.governance.anonymising]] entries must be tables")
         extra = sorted(set(entry) - _ANONYMISING_KEYS)
@@ -170,7 +184,7 @@ def load_governance_config(config: Config) -> GovernanceConfig:
             raise ConfigError("[[tool.datatrail.governance.anonymising]] column must be a 'dataset.column' pattern")
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"[[tool.datatrail.governance.anonymising]] for {column} needs a reason")
-        line = config_line(text, "tool.datatrail.governance.anonymising", "column")
+        line = array_entry_line(text, "tool.datatrail.governance.anonymising", index)
         settings.anonymising.append(Anonymising(column, reason.strip(), TagSource(path, line, "config")))
     return settings
 
