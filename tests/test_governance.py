@@ -456,3 +456,23 @@ def test_anonymising_declaration_matching_nothing_warns_at_its_entry(held_out: P
     (warning,) = [d for d in graph.diagnostics if d.code == "DT600"]
     assert (warning.path, warning.line) == ("pyproject.toml", line)
     assert "marts.nothing.here" in warning.message
+
+
+def test_python_hashing_through_a_helper_function_and_a_lambda(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.datatrail]\n[tool.datatrail.tags]\n"raw/users.csv.email" = ["pii"]\n"raw/users.csv.phone" = ["pii"]\n'
+    )
+    (tmp_path / "job.py").write_text(
+        "import hashlib\n\nimport pandas as pd\n\n\n"
+        "def scramble(value: str) -> str:\n    return hashlib.sha256(value.encode()).hexdigest()\n\n\n"
+        'df = pd.read_csv("raw/users.csv", usecols=["user_id", "email", "phone"])\n'
+        'df["email_key"] = df["email"].apply(scramble)\n'
+        'df["phone_key"] = df["phone"].map(lambda p: hashlib.md5(p.encode()).hexdigest())\n'
+        'df["phone_clean"] = df["phone"].str.replace(" ", "")\n'
+        'df[["user_id", "email_key", "phone_key", "phone_clean"]].to_parquet("out/users.parquet")\n'
+    )
+    _, _, gov = _governed(tmp_path)
+    assert gov.column_tags("out/users.parquet", "email_key") == {"pii": "pseudonymised"}
+    assert gov.column_tags("out/users.parquet", "phone_key") == {"pii": "pseudonymised"}
+    assert gov.column_tags("out/users.parquet", "phone_clean") == {"pii": "personal"}
+    assert gov.column_tags("out/users.parquet", "user_id") == {}
