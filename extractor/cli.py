@@ -14,11 +14,15 @@ import click
 
 from . import __version__, git, json_format
 from .cache import AnalysisCache
-from .check import check_findings
+from .check import Finding, check_findings
 from .config import Config, check_dialect, load_config
 from .diff import diff_graphs
 from .docs_site import build_docs, check_docs, write_docs
 from .errors import ConfigError, DatatrailError, GitError, RenderError
+from .governance import apply_governance, flow_diff
+from .governance import audit as governance_audit
+from .governance import provenance as governance_provenance
+from .governance.policy_flows import judge_flows, load_flow_rules
 from .graph import LineageGraph
 from .model import Severity
 from .policy import load_policy
@@ -28,8 +32,8 @@ from .render.html import render_html
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .render.overlay import Overlay, overlay
-from .render.select import collapse_schemas, filter_datasets, focus
-from .revisions import CACHE_ENV, default_cache, scan_revision
+from .render.select import collapse_schemas, filter_datasets, focus, resolve_node
+from .revisions import CACHE_ENV, Snapshot, default_cache, scan_revision
 from .scan import JOBS_ENV, scan
 
 if TYPE_CHECKING:
@@ -63,9 +67,11 @@ def _cache_for(config: Config, enabled: bool) -> AnalysisCache:
 def _progress_scan(config: Config, roots: list[Path], show: bool, use_cache: bool = True) -> LineageGraph:
     cache = _cache_for(config, use_cache)
     try:
-        return _scan_with_progress(config, roots, show, cache)
+        graph = _scan_with_progress(config, roots, show, cache)
     finally:
         cache.close()
+    apply_governance(graph, config)  # tags are part of every scanned graph (docs/governance.md)
+    return graph
 
 
 def _scan_with_progress(config: Config, roots: list[Path], show: bool, cache: AnalysisCache) -> LineageGraph:
@@ -276,6 +282,7 @@ def _graph_for_render(
         after = scan_revision(repo, head_rev, subpath, rel_paths, cache)
     finally:
         cache.close()
+    apply_governance(after.graph, after.config)
     result = diff_graphs(before.graph, after.graph, base, head or "worktree")
     return after.graph, overlay(result, after.graph, before.graph)
 
@@ -325,7 +332,7 @@ def _select(
 )
 @click.option("--path", "path_globs", multiple=True, help="Only datasets defined in files matching this glob.")
 @click.option("--schema", "schemas", multiple=True, help="Only datasets in this schema (repeatable).")
-@click.option("--tag", "tags", multiple=True, help="Only datasets with this tag (dbt tags; repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Only datasets with this tag (dbt or governance tags; repeatable).")
 @click.option("--collapse", multiple=True, metavar="SCHEMA|all", help="Draw a schema (or all) as one node.")
 @click.option(
     "--cluster",
@@ -485,6 +492,7 @@ def check_command(paths: tuple[str, ...], base: str, worktree: bool, fmt: str, n
                for p in git.changed_files(repo, git.resolve(repo, base), head)]  # fmt: skip
     result = diff_graphs(before.graph, after.graph, base, head.lower(), changed)
     findings = check_findings(before.graph, after.graph, result, policy, prefix)
+    findings = sorted([*findings, *flow_findings_between(before, after, prefix)])
     for finding in findings:
         click.echo(finding.github() if fmt == "github" else str(finding))
     failed = [f for f in findings if f.failing]
@@ -575,14 +583,19 @@ def diff_command(
                for p in git.changed_files(repo, base_id, head_id)]  # fmt: skip
     result = diff_graphs(before.graph, after.graph, base, head.lower() if head in (git.STAGED, git.WORKTREE) else head,
                          changed)  # fmt: skip
+    flows = _tagged_flows(before, after)
     if fmt == "json":
         text = render_json(result, prefix)
+        if flows:
+            text = _json_with(text, "tagged_flows", flow_diff.to_dict(flows, prefix))
     elif fmt == "markdown":
-        text = render_markdown(result, after.graph, prefix, link_base)
+        text = render_markdown(result, after.graph, prefix, link_base) + flow_diff.render_markdown(flows, prefix)
     elif fmt == "github":
-        text = render_github(result, prefix)
+        text = render_github(result, prefix) + "".join(
+            f.github() + "\n" for f in flow_diff.flow_findings(flows.new_denied, prefix)
+        )
     else:
-        text = render_text(result, prefix)
+        text = render_text(result, prefix, after.graph) + flow_diff.render_text(flows, prefix)
     if output:
         write_output(output, text)
         click.echo(verdict_line(result))
@@ -593,6 +606,138 @@ def diff_command(
         raise ConfigError(f"[tool.datatrail.policy] fail_on must be one of {', '.join(sorted(FAIL_ON))}")
     if any(c.category in FAIL_ON[policy] for c in result.changes):
         sys.exit(EXIT_FINDINGS)
+    if flows.new_denied and policy != "never":
+        sys.exit(EXIT_FINDINGS)
+
+
+# -- governance (docs/governance.md) ------------------------------------------------------------
+
+
+def _tagged_flows(before: Snapshot, after: Snapshot) -> flow_diff.TaggedFlowDiff:
+    """Tags propagated on both sides, and the flows judged by the head's flow policies."""
+    rules = load_flow_rules(after.config)
+    base_gov = apply_governance(before.graph, before.config)
+    head_gov = apply_governance(after.graph, after.config)
+    return flow_diff.tagged_flow_diff(base_gov, head_gov, judge_flows(base_gov, rules), judge_flows(head_gov, rules))
+
+
+def flow_findings_between(before: Snapshot, after: Snapshot, prefix: str) -> list[Finding]:
+    """Failing findings for the denied flows a change creates."""
+    return flow_diff.flow_findings(_tagged_flows(before, after).new_denied, prefix)
+
+
+def _json_with(text: str, key: str, value: object) -> str:
+    import json
+
+    data = json.loads(text)
+    data[key] = value
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _governed_scan(
+    paths: Sequence[str], config_file: str | None, dialect: str | None, no_cache: bool
+) -> tuple[Config, LineageGraph]:
+    config, roots = _load(paths, config_file, dialect)
+    graph = _progress_scan(config, roots, False, use_cache=not no_cache)
+    for line in diagnostics_text(graph, Severity.WARNING):
+        if " DT600 " in line:
+            click.echo(line, err=True)
+    return config, graph
+
+
+@cli.command("audit")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--tag", help="Report only this tag.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(governance_audit.RENDERERS)),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@DIALECT_OPTION
+@CONFIG_OPTION
+@NO_CACHE_OPTION
+def audit_command(
+    paths: tuple[str, ...], tag: str | None, fmt: str, output: str | None, dialect: str | None,
+    config_file: str | None, no_cache: bool,
+) -> None:  # fmt: skip
+    """Report where tagged (personal) data goes, and exit 1 on any flow a policy denies.
+
+    For each tag: where it is declared, every dataset, column, file and ML model it reaches with
+    its status (personal, pseudonymised, declared anonymised), the path and transformations, what
+    it influences without being copied, and the verdicts of [[tool.datatrail.policy.flows]].
+
+    \b
+    Examples:
+      datatrail audit
+      datatrail audit . --tag pii --format markdown -o audit.md
+      datatrail audit --format html -o audit.html
+    """
+    config, graph = _governed_scan(paths, config_file, dialect, no_cache)
+    load_policy(config.sections.get("policy", {}))  # a typo such as `flow = …` is a config error here too
+    rules = load_flow_rules(config)
+    governance = apply_governance(graph, config)
+    known = sorted({t for entry in governance.seeds.values() for t in entry})
+    if tag is not None and tag not in known:
+        raise click.BadParameter(f"no column is tagged {tag!r}; declared tags: {', '.join(known) or 'none'}",
+                                 param_hint="--tag")  # fmt: skip
+    verdicts = judge_flows(governance, rules)
+    report = governance_audit.audit_report(graph, governance, rules, verdicts, tag)
+    text = governance_audit.RENDERERS[fmt](report)
+    if output:
+        write_output(output, text)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+    if report["summary"]["denied_flows"]:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("provenance")
+@click.argument("artifact")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True, help="Output format."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the record to FILE.")
+@DIALECT_OPTION
+@CONFIG_OPTION
+@NO_CACHE_OPTION
+def provenance_command(
+    artifact: str, paths: tuple[str, ...], fmt: str, output: str | None, dialect: str | None,
+    config_file: str | None, no_cache: bool,
+) -> None:  # fmt: skip
+    """Training-data provenance of ARTIFACT (an ML model or any dataset) in PATHS.
+
+    Lists every origin, every preparation step (path:line, normalized transformation, edge kind),
+    the tags reaching each feature, the git commit and a digest of the data recipe: equal digests
+    mean the same data recipe; any upstream transformation change changes it.
+
+    \b
+    Examples:
+      datatrail provenance models/churn_model.joblib
+      datatrail provenance churn_model.joblib . --format markdown -o datasheet.md
+    """
+    config, graph = _governed_scan(paths, config_file, dialect, no_cache)
+    try:
+        name = resolve_node(graph, artifact)
+    except KeyError as e:
+        raise click.BadParameter(str(e.args[0]), param_hint="ARTIFACT") from e
+    governance = apply_governance(graph, config)
+    try:
+        commit: str | None = git.resolve(git.repo_root(config.root), "HEAD")
+    except GitError:
+        commit = None
+    record = governance_provenance.provenance(graph, governance, name, commit)
+    text = governance_provenance.render_markdown(record) if fmt == "markdown" else governance_provenance.dumps(record)
+    if output:
+        write_output(output, text)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT305": (Severity.WARNING, "Python: the origin of a DataFrame is unknown"),
     "DT500": (Severity.ERROR, "policy: a change violates [tool.datatrail.policy]"),
     "DT501": (Severity.INFO, "policy: a change is allowed by [tool.datatrail.policy] allow, with its justification"),
+    "DT600": (Severity.WARNING, "governance: a tag or anonymising declaration names no existing column"),
+    "DT601": (Severity.ERROR, "governance: a tagged column flows where [[tool.datatrail.policy.flows]] denies it"),
     "DT900": (Severity.ERROR, "internal error while analysing; this file's findings may be partial"),
 }
 
@@ -48,6 +50,8 @@ STAR_UNKNOWN = "DT112"
 APPROXIMATED = "DT113"
 POLICY_VIOLATION = "DT500"
 POLICY_ALLOWED = "DT501"
+TAG_UNMATCHED = "DT600"
+FLOW_DENIED = "DT601"
 INTERNAL = "DT900"
 
 

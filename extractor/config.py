@@ -106,7 +106,9 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "default_schema": ("a string", _STR),
 }
 #: Sections that later features own; accepted here so they are not reported as unknown.
-RESERVED_SECTIONS = {"dbt", "python", "policy", "render", "docs", "cache", "analysis", "path_convention"}
+RESERVED_SECTIONS = {
+    "dbt", "python", "policy", "render", "docs", "cache", "analysis", "path_convention", "tags", "governance",
+}  # fmt: skip
 
 
 def find_pyproject(start: Path) -> Path | None:

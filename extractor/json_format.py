@@ -2,6 +2,8 @@
 
 ``dumps`` is byte-identical for the same graph whatever the run or PYTHONHASHSEED: every
 collection is sorted and keys are emitted in a fixed order. ``loads`` reads it back.
+Governance tags travel in dataset ``attributes`` (``column_tags``, ``column_tag_status``,
+``governance_tags``; docs/governance.md), which ``extractor.governance`` writes already sorted.
 """
 
 from __future__ import annotations

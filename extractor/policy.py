@@ -80,7 +80,7 @@ def _level(section: dict[str, Any], key: str, default: str) -> str:
 
 def load_policy(section: dict[str, Any]) -> Policy:
     """Validate ``[tool.datatrail.policy]``; a wrong type or an allow without reason is a ConfigError."""
-    known = {"fail_on", "protected", "protected_fail_on", "protect_models", "allow"}
+    known = {"fail_on", "protected", "protected_fail_on", "protect_models", "allow", "flows"}  # flows: governance
     unknown = set(section) - known
     if unknown:
         raise ConfigError(f"[tool.datatrail.policy] has unknown keys: {', '.join(sorted(unknown))}")

@@ -169,7 +169,8 @@ def test_markdown_report_is_a_sticky_comment_with_mermaid(shop: GitRepo, capsys:
     assert main(["diff", "HEAD", "--format", "markdown"]) == EXIT_OK
     text = capsys.readouterr().out
     assert text.startswith(STICKY_MARKER)
-    assert "| 🟠 | `staging.stg_customers.age_years` | `sql/staging/stg_customers.sql#L6` |" in text
+    # The example shop tags birth_date as pii (docs/governance.md): the changed column carries a badge.
+    assert "| 🟠 | `staging.stg_customers.age_years` `⚑ pii` | `sql/staging/stg_customers.sql#L6` |" in text
     assert "<details>" in text and "```mermaid" in text and "class n" in text
     assert len(text) < MAX_COMMENT
 

@@ -38,12 +38,13 @@ def _name(change: Change | Impact) -> str:
 # -- text -----------------------------------------------------------------------------------------
 
 
-def render_text(diff: LineageDiff, prefix: str = "") -> str:
+def render_text(diff: LineageDiff, prefix: str = "", head: LineageGraph | None = None) -> str:
     lines = [f"datatrail diff {diff.base}..{diff.head}: {verdict_line(diff)}"]
     for change in diff.changes:
         reasons = "; ".join(_reason_text(r.code, r.message, r.before, r.after) for r in change.reasons)
         where = _where(change, prefix)
-        lines.append(f"  [{change.category}] {_name(change)}: {reasons}" + (f"  ({where})" if where else ""))
+        badge = _tag_badge(head, change).replace("`", "")
+        lines.append(f"  [{change.category}] {_name(change)}{badge}: {reasons}" + (f"  ({where})" if where else ""))
     if diff.impacted:
         lines.append(f"impacted downstream ({len(diff.impacted)}):")
         for item in diff.impacted:
@@ -189,7 +190,8 @@ def _markdown(diff: LineageDiff, head: LineageGraph | None, prefix: str, link_ba
             before = change.before if change.before is not None else _first(r.before for r in change.reasons)
             after = change.after if change.after is not None else _first(r.after for r in change.reasons)
             out.append(
-                f"| {_ICON[change.category]} | `{_name(change)}` | {_link(change, prefix, link_base)} | "
+                f"| {_ICON[change.category]} | `{_name(change)}`{_tag_badge(head, change)} | "
+                f"{_link(change, prefix, link_base)} | "
                 f"{_cell(before)} → {_cell(after)} | {reasons} |"
             )
     else:
@@ -218,6 +220,14 @@ def _markdown(diff: LineageDiff, head: LineageGraph | None, prefix: str, link_ba
     if head is not None:
         out += _mermaid_section(diff, head, level)
     return "\n".join(out) + "\n"
+
+
+def _tag_badge(head: LineageGraph | None, change: Change) -> str:
+    """A small badge with the governance tags of a changed column (docs/governance.md)."""
+    ds = head.datasets.get(change.dataset) if head is not None else None
+    tags = ds.attributes.get("column_tags") if ds is not None else None
+    found = tags.get(change.column or "") if isinstance(tags, dict) else None
+    return " " + " ".join(f"`⚑ {t}`" for t in found) if isinstance(found, list) and found else ""
 
 
 def _first(values: Iterable[str | None]) -> str | None:

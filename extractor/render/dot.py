@@ -105,7 +105,8 @@ def _node(graph: LineageGraph, name: str, node_id: str, options: DotOptions) -> 
     if options.level == "dataset":
         return (
             f'{node_id} [label=<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="6" COLOR="{border}" '
-            f'BGCOLOR="{header_colour}"><TR><TD>{esc(icon)} <B>{esc(name)}</B></TD></TR></TABLE>>, '
+            f'BGCOLOR="{header_colour}"><TR><TD>{esc(icon)} <B>{esc(name)}</B>'
+            f"{_tag_badge({'': ds.attributes.get('governance_tags')}, '')}</TD></TR></TABLE>>, "
             f"tooltip={quote(tooltip)}];"
         )
     rows = [
@@ -120,6 +121,7 @@ def _node(graph: LineageGraph, name: str, node_id: str, options: DotOptions) -> 
             text = f"<B>{text}  ◀ changed</B>"
         elif col_status == "added":
             text = f"{text}  <I>(new)</I>"
+        text += _tag_badge(ds.attributes.get("column_tags"), column)
         col_tip = options.tooltips.get(f"{name}.{column}")
         tip = f' TOOLTIP="{esc(col_tip, 400)}" HREF="#"' if col_tip else ""
         rows.append(f'<TR><TD PORT="c{i}" ALIGN="LEFT" BGCOLOR="{cell_colour}"{tip}>{text}</TD></TR>')
@@ -129,6 +131,14 @@ def _node(graph: LineageGraph, name: str, node_id: str, options: DotOptions) -> 
         + "</TABLE>>"
     )
     return f"{node_id} [label={label}, tooltip={quote(tooltip)}];"
+
+
+def _tag_badge(column_tags: object, column: str) -> str:
+    """A small badge naming the governance tags of a column (docs/governance.md), or ""."""
+    tags = column_tags.get(column) if isinstance(column_tags, dict) else None
+    if not isinstance(tags, list) or not tags:
+        return ""
+    return f' <FONT POINT-SIZE="8" COLOR="#b91c1c">⚑ {esc(", ".join(str(t) for t in tags))}</FONT>'
 
 
 def _edges(graph: LineageGraph, ids: dict[str, str], options: DotOptions) -> list[str]:

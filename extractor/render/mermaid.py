@@ -39,7 +39,9 @@ def render_mermaid(graph: LineageGraph, status: dict[str, str] | None = None, di
         ds = graph.datasets[name]
         open_, close = _SHAPES.get(ds.kind.value, _SHAPES["table"])
         icon = KIND_STYLE[ds.kind][0] if ds.kind in KIND_STYLE else ""
-        lines.append(f"  {ids[name]}{open_}{label(icon + ' ' + name)}{close}")
+        tags = ds.attributes.get("governance_tags")
+        badge = f" ⚑ {', '.join(str(t) for t in tags)}" if isinstance(tags, list) and tags else ""
+        lines.append(f"  {ids[name]}{open_}{label(icon + ' ' + name + badge)}{close}")
     pairs = sorted({(e.source, e.target) for e in graph.edges if e.source in ids and e.target in ids})
     for source, target in pairs:
         lines.append(f"  {ids[source]} --> {ids[target]}")

@@ -71,11 +71,15 @@ def filter_datasets(
             continue
         if schemas and schema_of(name) not in schemas:
             continue
-        ds_tags = ds.attributes.get("tags")
-        if tags and not (isinstance(ds_tags, list) and tags.intersection(ds_tags)):
+        ds_tags = [*_as_list(ds.attributes.get("tags")), *_as_list(ds.attributes.get("governance_tags"))]
+        if tags and not tags.intersection(ds_tags):
             continue
         keep.add(name)
     return subgraph(graph, keep)
+
+
+def _as_list(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def collapse_schemas(graph: LineageGraph, schemas: Iterable[str] | None = None) -> LineageGraph:
