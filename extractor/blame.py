@@ -91,7 +91,7 @@ def blame(
     found: dict[EdgeKey, tuple[git.Commit, str, str | None]] = {}
     for step in walk.steps():
         before = _signatures(step.base.graph, pending)
-        for key in sorted(pending):
+        for key in pending:
             if key not in before:
                 found[key] = (step.commit, INTRODUCED, None)
             elif before[key][0] != current[key][0]:

@@ -169,7 +169,7 @@ def resolve_range(root: Path, spec: str) -> tuple[str, str | None]:
         raise GitError(f"revision range {spec!r}: use A..B (a symmetric difference has no first-parent line)")
     start, sep, end = spec.partition("..")
     head_spec = (end or "HEAD") if sep else start
-    ids = []
+    ids: list[str | None] = []
     for part in (head_spec, start if sep and start else None):
         if part is None:
             ids.append(None)
@@ -212,4 +212,3 @@ def _supports_diff_merges(root: Path) -> bool:
     except (IndexError, ValueError):
         return False
     return (major, minor) >= (2, 31)
-

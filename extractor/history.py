@@ -63,7 +63,8 @@ def _match(change: Change, cone: ColumnPaths, graph: LineageGraph) -> Node | Non
     depth = cone.depth
     candidates: list[Node] = []
     if change.column is not None:
-        candidates.append((change.dataset, change.column))
+        # A whole-dataset node (the target itself, or a flow without column detail) takes every column.
+        candidates += [(change.dataset, change.column), (change.dataset, None)]
         candidates += [(change.dataset, r.before) for r in change.reasons if r.code == "COLUMN_RENAMED" and r.before]
     elif any(r.code == "PARSE_ERROR" for r in change.reasons):
         # The dataset of a parse error is the file: what that file writes is what changed.
@@ -89,7 +90,10 @@ def reaching_changes(step: Step, target: Target) -> list[ReachingChange]:
         for cone, graph in cones:
             node = _match(change, cone, graph)
             if node is not None:
-                result.append(ReachingChange(change, tuple(label(n) for n in cone.path_to_start(node))))
+                path = [label(n) for n in cone.path_to_start(node)]
+                if change.column is not None and node[1] is None:
+                    path[0] = f"{change.dataset}.{change.column}"  # a column of a whole-dataset node
+                result.append(ReachingChange(change, tuple(path)))
                 break
     return result
 

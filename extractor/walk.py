@@ -161,14 +161,14 @@ class RevisionWalk:
                 self.stats.skipped += 1
                 i += 1
                 continue
-            j, spans = i, []  # compare commits[i] with points[j]
+            j, spans = i, list[str]()  # compare commits[i] with points[j]
             while True:
                 sha = points[j]
                 base = self._empty(head) if sha is None else self.snapshot(sha)
                 if base is not None or j + 1 >= len(commits):
                     break  # readable, or the unreadable parent of the oldest commit
                 # points[j] is commits[j + 1] and cannot be read: compare with its parent instead.
-                if any(can_change_lineage(p, head) for p in commits[j + 1].changed):
+                if sha is not None and any(can_change_lineage(p, head) for p in commits[j + 1].changed):
                     spans.append(sha)
                 j += 1
             if base is None:
