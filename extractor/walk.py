@@ -6,7 +6,8 @@ three things keep a long walk cheap:
 - a commit whose changed files cannot affect a scan (a README, a CI workflow, an image) is not
   scanned: its parent's graph is the same graph;
 - every scan shares one analysis cache, so unchanged files are not analysed again;
-- each commit is scanned at most once, as the head of one comparison and the base of the next.
+- each commit is scanned at most once, as the head of one comparison and the base of the next,
+  and its graph is kept in the cache under the commit id, so a second walk scans nothing.
 
 A commit whose objects are missing (a partial or shallow clone) becomes a note and the walk goes
 on: the next readable ancestor is compared instead, and the comparison says which commits it spans.
@@ -17,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from . import git
+from . import git, json_format
 from .cache import AnalysisCache
+from .cache import key as cache_key
 from .config import Config
 from .errors import DatatrailError
 from .graph import LineageGraph
@@ -58,6 +61,18 @@ class Step:
     head: Snapshot
     base_sha: str | None
     spans: tuple[str, ...] = ()
+
+
+def _snapshot_to(snap: Snapshot) -> dict[str, Any]:
+    c = snap.config
+    settings = {"paths": c.paths, "include": c.include, "exclude": c.exclude, "schema_files": c.schema_files}
+    return {"graph": json_format.to_dict(snap.graph), "prefix": snap.prefix, "config": settings}
+
+
+def _snapshot_from(stored: dict[str, Any], sha: str, repo: Path) -> Snapshot:
+    prefix = str(stored["prefix"])
+    config = Config(root=repo / prefix if prefix else repo, **stored["config"])
+    return Snapshot(sha, json_format.from_dict(stored["graph"]), config, prefix)
 
 
 @dataclass
@@ -124,15 +139,29 @@ class RevisionWalk:
         """The scan of one commit, or None (and a note) when its objects cannot be read."""
         if sha in self._snapshots:
             return self._snapshots[sha]
-        try:
-            snap: Snapshot | None = scan_revision(self.repo, sha, self.subpath, self.paths, self.cache)
+        memo = self._memo_key(sha)
+        stored = self.cache.get(memo) if self.cache is not None else None
+        if stored is not None:
+            snap: Snapshot | None = _snapshot_from(stored, sha, self.repo)
             self.stats.scanned += 1
+            self._snapshots[sha] = snap
+            return snap
+        try:
+            snap = scan_revision(self.repo, sha, self.subpath, self.paths, self.cache)
+            self.stats.scanned += 1
+            if self.cache is not None:
+                self.cache.put(memo, _snapshot_to(snap))
         except DatatrailError as e:
             snap = None
             self.stats.unreadable += 1
             self.notes.append(Note(sha, OBJECTS_MISSING, f"cannot be read, left out of the walk: {e}"))
         self._snapshots[sha] = snap
         return snap
+
+    def _memo_key(self, sha: str) -> str:
+        # A commit id fixes every file of the revision, so its graph never goes stale (the key
+        # also holds datatrail's version); warm walks read graphs instead of scanning again.
+        return "revision-graph:" + cache_key(sha, self.subpath.as_posix(), self.paths)
 
     def head_snapshot(self) -> Snapshot | None:
         return self.snapshot(self.commits[0].sha) if self.commits else None
