@@ -82,7 +82,7 @@ def blame(
     walk = RevisionWalk(repo, head_id, None, subpath, cache=cache, progress=progress)
     head = walk.head_snapshot()
     if head is None:
-        raise GitError(f"{revision}: the commit cannot be read ({walk.notes[-1].message})")
+        raise GitError(f"{revision} cannot be read: {walk.errors[head_id]}")
     target = resolve_target(head.graph, target_text, config_relative(subpath, head.prefix))
     cone = upstream_cone(head.graph, target)
     hops = {_key(h): h for h in cone.hops}

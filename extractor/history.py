@@ -127,7 +127,7 @@ def history(
     walk = RevisionWalk(repo, head_id, exclude, subpath, cache=cache, progress=progress)
     head = walk.head_snapshot()
     if head is None:
-        raise GitError(f"{revisions}: the newest commit cannot be read ({walk.notes[-1].message})")
+        raise GitError(f"{revisions}: the newest commit {head_id[:12]} cannot be read: {walk.errors[head_id]}")
     target = resolve_target(head.graph, target_text, config_relative(subpath, head.prefix))
     entries: list[HistoryEntry] = []
     introduced: git.Commit | None = None

@@ -126,12 +126,14 @@ class RevisionWalk:
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.repo = repo
+        self.head = head
         self.subpath = subpath
         self.paths = tuple(paths)
         self.cache = cache
         self.progress = progress
         self.commits = git.first_parent_log(repo, head, exclude)
         self.notes: list[Note] = []
+        self.errors: dict[str, str] = {}  # sha -> why it cannot be read
         self.stats = WalkStats(commits=len(self.commits))
         self._snapshots: dict[str, Snapshot | None] = {}
 
@@ -154,7 +156,8 @@ class RevisionWalk:
         except DatatrailError as e:
             snap = None
             self.stats.unreadable += 1
-            self.notes.append(Note(sha, OBJECTS_MISSING, f"cannot be read, left out of the walk: {e}"))
+            self.notes.append(Note(sha, OBJECTS_MISSING, f"cannot be read ({e}); left out of the walk"))
+            self.errors[sha] = str(e)
         self._snapshots[sha] = snap
         return snap
 
@@ -164,7 +167,7 @@ class RevisionWalk:
         return "revision-graph:" + cache_key(sha, self.subpath.as_posix(), self.paths)
 
     def head_snapshot(self) -> Snapshot | None:
-        return self.snapshot(self.commits[0].sha) if self.commits else None
+        return self.snapshot(self.head)
 
     def _empty(self, like: Snapshot) -> Snapshot:
         return Snapshot("empty", LineageGraph(), like.config, like.prefix)
