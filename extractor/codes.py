@@ -9,6 +9,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT001": (Severity.ERROR, "file is binary or not valid UTF-8; skipped"),
     "DT002": (Severity.INFO, "file is empty; skipped"),
     "DT003": (Severity.WARNING, "configuration problem"),
+    "DT010": (Severity.WARNING, "git: a commit's objects are missing (partial or shallow clone); history skips it"),
     "DT100": (Severity.ERROR, "SQL statement could not be parsed; the rest of the file is still analysed"),
     "DT101": (Severity.WARNING, "statement type is not understood; no lineage taken from it"),
     "DT110": (Severity.WARNING, "column is ambiguous between several sources"),
@@ -36,6 +37,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 FILE_UNREADABLE = "DT001"
 FILE_EMPTY = "DT002"
 CONFIG = "DT003"
+OBJECTS_MISSING = "DT010"
 SQL_SYNTAX = "DT100"
 SQL_UNSUPPORTED = "DT101"
 COLUMN_AMBIGUOUS = "DT110"

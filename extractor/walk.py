@@ -23,13 +23,11 @@ from typing import Any
 from . import git, json_format
 from .cache import AnalysisCache
 from .cache import key as cache_key
+from .codes import OBJECTS_MISSING
 from .config import Config
 from .errors import DatatrailError
 from .graph import LineageGraph
 from .revisions import Snapshot, scan_revision
-
-#: Missing objects: the commit is left out of the walk (docs/diagnostics.md).
-OBJECTS_MISSING = "DT010"
 
 #: Files a dbt project (or a schema file) may read besides the configured includes: YAML
 #: properties and sources, seeds, profiles, a manifest, sqlfluff settings.
