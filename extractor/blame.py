@@ -18,7 +18,7 @@ from .cache import AnalysisCache
 from .errors import GitError
 from .graph import LineageGraph
 from .history import config_relative
-from .trace import Hop, Node, Target, edge_index, resolve_target, upstream_cone
+from .trace import DATASET_FLOW, Hop, Node, Target, hop_of, resolve_target, upstream_cone
 from .walk import Note, RevisionWalk, WalkStats
 
 EdgeKey = tuple[Node, Node, str]
@@ -54,16 +54,19 @@ def _key(hop: Hop) -> EdgeKey:
 
 def _signatures(graph: LineageGraph, keys: set[EdgeKey]) -> dict[EdgeKey, tuple[frozenset[str], str]]:
     """For each wanted key present in ``graph``: its fingerprints and one transformation text."""
-    index = edge_index(graph)
-    found: dict[EdgeKey, tuple[set[str], list[str]]] = {}
-    for node_hops in index.into.values():
-        for hop in node_hops:
-            key = _key(hop)
-            if key in keys:
-                fps, texts = found.setdefault(key, (set(), []))
-                fps.add(hop.fingerprint)
-                texts.append(hop.transformation)
-    return {k: (frozenset(fps), " | ".join(sorted(set(texts)))) for k, (fps, texts) in found.items()}
+    found: dict[EdgeKey, tuple[set[str], set[str]]] = {}
+    flows = {k for k in keys if k[2] == DATASET_FLOW}
+    for je in graph.column_edges:
+        hop = hop_of(je)
+        if hop is not None and _key(hop) in keys:
+            fps, texts = found.setdefault(_key(hop), (set(), set()))
+            fps.add(hop.fingerprint)
+            texts.add(hop.transformation)
+    for te in graph.edges:  # dataset flows without column detail: present or not
+        key: EdgeKey = ((te.source, None), (te.target, None), DATASET_FLOW)
+        if key in flows:
+            found.setdefault(key, ({""}, {""}))
+    return {k: (frozenset(fps), " | ".join(sorted(texts))) for k, (fps, texts) in found.items()}
 
 
 def blame(

@@ -83,8 +83,10 @@ def reaching_changes(step: Step, target: Target) -> list[ReachingChange]:
     cones = [(upstream_cone(head, target), head), (upstream_cone(base, target), base)]
     if not any(cone.depth for cone, _ in cones):
         return []
+    keep = cones[0][0].datasets() | cones[1][0].datasets()
     result = []
-    for change in compare(base, head, _repo_relative(step.head, step.commit.changed)):
+    changed = _repo_relative(step.head, step.commit.changed)
+    for change in compare(_restrict(base, keep), _restrict(head, keep), changed):
         if change.category == COSMETIC:
             continue
         for cone, graph in cones:
@@ -95,6 +97,23 @@ def reaching_changes(step: Step, target: Target) -> list[ReachingChange]:
                     path[0] = f"{change.dataset}.{change.column}"  # a column of a whole-dataset node
                 result.append(ReachingChange(change, tuple(path)))
                 break
+    return result
+
+
+def _restrict(graph: LineageGraph, keep: set[str]) -> LineageGraph:
+    """The datasets of the cones with the edges among them.
+
+    Comparing only these is exact for the changes that can reach the target: every edge into a
+    column of a cone, and every dataset-wide edge into a dataset of it, starts inside it."""
+    result = LineageGraph()
+    result.datasets = {n: ds for n, ds in graph.datasets.items() if n in keep}
+    result.edges = {e for e in graph.edges if e.source in keep and e.target in keep}
+    result.column_edges = {
+        je for je in graph.column_edges if je.edge.source.table in keep and je.edge.target.table in keep
+    }
+    used = {e.job for e in result.edges} | {je.job for je in result.column_edges}
+    result.jobs = {n: j for n, j in graph.jobs.items() if n in used}
+    result.diagnostics = list(graph.diagnostics)
     return result
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from .errors import DatatrailError
-from .graph import UNKNOWN_PREFIX, LineageGraph
+from .graph import UNKNOWN_PREFIX, JobColumnEdge, LineageGraph
 from .model import DatasetKind, Location
 
 Node = tuple[str, "str | None"]
@@ -125,54 +125,68 @@ def label(node: Node) -> str:
 # -- the walk -------------------------------------------------------------------------------------
 
 
+def hop_of(je: JobColumnEdge) -> Hop | None:
+    """A graph's column edge as a hop (``*`` and unknown columns stand for the whole dataset)."""
+    e = je.edge
+    if not e.source.table or not e.target.table:
+        return None
+    source: Node = (e.source.table, None if e.source.column in (None, "*") else e.source.column)
+    target: Node = (e.target.table, e.target.column)
+    return Hop(source, target, e.kind, e.subtype.value, e.transformation, e.fingerprint, je.job, e.location, VALUE)
+
+
 class _Index:
-    """Column edges of a graph indexed both ways, built once per graph."""
+    """Column edges of a graph indexed both ways, built once per graph.
+
+    Edges are bucketed in one cheap pass; a bucket becomes sorted hops only when a walk visits it,
+    so a walk over a small cone of a large graph costs little more than the pass."""
 
     def __init__(self, graph: LineageGraph) -> None:
-        self.into: dict[Node, list[Hop]] = {}
-        self.into_dataset: dict[str, list[Hop]] = {}
-        self.out_of: dict[Node, list[Hop]] = {}
-        self.out_of_dataset: dict[str, list[Hop]] = {}
+        self._buckets: dict[tuple[int, str, str | None], list[JobColumnEdge | Hop]] = {}
+        self._sorted: dict[tuple[int, str, str | None], list[Hop]] = {}
         with_columns: set[tuple[str, str]] = set()
-        for je in graph.sorted_column_edges():
+        buckets = self._buckets
+        for je in graph.column_edges:
             e = je.edge
-            if not e.source.table or not e.target.table:
+            source_table, target_table = e.source.table, e.target.table
+            if not source_table or not target_table:
                 continue
-            source: Node = (e.source.table, None if e.source.column in (None, "*") else e.source.column)
-            target: Node = (e.target.table, e.target.column)
-            hop = Hop(
-                source, target, e.kind, e.subtype.value, e.transformation, e.fingerprint, je.job, e.location, VALUE
-            )
-            self._add(hop)
-            with_columns.add((e.source.table, e.target.table))
+            source_column = None if e.source.column in (None, "*") else e.source.column
+            for bucket in ((0, target_table, e.target.column), (1, target_table, None),
+                           (2, source_table, source_column), (3, source_table, None)):  # fmt: skip
+                buckets.setdefault(bucket, []).append(je)
+            with_columns.add((source_table, target_table))
         jobs = graph.jobs
-        for te in sorted(graph.edges):
+        for te in graph.edges:
             if (te.source, te.target) in with_columns:
                 continue
             job = jobs.get(te.job)
             where = Location(job.path, job.line) if job is not None else None
             hop = Hop((te.source, None), (te.target, None), "dataset", DATASET_FLOW, "", "", te.job, where, VALUE)
-            self._add(hop)
+            for bucket in ((0, te.target, None), (1, te.target, None), (2, te.source, None), (3, te.source, None)):
+                buckets.setdefault(bucket, []).append(hop)
 
-    def _add(self, hop: Hop) -> None:
-        self.into.setdefault(hop.target, []).append(hop)
-        self.into_dataset.setdefault(hop.target[0], []).append(hop)
-        self.out_of.setdefault(hop.source, []).append(hop)
-        self.out_of_dataset.setdefault(hop.source[0], []).append(hop)
+    def _hops(self, bucket: tuple[int, str, str | None]) -> list[Hop]:
+        found = self._sorted.get(bucket)
+        if found is None:
+            hops = (item if isinstance(item, Hop) else hop_of(item) for item in self._buckets.get(bucket, []))
+            found = sorted({h for h in hops if h is not None}, key=Hop.sort_key)
+            self._sorted[bucket] = found
+        return found
 
     def upstream_of(self, node: Node) -> list[Hop]:
         dataset, column = node
         if column is None:  # the whole dataset: everything that writes any of its columns
-            return list(self.into_dataset.get(dataset, []))
+            return self._hops((1, dataset, None))
         # A column depends on its own edges and on what shapes the whole dataset (WHERE, JOIN …).
-        return self.into.get(node, []) + self.into.get((dataset, None), [])
+        return self._hops((0, dataset, column)) + self._hops((0, dataset, None))
 
     def downstream_of(self, node: Node) -> list[Hop]:
         dataset, column = node
         if column is None:
-            return list(self.out_of_dataset.get(dataset, []))
+            return self._hops((3, dataset, None))
         # A column is also read by edges over its dataset as a whole (``*`` or unknown columns).
-        return self.out_of.get(node, []) + self.out_of.get((dataset, None), [])
+        return self._hops((2, dataset, column)) + self._hops((2, dataset, None))
 
 
 _INDEX_CACHE: dict[int, tuple[LineageGraph, _Index]] = {}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import git, json_format
+from . import git, graph_codec
 from .cache import AnalysisCache
 from .cache import key as cache_key
 from .codes import OBJECTS_MISSING
@@ -64,13 +64,13 @@ class Step:
 def _snapshot_to(snap: Snapshot) -> dict[str, Any]:
     c = snap.config
     settings = {"paths": c.paths, "include": c.include, "exclude": c.exclude, "schema_files": c.schema_files}
-    return {"graph": json_format.to_dict(snap.graph), "prefix": snap.prefix, "config": settings}
+    return {"graph": graph_codec.encode(snap.graph), "prefix": snap.prefix, "config": settings}
 
 
-def _snapshot_from(stored: dict[str, Any], sha: str, repo: Path) -> Snapshot:
+def _snapshot_from(stored: dict[str, Any], sha: str, repo: Path, decoder: graph_codec.Decoder) -> Snapshot:
     prefix = str(stored["prefix"])
     config = Config(root=repo / prefix if prefix else repo, **stored["config"])
-    return Snapshot(sha, json_format.from_dict(stored["graph"]), config, prefix)
+    return Snapshot(sha, decoder.decode(stored["graph"]), config, prefix)
 
 
 @dataclass
@@ -134,6 +134,7 @@ class RevisionWalk:
         self.errors: dict[str, str] = {}  # sha -> why it cannot be read
         self.stats = WalkStats(commits=len(self.commits))
         self._snapshots: dict[str, Snapshot | None] = {}
+        self._decoder = graph_codec.Decoder()
 
     def snapshot(self, sha: str) -> Snapshot | None:
         """The scan of one commit, or None (and a note) when its objects cannot be read."""
@@ -142,10 +143,14 @@ class RevisionWalk:
         memo = self._memo_key(sha)
         stored = self.cache.get(memo) if self.cache is not None else None
         if stored is not None:
-            snap: Snapshot | None = _snapshot_from(stored, sha, self.repo)
-            self.stats.scanned += 1
-            self._snapshots[sha] = snap
-            return snap
+            try:
+                snap: Snapshot | None = _snapshot_from(stored, sha, self.repo, self._decoder)
+            except (ValueError, KeyError, TypeError):
+                snap = None  # written by another datatrail: scan again
+            if snap is not None:
+                self.stats.scanned += 1
+                self._snapshots[sha] = snap
+                return snap
         try:
             snap = scan_revision(self.repo, sha, self.subpath, self.paths, self.cache)
             self.stats.scanned += 1
@@ -162,7 +167,7 @@ class RevisionWalk:
     def _memo_key(self, sha: str) -> str:
         # A commit id fixes every file of the revision, so its graph never goes stale (the key
         # also holds datatrail's version); warm walks read graphs instead of scanning again.
-        return "revision-graph:" + cache_key(sha, self.subpath.as_posix(), self.paths)
+        return f"revision-graph{graph_codec.VERSION}:" + cache_key(sha, self.subpath.as_posix(), self.paths)
 
     def head_snapshot(self) -> Snapshot | None:
         return self.snapshot(self.head)

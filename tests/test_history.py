@@ -264,3 +264,56 @@ def test_missing_objects_are_diagnostics_and_the_walk_goes_on(story: Story, caps
     assert len(data["diagnostics"]) == 3
     assert all(" DT010 " in d and "cannot be read" in d for d in data["diagnostics"])
     assert {d[:12] for d in data["diagnostics"]} == {s[:12] for s in (story.cosmetic, story.revenue, story.docs)}
+
+
+def test_graph_codec_round_trip_shares_edges() -> None:
+    from extractor import json_format
+    from extractor.config import load_config
+    from extractor.graph_codec import Decoder, encode
+    from extractor.scan import scan
+
+    from .conftest import EXAMPLE
+
+    config = load_config(EXAMPLE)
+    graph = scan([config.root / p for p in config.paths], config)
+    decoder = Decoder()
+    first = decoder.decode(json.loads(json.dumps(encode(graph))))
+    second = decoder.decode(json.loads(json.dumps(encode(graph))))
+    assert json_format.dumps(first) == json_format.dumps(graph)
+    assert {id(je) for je in first.column_edges} == {id(je) for je in second.column_edges}
+    assert first.datasets is not second.datasets
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("sql/stg_customers.sql", True),
+        ("pipelines/train.py", True),
+        ("pyproject.toml", True),
+        ("README.md", False),
+        ("docs/notes.txt", False),
+        ("other/job.sql", False),  # outside [tool.datatrail] paths
+        (".github/workflows/ci.yml", False),
+        ("sql/schema.yml", True),  # dbt properties, sources, schema files
+        ("sql/seeds/customers.csv", True),
+    ],
+)
+def test_which_changed_files_can_change_lineage(path: str, expected: bool, tmp_path: Path) -> None:
+    from extractor.config import config_from_pyproject
+    from extractor.graph import LineageGraph
+    from extractor.revisions import Snapshot
+    from extractor.walk import can_change_lineage
+
+    config = config_from_pyproject(PYPROJECT, tmp_path)
+    assert can_change_lineage(path, Snapshot("x", LineageGraph(), config, "")) is expected
+
+
+def test_docs_examples_match_the_schemas() -> None:
+    import re
+
+    from .conftest import REPO
+
+    for name in ("trace", "history", "blame"):
+        text = (REPO / "docs" / f"{name}.md").read_text()
+        (example,) = re.findall(r"```json\n(.*?)```", text, re.DOTALL)
+        _validate(json.loads(example), name)
