@@ -55,10 +55,6 @@ class Target:
     kind: str  # "dataset", "column", "file" or "model"
     nodes: tuple[Node, ...]
 
-    @property
-    def datasets(self) -> tuple[str, ...]:
-        return tuple(sorted({d for d, _ in self.nodes}))
-
 
 @dataclass(frozen=True)
 class Hop:
@@ -267,6 +263,12 @@ def column_paths(
                 queue.append(other)
     hops = sorted(found.values(), key=Hop.sort_key)
     return ColumnPaths(start_nodes, direction, depth, influence, hops, next_hop, truncated)
+
+
+def both_ways(graph: LineageGraph, starts: Iterable[Node]) -> tuple[ColumnPaths, ColumnPaths]:
+    """The full upstream and downstream paths of ``starts`` (what a click on a column highlights)."""
+    nodes = list(starts)
+    return column_paths(graph, nodes, Direction.UPSTREAM), column_paths(graph, nodes, Direction.DOWNSTREAM)
 
 
 def upstream_cone(graph: LineageGraph, target: Target) -> ColumnPaths:

@@ -144,3 +144,17 @@ def test_ambiguous_short_name() -> None:
     with pytest.raises(TargetError) as caught:
         resolve_target(g, "orders")
     assert caught.value.suggestions == ("s1.orders", "s2.orders")
+
+
+def test_both_ways_gives_full_paths_not_one_hop() -> None:
+    from extractor.trace import both_ways
+
+    g = _graph(
+        ("a", "x", "b", "x", Subtype.IDENTITY), ("b", "x", "c", "x", Subtype.TRANSFORMATION),
+        ("c", "x", "d", "x", Subtype.IDENTITY), ("e", "k", "c", None, Subtype.FILTER),
+    )  # fmt: skip
+    up, down = both_ways(g, [("b", "x")])
+    assert set(up.depth) == {("b", "x"), ("a", "x")}
+    assert down.depth == {("b", "x"): 0, ("c", "x"): 1, ("d", "x"): 2}
+    up_d, _ = both_ways(g, [("d", "x")])
+    assert up_d.influence[("e", "k")] == INDIRECT and up_d.influence[("a", "x")] == VALUE
