@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -650,6 +650,22 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def _walk_progress() -> Callable[[int, int], None] | None:
+    """A one-line commit counter on stderr when it is a terminal (history walks can take a while)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\rcommit {done}/{total}", err=True, nl=False)  # _end_progress clears it
+
+    return show
+
+
+def _end_progress() -> None:
+    if sys.stderr.isatty():
+        click.echo("\r" + " " * 24 + "\r", err=True, nl=False)
+
+
 def _repo_and_subpath() -> tuple[Path, Path]:
     repo = git.repo_root(Path.cwd())
     return repo, Path.cwd().resolve().relative_to(repo)
@@ -689,9 +705,10 @@ def history_command(
     repo, subpath = _repo_and_subpath()
     cache = default_cache(repo, enabled=not no_cache)
     try:
-        result = history(repo, target, revision_range, subpath, cache)
+        result = history(repo, target, revision_range, subpath, cache, _walk_progress())
     finally:
         cache.close()
+        _end_progress()
     if fmt == "json":
         text = history_report.render_json(result)
     elif fmt == "markdown":
@@ -729,9 +746,10 @@ def blame_command(target: str, revision: str, fmt: str, output: str | None, no_c
     repo, subpath = _repo_and_subpath()
     cache = default_cache(repo, enabled=not no_cache)
     try:
-        result = blame(repo, target, revision, subpath, cache)
+        result = blame(repo, target, revision, subpath, cache, _walk_progress())
     finally:
         cache.close()
+        _end_progress()
     _emit(blame_report.render_json(result) if fmt == "json" else blame_report.render_text(result), output)
 
 

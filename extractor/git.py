@@ -186,7 +186,8 @@ def resolve_range(root: Path, spec: str) -> tuple[str, str | None]:
 def first_parent_log(root: Path, head: str, exclude: str | None = None) -> list[Commit]:
     """Commits reachable from ``head`` along first parents (not from ``exclude``), newest first."""
     args = ["log", "-z", "--first-parent", "--no-renames", "--name-only", "--format=%x01%H%x00%P%x00%aI%x00%an%x00%s"]
-    if _supports_diff_merges(root):
+    merges_listed = _supports_diff_merges(root)
+    if merges_listed:
         args.append("--diff-merges=first-parent")  # a merge's changes against its first parent
     args.append(head)
     if exclude:
@@ -199,6 +200,8 @@ def first_parent_log(root: Path, head: str, exclude: str | None = None) -> list[
         fields = record.split(b"\0")
         sha, parents, date, author, subject = (f.decode(errors="replace") for f in fields[:5])
         names = [f.decode(errors="surrogateescape").lstrip("\n") for f in fields[5:]]
+        if not merges_listed and len(parents.split()) > 1:  # older git lists no files for merges
+            names = changed_files(root, parents.split()[0], sha)
         commits.append(
             Commit(sha, tuple(parents.split()), date, author, subject, tuple(sorted({n for n in names if n})))
         )
