@@ -17,6 +17,7 @@ from .cache import AnalysisCache
 from .diff import COSMETIC, Change, compare
 from .errors import GitError
 from .graph import LineageGraph
+from .model import Location
 from .revisions import Snapshot
 from .trace import ColumnPaths, Node, Target, label, resolve_target, upstream_cone
 from .walk import Note, RevisionWalk, Step, WalkStats
@@ -24,10 +25,13 @@ from .walk import Note, RevisionWalk, Step, WalkStats
 
 @dataclass(frozen=True)
 class ReachingChange:
-    """A change of one commit and the path from it to the target (``path[-1]`` is the target)."""
+    """A change of one commit and the path from it to the target (``path[-1]`` is the target).
+
+    ``location`` is the change's place relative to the repository root, as of that commit."""
 
     change: Change
     path: tuple[str, ...]
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,6 @@ class History:
     introduced: git.Commit | None
     stats: WalkStats
     notes: list[Note] = field(default_factory=list)
-    prefix: str = ""
 
 
 def _repo_relative(snapshot: Snapshot, changed: tuple[str, ...]) -> list[str]:
@@ -95,9 +98,15 @@ def reaching_changes(step: Step, target: Target) -> list[ReachingChange]:
                 path = [label(n) for n in cone.path_to_start(node)]
                 if change.column is not None and node[1] is None:
                     path[0] = f"{change.dataset}.{change.column}"  # a column of a whole-dataset node
-                result.append(ReachingChange(change, tuple(path)))
+                result.append(ReachingChange(change, tuple(path), _in_repository(change.location, step.head.prefix)))
                 break
     return result
+
+
+def _in_repository(location: Location | None, prefix: str) -> Location | None:
+    if location is None or not prefix:
+        return location
+    return Location(f"{prefix}/{location.path}", location.line, location.column)
 
 
 def _restrict(graph: LineageGraph, keep: set[str]) -> LineageGraph:
@@ -158,7 +167,7 @@ def history(
         if changes:
             ordered = sorted(changes, key=lambda r: (r.change.sort_key(), r.path))
             entries.append(HistoryEntry(step.commit, step.base_sha, step.spans, tuple(ordered)))
-    return History(target, revisions, entries, introduced, walk.stats, sorted(set(walk.notes), key=str), head.prefix)
+    return History(target, revisions, entries, introduced, walk.stats, sorted(set(walk.notes), key=str))
 
 
 def config_relative(subpath: Path, prefix: str) -> str:

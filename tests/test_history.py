@@ -264,6 +264,10 @@ def test_missing_objects_are_diagnostics_and_the_walk_goes_on(story: Story, caps
     assert len(data["diagnostics"]) == 3
     assert all(" DT010 " in d and "cannot be read" in d for d in data["diagnostics"])
     assert {d[:12] for d in data["diagnostics"]} == {s[:12] for s in (story.cosmetic, story.revenue, story.docs)}
+    # blame goes on too: the age edge changed between the age commit and the readable ancestor.
+    blamed = _json(capsys, "blame", f"{MODEL}.age", "--format", "json")
+    age = next(e for e in blamed["edges"] if e["source"] == {"dataset": "raw.customers", "column": "birth_date"})
+    assert age["commit"]["sha"] == story.age and len(blamed["diagnostics"]) == 3
 
 
 def test_graph_codec_round_trip_shares_edges() -> None:
@@ -317,3 +321,23 @@ def test_docs_examples_match_the_schemas() -> None:
         text = (REPO / "docs" / f"{name}.md").read_text()
         (example,) = re.findall(r"```json\n(.*?)```", text, re.DOTALL)
         _validate(json.loads(example), name)
+
+
+def test_moving_files_is_not_a_lineage_change(
+    story: Story, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = story.repo
+    r.git("mv", "sql/stg_customers.sql", "sql/staging_customers.sql")
+    r.commit("Rename a model file")
+    (r.root / "sub").mkdir()
+    for path in ("sql", "pipelines", "pyproject.toml"):
+        r.git("mv", path, f"sub/{path}")
+    moved = r.commit("Move the project into sub/")
+    monkeypatch.chdir(r.root / "sub")
+    data = _json(capsys, "history", MODEL, "--format", "json")
+    assert [c["sha"] for c in data["commits"]] == [story.age]
+    # Locations are repository-relative as of the listed commit, before the moves.
+    assert data["commits"][0]["changes"][0]["location"]["path"] == "sql/stg_customers.sql"
+    blamed = _json(capsys, "blame", f"{MODEL}.age", "--format", "json")
+    assert moved not in {e["commit"]["sha"] for e in blamed["edges"]}
+    assert {e["commit"]["sha"] for e in blamed["edges"]} == {story.initial, story.age}

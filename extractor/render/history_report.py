@@ -46,7 +46,7 @@ def commit_dict(commit: Any) -> dict[str, Any]:
     return {"sha": commit.sha, "date": commit.date, "author": commit.author, "subject": commit.subject}
 
 
-def _entry_dict(entry: HistoryEntry, prefix: str) -> dict[str, Any]:
+def _entry_dict(entry: HistoryEntry) -> dict[str, Any]:
     return {
         **commit_dict(entry.commit),
         "compared_with": entry.compared_with,
@@ -62,7 +62,7 @@ def _entry_dict(entry: HistoryEntry, prefix: str) -> dict[str, Any]:
                 ],
                 "before": r.change.before,
                 "after": r.change.after,
-                "location": location_dict(r.change.location, prefix),
+                "location": location_dict(r.location),
                 "path": list(r.path),
             }
             for r in entry.changes
@@ -75,7 +75,7 @@ def to_dict(result: History) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "target": target_dict(result.target),
         "revisions": result.revisions,
-        "commits": [_entry_dict(e, result.prefix) for e in result.entries],
+        "commits": [_entry_dict(e) for e in result.entries],
         "introduced": commit_dict(result.introduced) if result.introduced else None,
         "walk": stats_dict(result.stats),
         "diagnostics": [str(n) for n in result.notes],
@@ -101,7 +101,7 @@ def render_text(result: History) -> str:
                 f"{len(entry.spans)} commit(s) in between cannot be read)"
             )
         for r in entry.changes:
-            place = where(r.change.location, result.prefix)
+            place = where(r.location)
             lines.append(
                 f"  [{r.change.category}] {_name(r.change)}: {_reasons(r.change)}" + (f"  ({place})" if place else "")
             )
@@ -132,7 +132,7 @@ def render_markdown(result: History, link_base: str = "") -> str:
         for entry in result.entries:
             c = entry.commit
             for r in entry.changes:
-                place = where(r.change.location, result.prefix)
+                place = where(r.location)
                 if place and link_base:
                     path, _, line = place.rpartition(":")
                     place = f"[{place}]({link_base.rstrip('/')}/{path}#L{line})"
