@@ -37,9 +37,9 @@ def stats_dict(stats: WalkStats) -> dict[str, int]:
 
 
 def stats_text(stats: WalkStats) -> str:
-    return f"{stats.commits} commits walked: {stats.scanned} scanned, {stats.skipped} without pipeline changes" + (
-        f", {stats.unreadable} unreadable" if stats.unreadable else ""
-    )
+    walked = f"{stats.commits} commit{'' if stats.commits == 1 else 's'} walked"
+    unreadable = f", {stats.unreadable} unreadable" if stats.unreadable else ""
+    return f"{walked}: {stats.scanned} scanned, {stats.skipped} without pipeline changes{unreadable}"
 
 
 def commit_dict(commit: Any) -> dict[str, Any]:
