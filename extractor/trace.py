@@ -18,7 +18,7 @@ import difflib
 import posixpath
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from .errors import DatatrailError
@@ -223,7 +223,8 @@ def column_paths(
     next_hop: dict[Node, Node] = {}
     found: dict[tuple[Node, Node, str, str, str], Hop] = {}
     truncated = False
-    # Two passes over one queue discipline: value flow first, so a node reachable both ways is value.
+    # Breadth-first; a node first reached through an indirect edge is walked again when a direct
+    # chain reaches it later, so a node reachable both ways ends up as value flow.
     queue: deque[Node] = deque(start_nodes)
     while queue:
         node = queue.popleft()
@@ -239,17 +240,7 @@ def column_paths(
             key = (hop.source, hop.target, hop.subtype, hop.job, hop.fingerprint)
             previous = found.get(key)
             if previous is None or (previous.influence == INDIRECT and hop_influence == VALUE):
-                found[key] = Hop(
-                    hop.source,
-                    hop.target,
-                    hop.kind,
-                    hop.subtype,
-                    hop.transformation,
-                    hop.fingerprint,
-                    hop.job,
-                    hop.location,
-                    hop_influence,
-                )
+                found[key] = replace(hop, influence=hop_influence)
             if other not in depth:
                 depth[other] = depth[node] + 1
                 influence[other] = hop_influence
