@@ -119,6 +119,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _old_new(change: Change) -> str:
+    """Old → new expressions; for a dataset-wide change, each reason's old → new clause."""
+    if change.before or change.after:
+        return f"`{_cell(change.before or '∅')}` → `{_cell(change.after or '∅')}`"
+    parts = [
+        f"{r.code}: `{_cell(r.before or '∅')}` → `{_cell(r.after or '∅')}`"
+        for r in change.reasons
+        if r.before is not None or r.after is not None
+    ]
+    return "<br>".join(parts)
+
+
 def render_markdown(result: History, link_base: str = "") -> str:
     """A section for an incident ticket or a PR: one table row per change, newest commit first."""
     lines = [f"### Upstream changes of `{result.target.text}` ({result.revisions})", ""]
@@ -137,11 +149,7 @@ def render_markdown(result: History, link_base: str = "") -> str:
                     path, _, line = place.rpartition(":")
                     place = f"[{place}]({link_base.rstrip('/')}/{path}#L{line})"
                 reasons = ", ".join(x.code for x in r.change.reasons)
-                old_new = (
-                    f"`{_cell(r.change.before or '∅')}` → `{_cell(r.change.after or '∅')}`"
-                    if r.change.before or r.change.after
-                    else ""
-                )
+                old_new = _old_new(r.change)
                 lines.append(
                     f"| `{c.sha[:12]}` {_cell(c.subject)} | {c.date[:10]} | {_cell(c.author)} | "
                     f"`{_cell(_name(r.change))}` {reasons} | {old_new} | {_cell(place)} | "
