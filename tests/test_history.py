@@ -341,3 +341,24 @@ def test_moving_files_is_not_a_lineage_change(
     blamed = _json(capsys, "blame", f"{MODEL}.age", "--format", "json")
     assert moved not in {e["commit"]["sha"] for e in blamed["edges"]}
     assert {e["commit"]["sha"] for e in blamed["edges"]} == {story.initial, story.age}
+
+
+def test_indirect_influences_count_and_unrelated_columns_do_not(
+    story: Story, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = story.repo
+    r.replace("sql/stg_customers.sql", "    country\n", "    UPPER(country) AS country\n")
+    country = r.commit("Upper-case countries")  # stg_customers changes, but not what the model reads
+    r.replace("sql/stg_customers.sql", "WHERE email IS NOT NULL", "WHERE email IS NOT NULL AND country <> 'XX'")
+    where = r.commit("Drop test customers")  # a filter: every row of stg_customers, so the age too
+    data = _json(capsys, "history", MODEL, f"{story.age}..HEAD", "--format", "json")
+    assert [c["sha"] for c in data["commits"]] == [where]
+    (change,) = data["commits"][0]["changes"]
+    assert change["column"] is None and change["reasons"][0]["code"] == "FILTER_CHANGED"
+    assert change["reasons"][0]["after"] == "WHERE raw.customers.email IS NOT NULL AND raw.customers.country <> 'XX'"
+    assert change["path"][-1] == MODEL
+    country_history = _json(capsys, "history", "staging.stg_customers.country", "--format", "json")
+    assert [c["sha"] for c in country_history["commits"]] == [where, country]
+    assert main(["history", MODEL, f"{story.age}..HEAD", "--format", "markdown"]) == EXIT_OK
+    md = capsys.readouterr().out
+    assert "FILTER_CHANGED: `WHERE raw.customers.email IS NOT NULL` → `WHERE raw.customers.email IS NOT NULL AND" in md
