@@ -287,6 +287,10 @@ def resolve_target(graph: LineageGraph, text: str, cwd: str = "") -> Target:
         kind = "model" if graph.datasets[dataset].kind is DatasetKind.MODEL else "dataset"
         return Target(text, kind, ((dataset, None),))
 
+    by_file = _datasets_of_file(graph, text, cwd)  # before dataset.column: "revenue.sql" is a file
+    if by_file:
+        return Target(text, "file", tuple((d, None) for d in by_file))
+
     # dataset.column: a dataset name may itself contain dots (schema.table, a/file.csv).
     for cut in _dot_positions(text):
         head, column = text[:cut], text[cut + 1 :]
@@ -301,10 +305,6 @@ def resolve_target(graph: LineageGraph, text: str, cwd: str = "") -> Target:
             f"{dataset!r} has no column {column!r}",
             [f"{dataset}.{c}" for c in difflib.get_close_matches(column, columns, n=3, cutoff=0.5)],
         )
-
-    by_file = _datasets_of_file(graph, text, cwd)
-    if by_file:
-        return Target(text, "file", tuple((d, None) for d in by_file))
 
     candidates = names + [f"{n}.{c}" for n in names for c in _all_columns(graph, n)]
     short = {n.rsplit(".", 1)[-1]: n for n in names}

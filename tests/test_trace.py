@@ -158,3 +158,14 @@ def test_both_ways_gives_full_paths_not_one_hop() -> None:
     assert down.depth == {("b", "x"): 0, ("c", "x"): 1, ("d", "x"): 2}
     up_d, _ = both_ways(g, [("d", "x")])
     assert up_d.influence[("e", "k")] == INDIRECT and up_d.influence[("a", "x")] == VALUE
+
+
+def test_dataset_and_file_targets_in_text(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file named like dataset.column ("stg_customers" + "sql") is the file, relative to the cwd.
+    monkeypatch.chdir(EXAMPLE / "sql" / "staging")
+    assert main(["trace", "stg_customers.sql", str(EXAMPLE)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("datatrail trace stg_customers.sql (file, upstream)")
+    # A whole dataset's tree names the column each hop feeds.
+    assert "\n  staging.stg_customers\n" in out
+    assert "    age_years <- raw.customers.birth_date [TRANSFORMATION]  EXTRACT(YEAR FROM" in out

@@ -90,16 +90,21 @@ def _tree(paths: ColumnPaths, influence: str, prefix: str) -> list[str]:
         if hop.influence != influence:
             continue
         parent = hop.target if upstream else hop.source
+        if parent not in paths.depth and (parent[0], None) in paths.depth:
+            # A column of a dataset walked as a whole (a dataset target, or a dataset a JOIN or
+            # WHERE reaches downstream): hang the hop under the dataset, naming the column.
+            parent = (parent[0], None)
         children.setdefault(parent, []).append(hop)
     lines: list[str] = []
     shown: set[Node] = set()
 
     def visit(node: Node, indent: str) -> None:
         for hop in children.get(node, []):
-            other = hop.source if upstream else hop.target
+            near, other = (hop.target, hop.source) if upstream else (hop.source, hop.target)
+            column = f"{near[1]} " if near != node and near[1] is not None else ""
             again = other in shown
             lines.append(
-                f"{indent}{'<-' if upstream else '->'} {label(other)} {hop_text(hop, prefix)}"
+                f"{indent}{column}{'<-' if upstream else '->'} {label(other)} {hop_text(hop, prefix)}"
                 + ("  (see above)" if again and children.get(other) else "")
             )
             if not again:
@@ -107,12 +112,13 @@ def _tree(paths: ColumnPaths, influence: str, prefix: str) -> list[str]:
                 visit(other, indent + "   ")
 
     roots = list(paths.starts)
+    # Trees also start where a hop hangs off a node the walk did not visit as such: a column of a
+    # whole-dataset target, or the dataset a WHERE/JOIN shapes; indirect trees start wherever an
+    # indirect edge enters the cone.
+    entries = {parent for parent in children if parent not in paths.depth}
     if influence == INDIRECT:
-        # Indirect trees start wherever an indirect edge enters the cone.
-        roots += sorted(
-            {(h.target if upstream else h.source) for h in paths.hops if h.kind == "indirect"} - set(roots),
-            key=lambda n: (paths.depth.get(n, 0), n[0], n[1] or ""),
-        )
+        entries |= {(h.target if upstream else h.source) for h in paths.hops if h.kind == "indirect"}
+    roots += sorted(entries - set(roots), key=lambda n: (paths.depth.get(n, 0), n[0], n[1] or ""))
     for root in roots:
         if root in shown or not children.get(root):
             continue
