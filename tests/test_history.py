@@ -362,3 +362,38 @@ def test_indirect_influences_count_and_unrelated_columns_do_not(
     assert main(["history", MODEL, f"{story.age}..HEAD", "--format", "markdown"]) == EXIT_OK
     md = capsys.readouterr().out
     assert "FILTER_CHANGED: `WHERE raw.customers.email IS NOT NULL` → `WHERE raw.customers.email IS NOT NULL AND" in md
+
+
+def test_history_through_a_dbt_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dbt revisions are scanned from a scratch copy; YAML-only and README commits list nothing."""
+    r = GitRepo(tmp_path / "dbt_shop")
+    r.write("dbt_project.yml", "name: shop\nversion: '1.0'\nprofile: shop\nmodel-paths: [models]\n")
+    r.write(
+        "models/sources.yml",
+        "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: customers\n",
+    )
+    r.write(
+        "models/stg_customers.sql",
+        "select id, extract(year from age(current_date, birth_date)) as age_years, plan\n"
+        "from {{ source('raw', 'customers') }}\n",
+    )
+    r.write("models/features.sql", "select id, age_years, plan = 'pro' as is_pro\nfrom {{ ref('stg_customers') }}\n")
+    r.write("README.md", "shop\n")
+    initial = r.commit("Initial dbt project")
+    r.write("models/features.yml", "version: 2\nmodels:\n  - name: features\n    description: Customer features\n")
+    r.commit("Describe the features model")  # YAML: scanned, no lineage change
+    r.replace("README.md", "shop", "shop, with dbt")
+    r.commit("Docs")  # not scanned
+    r.replace("models/stg_customers.sql", "extract(year from", "extract(month from")
+    age = r.commit("Age in months")
+    monkeypatch.chdir(r.root)
+    data = _json(capsys, "history", "features.age_years", "--format", "json")
+    assert [c["sha"] for c in data["commits"]] == [age]
+    (change,) = data["commits"][0]["changes"]
+    assert (change["dataset"], change["column"]) == ("analytics.stg_customers", "age_years")
+    assert change["path"] == ["analytics.stg_customers.age_years", "analytics.features.age_years"]
+    assert data["introduced"]["sha"] == initial
+    assert data["walk"] == {"commits": 4, "scanned": 3, "skipped": 1, "unreadable": 0}
+    assert _json(capsys, "history", "features.is_pro", "--format", "json")["commits"] == []
