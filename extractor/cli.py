@@ -6,13 +6,14 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__, git, json_format
+from .blame import blame
 from .cache import AnalysisCache
 from .check import Finding, check_findings
 from .config import Config, check_dialect, load_config
@@ -24,8 +25,10 @@ from .governance import audit as governance_audit
 from .governance import provenance as governance_provenance
 from .governance.policy_flows import judge_flows, load_flow_rules
 from .graph import LineageGraph
+from .history import history
 from .model import Severity
 from .policy import load_policy
+from .render import blame_report, history_report, trace_report
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
 from .render.dot import DotOptions, render_dot
 from .render.html import render_html
@@ -35,6 +38,7 @@ from .render.overlay import Overlay, overlay
 from .render.select import collapse_schemas, filter_datasets, focus, resolve_node
 from .revisions import CACHE_ENV, Snapshot, default_cache, scan_revision
 from .scan import JOBS_ENV, scan
+from .trace import Direction, column_paths, resolve_target
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -738,6 +742,174 @@ def provenance_command(
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)
+
+
+@cli.command("trace")
+@click.argument("target")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--upstream/--downstream",
+    "upstream",
+    default=True,
+    help="Where TARGET comes from (default), or what it reaches.",
+)
+@click.option("--depth", type=click.IntRange(min=0), default=None, help="At most N hops (default: all).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="A tree for the terminal, JSON (docs/trace.md) or Markdown for a ticket.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@DIALECT_OPTION
+@CONFIG_OPTION
+@NO_CACHE_OPTION
+def trace_command(
+    target: str, paths: tuple[str, ...], upstream: bool, depth: int | None, fmt: str, output: str | None,
+    dialect: str | None, config_file: str | None, no_cache: bool,
+) -> None:  # fmt: skip
+    """Trace TARGET through the lineage of PATHS: where it comes from, or what it reaches.
+
+    TARGET is a dataset, a column (dataset.column), a file path (the datasets it writes) or an ML
+    model artifact. Every hop shows the column, the edge kind and subtype, the normalized
+    transformation and file:line; indirect influences (joins, filters, group-bys, conditions)
+    are listed apart from value flow. An unknown TARGET exits 2 with the closest names.
+
+    \b
+    Examples:
+      datatrail trace ml.training_input.age_years
+      datatrail trace raw.customers.email --downstream --format markdown
+      datatrail trace models/churn_model.joblib --depth 3 --format json
+    """
+    config, roots = _load(paths, config_file, dialect)
+    graph = _progress_scan(config, roots, False, not no_cache)
+    try:
+        cwd = Path.cwd().resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        cwd = ""
+    resolved = resolve_target(graph, target, "" if cwd == "." else cwd)
+    direction = Direction.UPSTREAM if upstream else Direction.DOWNSTREAM
+    result = column_paths(graph, resolved.nodes, direction, depth)
+    if fmt == "json":
+        text = trace_report.render_json(resolved, result, depth)
+    elif fmt == "markdown":
+        text = trace_report.render_markdown(resolved, result)
+    else:
+        text = trace_report.render_text(resolved, result)
+    _emit(text, output)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        write_output(output, text)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _walk_progress() -> Callable[[int, int], None] | None:
+    """A one-line commit counter on stderr when it is a terminal (history walks can take a while)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\rcommit {done}/{total}", err=True, nl=False)  # _end_progress clears it
+
+    return show
+
+
+def _end_progress() -> None:
+    if sys.stderr.isatty():
+        click.echo("\r" + " " * 24 + "\r", err=True, nl=False)
+
+
+def _repo_and_subpath() -> tuple[Path, Path]:
+    repo = git.repo_root(Path.cwd())
+    return repo, Path.cwd().resolve().relative_to(repo)
+
+
+@cli.command("history")
+@click.argument("target")
+@click.argument("revision_range", required=False, default="HEAD", metavar="[REVISION_RANGE]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Text, JSON (docs/history.md) or Markdown for an incident ticket or a PR.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option(
+    "--link-base", default="", help="URL prefix for file links in Markdown, e.g. https://github.com/o/r/blob/SHA."
+)
+@NO_CACHE_OPTION
+def history_command(
+    target: str, revision_range: str, fmt: str, output: str | None, link_base: str, no_cache: bool
+) -> None:
+    """List the commits that changed something upstream of TARGET, newest first.
+
+    Walks first-parent history (default: everything reachable from HEAD; or A..B) from git
+    objects, never touching the work tree, and lists only commits whose lineage changes reach
+    TARGET column by column: for each, the reason, old -> new expression, file:line and the path
+    to TARGET. Cosmetic commits, moved files and changes elsewhere are not listed.
+
+    \b
+    Examples:
+      datatrail history models/churn_model.joblib
+      datatrail history marts.customers.lifetime_spend v1.0..main --format markdown
+    """
+    repo, subpath = _repo_and_subpath()
+    cache = default_cache(repo, enabled=not no_cache)
+    try:
+        result = history(repo, target, revision_range, subpath, cache, _walk_progress())
+    finally:
+        cache.close()
+        _end_progress()
+    if fmt == "json":
+        text = history_report.render_json(result)
+    elif fmt == "markdown":
+        text = history_report.render_markdown(result, link_base)
+    else:
+        text = history_report.render_text(result)
+    _emit(text, output)
+
+
+@cli.command("blame")
+@click.argument("target")
+@click.argument("revision", required=False, default="HEAD")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text like git blame, or JSON (docs/blame.md).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@NO_CACHE_OPTION
+def blame_command(target: str, revision: str, fmt: str, output: str | None, no_cache: bool) -> None:
+    """For every edge upstream of TARGET, the commit that introduced it or last changed its transformation.
+
+    Like git blame, for lineage: edges are followed back along first parents from REVISION
+    (default HEAD), read from git objects. An edge is its source, target and kind, so moving
+    code blames nothing.
+
+    \b
+    Examples:
+      datatrail blame models/churn_model.joblib.age_years
+      datatrail blame marts.orders.order_total v2.0 --format json
+    """
+    repo, subpath = _repo_and_subpath()
+    cache = default_cache(repo, enabled=not no_cache)
+    try:
+        result = blame(repo, target, revision, subpath, cache, _walk_progress())
+    finally:
+        cache.close()
+        _end_progress()
+    _emit(blame_report.render_json(result) if fmt == "json" else blame_report.render_text(result), output)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

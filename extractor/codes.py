@@ -11,6 +11,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT003": (Severity.WARNING, "configuration problem"),
     "DT004": (Severity.WARNING, "dependency cycle between files; they are analysed in path order"),
     "DT005": (Severity.ERROR, "analysis of a file stopped at its time or memory budget; its lineage is missing"),
+    "DT010": (Severity.WARNING, "git: a commit's objects are missing (partial or shallow clone); history skips it"),
     "DT100": (Severity.ERROR, "SQL statement could not be parsed; the rest of the file is still analysed"),
     "DT101": (Severity.WARNING, "statement type is not understood; no lineage taken from it"),
     "DT110": (Severity.WARNING, "column is ambiguous between several sources"),
@@ -42,6 +43,7 @@ FILE_EMPTY = "DT002"
 CONFIG = "DT003"
 CYCLE = "DT004"
 BUDGET = "DT005"
+OBJECTS_MISSING = "DT010"
 SQL_SYNTAX = "DT100"
 SQL_UNSUPPORTED = "DT101"
 COLUMN_AMBIGUOUS = "DT110"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GitError
@@ -147,3 +148,70 @@ def changed_files(root: Path, base: str, head: str) -> list[str]:
         out = _git(root, "diff", "--name-only", "-z", base, head)
         names = {p.decode() for p in out.split(b"\0") if p}
     return sorted(names)
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit of a first-parent walk, with the files it changed against its first parent."""
+
+    sha: str
+    parents: tuple[str, ...]
+    date: str  # author date, ISO 8601
+    author: str
+    subject: str
+    changed: tuple[str, ...]  # renames count as a deletion plus an addition
+
+
+def resolve_range(root: Path, spec: str) -> tuple[str, str | None]:
+    """``A..B`` -> (B's id, A's id); a single revision -> (its id, None). Either end may be empty
+    (``A..`` means ``A..HEAD``); a part that does not resolve raises ``GitError`` naming it."""
+    if "..." in spec:
+        raise GitError(f"revision range {spec!r}: use A..B (a symmetric difference has no first-parent line)")
+    start, sep, end = spec.partition("..")
+    head_spec = (end or "HEAD") if sep else start
+    ids: list[str | None] = []
+    for part in (head_spec, start if sep and start else None):
+        if part is None:
+            ids.append(None)
+            continue
+        try:
+            ids.append(resolve(root, part))
+        except GitError:
+            raise GitError(f"revision {part!r} does not resolve" + (f" (in range {spec!r})" if sep else "")) from None
+    head_id, base_id = ids
+    assert head_id is not None
+    return head_id, base_id
+
+
+def first_parent_log(root: Path, head: str, exclude: str | None = None) -> list[Commit]:
+    """Commits reachable from ``head`` along first parents (not from ``exclude``), newest first."""
+    args = ["log", "-z", "--first-parent", "--no-renames", "--name-only", "--format=%x01%H%x00%P%x00%aI%x00%an%x00%s"]
+    merges_listed = _supports_diff_merges(root)
+    if merges_listed:
+        args.append("--diff-merges=first-parent")  # a merge's changes against its first parent
+    args.append(head)
+    if exclude:
+        args.append(f"^{exclude}")
+    out = _git(root, *args, "--")
+    commits = []
+    for record in out.split(b"\x01"):
+        if not record.strip(b"\0\n"):
+            continue
+        fields = record.split(b"\0")
+        sha, parents, date, author, subject = (f.decode(errors="replace") for f in fields[:5])
+        names = [f.decode(errors="surrogateescape").lstrip("\n") for f in fields[5:]]
+        if not merges_listed and len(parents.split()) > 1:  # older git lists no files for merges
+            names = changed_files(root, parents.split()[0], sha)
+        commits.append(
+            Commit(sha, tuple(parents.split()), date, author, subject, tuple(sorted({n for n in names if n})))
+        )
+    return commits
+
+
+def _supports_diff_merges(root: Path) -> bool:
+    version = _git(root, "version").decode().split()
+    try:
+        major, minor = (int(x) for x in version[2].split(".")[:2])
+    except (IndexError, ValueError):
+        return False
+    return (major, minor) >= (2, 31)
