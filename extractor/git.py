@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +111,36 @@ def read_blobs(root: Path, ids: Iterable[str]) -> dict[str, bytes]:
         result[blob_id] = out[start : start + size]
         pos = start + size + 1
     return result
+
+
+class Blobs(Mapping[str, bytes]):
+    """A revision's files as ``{path: content}``, read from git objects when first asked for.
+
+    ``prefetch`` reads many in one ``git cat-file --batch``; a file nobody asks for (an image, a
+    large CSV) is never read, so a missing object only matters to the scan that needs it."""
+
+    def __init__(self, root: Path, ids: Mapping[str, str]) -> None:
+        self.root = root
+        self.ids = dict(ids)
+        self._read: dict[str, bytes] = {}
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        wanted = {p: self.ids[p] for p in paths if p in self.ids and p not in self._read}
+        blobs = read_blobs(self.root, wanted.values())
+        self._read.update({p: blobs[sha] for p, sha in wanted.items() if sha in blobs})
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self._read:
+            if path not in self.ids:
+                raise KeyError(path)
+            self.prefetch([path])
+        return self._read[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 def materialize(root: Path, rev: str, target: Path, paths: dict[str, str] | None = None) -> dict[str, bytes]:

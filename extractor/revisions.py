@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,12 +60,10 @@ def scan_revision(
             root = Path(scratch)
             git.materialize(repo, rev, root, tree)
             return _scan_tree(root, repo, subpath, paths, rev, cache)
-    blobs = git.read_blobs(repo, tree.values())
-    files = {path: blobs[sha] for path, sha in tree.items() if sha in blobs}
-    return _scan_files(files, repo, subpath, paths, rev, cache)
+    return _scan_files(git.Blobs(repo, tree), repo, subpath, paths, rev, cache)
 
 
-def _find_pyproject(files: dict[str, bytes], subpath: Path) -> str | None:
+def _find_pyproject(files: Mapping[str, bytes], subpath: Path) -> str | None:
     parts = [p for p in subpath.as_posix().split("/") if p and p != "."]
     for i in range(len(parts), -1, -1):
         candidate = "/".join([*parts[:i], "pyproject.toml"])
@@ -75,7 +73,7 @@ def _find_pyproject(files: dict[str, bytes], subpath: Path) -> str | None:
 
 
 def _scan_files(
-    files: dict[str, bytes], repo: Path, subpath: Path, paths: Sequence[str], label: str, cache: AnalysisCache | None
+    files: git.Blobs, repo: Path, subpath: Path, paths: Sequence[str], label: str, cache: AnalysisCache | None
 ) -> Snapshot:
     pyproject = _find_pyproject(files, subpath)
     prefix = pyproject.rsplit("/", 1)[0] if pyproject and "/" in pyproject else ""
@@ -84,7 +82,19 @@ def _scan_files(
         config = config_from_pyproject(files[pyproject].decode("utf-8"), root, Path(pyproject))
     else:
         config = Config(root=root)
-    local = {p[len(prefix) + 1 :]: data for p, data in files.items() if p.startswith(prefix + "/")} if prefix else files
+    if prefix:
+        files = git.Blobs(
+            repo, {p[len(prefix) + 1 :]: sha for p, sha in files.ids.items() if p.startswith(prefix + "/")}
+        )
+    # Read in one batch what the scan will read; anything else only if a frontend asks for it.
+    files.prefetch(
+        p
+        for p in files.ids
+        if (config.is_included(p) and not config.is_excluded(p))
+        or p in config.schema_files
+        or p.endswith((".yml", ".yaml", "pyproject.toml"))  # property and schema files
+    )
+    local: Mapping[str, bytes] = files
     config.files = local
     rel_paths = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p for p in paths]
     graph = scan(rel_paths or None, config, cache=cache, files=local)
