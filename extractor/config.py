@@ -87,7 +87,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "default_schema": ("a string", _STR),
 }
 #: Sections that later features own; accepted here so they are not reported as unknown.
-RESERVED_SECTIONS = {"dbt", "python", "policy", "render", "docs", "cache"}
+RESERVED_SECTIONS = {"dbt", "python", "policy", "render", "docs", "cache", "openlineage"}
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -147,3 +147,17 @@ def changed_files(root: Path, base: str, head: str) -> list[str]:
         out = _git(root, "diff", "--name-only", "-z", base, head)
         names = {p.decode() for p in out.split(b"\0") if p}
     return sorted(names)
+
+
+def commit_time(root: Path, rev: str = "HEAD") -> int:
+    """The committer time of ``rev`` in seconds since the epoch (stable for a commit, unlike "now")."""
+    return int(_git(root, "show", "-s", "--format=%ct", resolve(root, rev)).decode().strip())
+
+
+def remote_url(root: Path, remote: str = "origin") -> str | None:
+    """The fetch URL of ``remote``, or None when the repository has no such remote."""
+    try:
+        url = _git(root, "config", "--get", f"remote.{remote}.url").decode().strip()
+    except GitError:
+        return None
+    return url or None
