@@ -47,7 +47,8 @@ def find_origin(root: Path) -> Origin:
         return Origin(repo_name=root.resolve().name)
     remote = git.remote_url(top)
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
-    name = _repo_name(remote) or top.name
+    # A hosted remote names the repository the same in every clone; a local path says nothing.
+    name = (_repo_name(remote) if browse_url(remote) else None) or top.name
     return Origin(name, commit, when, remote, "" if prefix == "." else prefix)
 
 

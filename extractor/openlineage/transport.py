@@ -15,7 +15,7 @@ import requests
 from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport, TokenProvider
 from openlineage.client.transport.http_common import DEFAULT_RETRY_CONFIG
 
-from ..errors import DatatrailError
+from ..errors import ConfigError, DatatrailError
 from .events import Event
 from .settings import Settings
 
@@ -49,7 +49,7 @@ def make_transport(target: Target, settings: Settings) -> HttpTransport:
     try:
         return HttpTransport(config)
     except ValueError as e:
-        raise SendError(f"{target.url}: not a valid lineage server URL ({e})", 0, 0) from e
+        raise ConfigError(f"--url: {target.url!r} is not a lineage server URL such as http://localhost:5000") from e
 
 
 def send(events: Sequence[Event], target: Target, settings: Settings) -> int:
