@@ -582,7 +582,6 @@ def diff_command(
         sys.exit(EXIT_FINDINGS)
 
 
-
 @cli.command("export")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option(
@@ -655,6 +654,7 @@ def export_command(
             click.echo(f"datatrail: error: {e}", err=True)
             sys.exit(EXIT_FINDINGS)
         click.echo(f"sent {sent} {fmt} events to {url}")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting (black and pre-commit style)."""

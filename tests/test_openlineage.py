@@ -136,7 +136,9 @@ def test_sql_job_facets_datasets_and_column_lineage(shop: GitRepo, capsys: pytes
 def test_files_models_and_ddl_targets(shop: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     events = by_job(export(shop.root, capsys=capsys))
     export_job = events["sql/exports/export_training.sql:/data/exports/training_input.csv"]
-    assert [(d["namespace"], d["name"]) for d in export_job["outputs"]] == [("s3://exports", "data/exports/training_input.csv")]
+    assert [(d["namespace"], d["name"]) for d in export_job["outputs"]] == [
+        ("s3://exports", "data/exports/training_input.csv")
+    ]
     train = events["pipelines/train_churn.py:models/churn_model.joblib"]
     assert train["job"]["facets"]["jobType"]["jobType"] == "PYTHON"
     assert "sql" not in train["job"]["facets"]
@@ -234,7 +236,9 @@ def test_malformed_column_tags_are_ignored_not_guessed(tmp_path: Path, column_ta
 
 def test_namespaces_per_kind_uri_and_overrides() -> None:
     settings = Settings(
-        tables="postgres://db:5432", files="s3://bucket", datasets={"analytics.*": "snowflake://acct", "raw.x": "bigquery"}
+        tables="postgres://db:5432",
+        files="s3://bucket",
+        datasets={"analytics.*": "snowflake://acct", "raw.x": "bigquery"},
     )
     ns = Namespaces(settings, "postgres")
 
@@ -338,7 +342,7 @@ class _Lineage:
                 self.send_response(201)
                 self.end_headers()
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         return Handler
@@ -392,7 +396,9 @@ def repo_jobs(repo: GitRepo) -> list[str]:
     return sorted(scan([config.root / p for p in config.paths], config).jobs)
 
 
-def test_unreachable_server_exits_1_and_says_nothing_was_sent(shop: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_server_exits_1_and_says_nothing_was_sent(
+    shop: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
     with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

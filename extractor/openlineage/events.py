@@ -25,7 +25,8 @@ from openlineage.client.serde import Serde
 
 from .. import __version__
 from ..config import Config
-from ..graph import Dataset, Job as GraphJob, LineageGraph
+from ..graph import Dataset, LineageGraph
+from ..graph import Job as GraphJob
 from ..model import ColumnEdge, DatasetKind
 from .columns import column_lineage
 from .namespaces import DatasetId, Namespaces
@@ -102,7 +103,9 @@ class _Builder:
     def event(self, job: GraphJob, edges: list[ColumnEdge], run_events: bool) -> Event:
         ol_job = Job(namespace=self.context.job_namespace, name=job.name, facets=self.job_facets(job))
         inputs = [self.input(name) for name in self._inputs(job, edges)]
-        outputs = [self.output(name, [e for e in edges if e.target.table == name], job) for name in self._outputs(job, edges)]
+        outputs = [
+            self.output(name, [e for e in edges if e.target.table == name], job) for name in self._outputs(job, edges)
+        ]
         if not run_events:
             return JobEvent(
                 eventTime=self.context.event_time, producer=self.producer, job=ol_job, inputs=inputs, outputs=outputs
@@ -159,7 +162,8 @@ class _Builder:
             return facets
         if ds.columns:
             facets["schema"] = SchemaDatasetFacet(
-                fields=[SchemaDatasetFacetFields(name=column, fields=None) for column in ds.columns], producer=self.producer
+                fields=[SchemaDatasetFacetFields(name=column, fields=None) for column in ds.columns],
+                producer=self.producer,
             )
         tags = dataset_tags(ds)
         if tags:
@@ -204,7 +208,9 @@ class _Builder:
         text: str | None = None
         if job.kind == "sql" and file.suffix.lower() == ".sql":
             text = statement_sql(file, job.line, dialect)
-        elif job.kind == "dbt" and job.attributes.get("resource_type") in ("model", "snapshot") and file.suffix == ".sql":
+        elif (
+            job.kind == "dbt" and job.attributes.get("resource_type") in ("model", "snapshot") and file.suffix == ".sql"
+        ):
             text = read_text(file)
             text = text.strip() if text else None
         if not text:

@@ -43,9 +43,7 @@ def make_transport(target: Target, settings: Settings) -> HttpTransport:
     # raise_on_status=False: when the retries run out on a 5xx, the last response comes back and
     # raise_for_status names its status, instead of urllib3's opaque "too many error responses".
     retry = {**DEFAULT_RETRY_CONFIG, "total": settings.retries, "raise_on_status": False}
-    config = HttpConfig(
-        url=target.url, endpoint=settings.endpoint, timeout=settings.timeout, auth=auth, retry=retry
-    )
+    config = HttpConfig(url=target.url, endpoint=settings.endpoint, timeout=settings.timeout, auth=auth, retry=retry)
     try:
         return HttpTransport(config)
     except ValueError as e:
