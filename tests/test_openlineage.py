@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from extractor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from extractor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, cli, main
 from extractor.config import Config, load_config
 from extractor.graph import Dataset, LineageGraph
 from extractor.model import ColumnEdge, ColumnRef, DatasetKind, Subtype
@@ -377,6 +377,15 @@ def test_events_sent_to_a_server_equal_the_file_output(
     assert f"sent {len(lines)} openlineage events to {url}" in capsys.readouterr().out
 
 
+def test_url_path_prefix_and_endpoint_are_kept(
+    shop: GitRepo, lineage_server: tuple[_Lineage, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, url = lineage_server
+    assert main(["export", str(shop.root), "--url", url + "/openapi/openlineage"]) == EXIT_OK
+    assert set(state.paths) == {"/openapi/openlineage/api/v1/lineage"}
+    assert f"to {url}/openapi/openlineage" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("status", "fail_from"), [(400, 0), (503, 2)])
 def test_http_errors_exit_1_with_status_and_count(
     shop: GitRepo, lineage_server: tuple[_Lineage, str], capsys: pytest.CaptureFixture[str], status: int, fail_from: int
@@ -418,3 +427,22 @@ def test_every_openlineage_setting_is_documented() -> None:
     assert "[tool.datatrail.openlineage]" in text
     for key in KEYS:
         assert f"`{key}`" in text, key
+
+
+def test_action_publishes_only_on_default_branch_pushes_with_real_options() -> None:
+    import yaml
+
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert {"datatrail-export", "lineage-url", "lineage-api-key"} <= set(action["inputs"])
+    [step] = [s for s in action["runs"]["steps"] if "datatrail export" in s.get("run", "")]
+    condition = " ".join(step["if"].split())
+    assert "inputs.datatrail-export == 'true'" in condition and "github.event_name == 'push'" in condition
+    assert "github.event.repository.default_branch" in condition
+    # Secrets reach the command through the environment, never on its command line.
+    assert "${{" not in step["run"]
+    assert step["env"]["DATATRAIL_LINEAGE_API_KEY"] == "${{ inputs.lineage-api-key }}"
+    options = {p for param in cli.commands["export"].params for p in getattr(param, "opts", [])}
+    used = {word for word in step["run"].split() if word.startswith("--")}
+    assert used <= options, used - options
+    names = [s.get("name") for s in action["runs"]["steps"]]
+    assert names.index(step["name"]) < names.index("Upload report and diagram")  # the events are uploaded

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import requests
 from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport, TokenProvider
@@ -43,17 +44,28 @@ def make_transport(target: Target, settings: Settings) -> HttpTransport:
     # raise_on_status=False: when the retries run out on a 5xx, the last response comes back and
     # raise_for_status names its status, instead of urllib3's opaque "too many error responses".
     retry = {**DEFAULT_RETRY_CONFIG, "total": settings.retries, "raise_on_status": False}
-    config = HttpConfig(url=target.url, endpoint=settings.endpoint, timeout=settings.timeout, auth=auth, retry=retry)
+    config = HttpConfig(
+        url=base_url(target.url), endpoint=settings.endpoint, timeout=settings.timeout, auth=auth, retry=retry
+    )
     try:
         return HttpTransport(config)
     except ValueError as e:
         raise ConfigError(f"--url: {target.url!r} is not a lineage server URL such as http://localhost:5000") from e
 
 
+def base_url(url: str) -> str:
+    """The server URL as a directory, so the endpoint is joined below it, never in place of its last part.
+
+    The transport joins URL and endpoint like a browser resolves a relative link:
+    ``https://gms/openapi/openlineage`` + ``api/v1/lineage`` would lose ``openlineage``."""
+    url = url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
 def send(events: Sequence[Event], target: Target, settings: Settings) -> int:
     """Send every event in order; returns how many were sent, or raises ``SendError`` at the first failure."""
     transport = make_transport(target, settings)
-    url = transport.url.rstrip("/") + "/" + settings.endpoint.lstrip("/")
+    url = urljoin(transport.url, settings.endpoint)
     sent = 0
     try:
         for event in events:
