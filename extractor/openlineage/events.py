@@ -138,8 +138,12 @@ class _Builder:
         return sorted(names, key=lambda n: (self.identify(n), n))
 
     def _inputs(self, job: GraphJob, edges: list[ColumnEdge]) -> list[str]:
+        """What the job reads: its flows' sources and its column edges' sources.
+
+        A MERGE or an incremental model that reads its own target lists it on both sides, as
+        OpenLineage allows."""
         names = set(job.inputs) | {e.source.table for e in edges if e.source.table}
-        return sorted(names - set(self._outputs(job, edges)), key=lambda n: (self.identify(n), n))
+        return sorted(names, key=lambda n: (self.identify(n), n))
 
     # -- datasets -----------------------------------------------------------------------------
 
