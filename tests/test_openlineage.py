@@ -325,6 +325,7 @@ class _Lineage:
         self.auth: list[str | None] = []
         self.fail_status = 0
         self.fail_from = 0
+        self.fail_times = -1  # how many requests fail before the server recovers; -1: never recovers
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -332,7 +333,8 @@ class _Lineage:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                if server.fail_status and len(server.bodies) >= server.fail_from:
+                if server.fail_status and len(server.bodies) >= server.fail_from and server.fail_times != 0:
+                    server.fail_times -= 1
                     self.send_response(server.fail_status)
                     self.end_headers()
                     return
@@ -375,6 +377,18 @@ def test_events_sent_to_a_server_equal_the_file_output(
     assert set(state.paths) == {"/api/v1/lineage"}
     assert set(state.auth) == {"Bearer s3cret"}
     assert f"sent {len(lines)} openlineage events to {url}" in capsys.readouterr().out
+
+
+def test_a_passing_server_error_is_retried_by_the_transport(
+    shop: GitRepo, lineage_server: tuple[_Lineage, str], tmp_path: Path
+) -> None:
+    state, url = lineage_server
+    state.fail_status, state.fail_from, state.fail_times = 503, 1, 1  # the second event fails once
+    pyproject = shop.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("retries = 0", "retries = 2"))
+    out = tmp_path / "events.ndjson"
+    assert main(["export", str(shop.root), "-o", str(out), "--url", url]) == EXIT_OK
+    assert [b.decode() for b in state.bodies] == out.read_text().splitlines()
 
 
 def test_url_path_prefix_and_endpoint_are_kept(
