@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -131,6 +132,21 @@ def test_sql_job_facets_datasets_and_column_lineage(shop: GitRepo, capsys: pytes
     wide = {(f["name"], f["field"]): {t["subtype"] for t in f["transformations"]} for f in lineage["dataset"]}
     assert wide[("staging.stg_orders", "status")] == {"FILTER"}
     assert wide[("staging.stg_order_items", "order_id")] == {"GROUP_BY", "JOIN"}
+
+
+def test_source_paths_are_relative_to_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo(tmp_path / "mono")
+    shutil.copytree(EXAMPLE, repo.root / "teams" / "shop")
+    repo.git("remote", "add", "origin", "git@github.com:acme/mono.git")
+    sha = repo.commit("shop")
+    events = by_job(export(repo.root / "teams" / "shop", capsys=capsys))
+    job = events["sql/marts/fct_orders.sql:marts.fct_orders"]["job"]
+    assert job["namespace"] == "mono"  # the repository's name, from its hosted remote
+    location = job["facets"]["sourceCodeLocation"]
+    assert location["path"] == "teams/shop/sql/marts/fct_orders.sql"
+    assert location["url"] == f"https://github.com/acme/mono/blob/{sha}/teams/shop/sql/marts/fct_orders.sql"
 
 
 def test_files_models_and_ddl_targets(shop: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
