@@ -181,6 +181,10 @@ def test_masking_functions_mark_transformations_as_masking(tmp_path: Path, capsy
     def masking(column: str) -> list[bool]:
         return [t["masking"] for f in fields[column]["inputFields"] for t in f["transformations"]]
 
+    assert fields["email_hash"]["transformationType"] == "MASKED"
+    assert fields["email_hash"]["transformationDescription"] == "MD5(raw.users.email)"
+    assert fields["id"]["transformationType"] == "IDENTITY"
+    assert "transformationType" not in fields["name_mix"]
     assert masking("email_hash") == [True]
     assert masking("email_sha") == [True]
     assert masking("name_mix") == [False]  # the raw name is still there

@@ -50,9 +50,28 @@ def column_lineage(
     if not by_field and not dataset_wide:
         return None
     return ColumnLineageDatasetFacet(
-        fields={column: Fields(inputFields=_input_fields(sources)) for column, sources in sorted(by_field.items())},
+        fields={column: _fields(sources) for column, sources in sorted(by_field.items())},
         dataset=_input_fields(dataset_wide),
         producer=producer,
+    )
+
+
+def _fields(sources: dict[_Key, set[tuple[str, str, str, bool]]]) -> Fields:
+    """One output column, with the deprecated field-level summary that older consumers still read.
+
+    Marquez stores only ``transformationDescription`` and ``transformationType`` (IDENTITY or
+    MASKED); they are filled in only when they say something true of every direct input."""
+    direct = [t for transformations in sources.values() for t in transformations if t[0] == "DIRECT"]
+    descriptions = {description for _, _, description, _ in direct}
+    kind = None
+    if direct and all(masking for *_, masking in direct):
+        kind = "MASKED"
+    elif direct and all(subtype == "IDENTITY" for _, subtype, _, _ in direct):
+        kind = "IDENTITY"
+    return Fields(
+        inputFields=_input_fields(sources),
+        transformationDescription=descriptions.pop() if len(descriptions) == 1 else None,
+        transformationType=kind,
     )
 
 
