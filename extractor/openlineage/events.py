@@ -31,7 +31,7 @@ from ..model import ColumnEdge, DatasetKind
 from .columns import column_lineage
 from .namespaces import DatasetId, Namespaces
 from .settings import Settings
-from .source import Origin, browse_url, event_time, find_origin, read_text, run_id, statement_sql
+from .source import Origin, browse_url, event_time, find_origin, read_text, run_id, statements_by_line
 
 Event = Union[JobEvent, RunEvent]  # noqa: UP007 - a runtime alias, kept readable on Python 3.10
 
@@ -96,6 +96,7 @@ class _Builder:
         self.context = context
         self.namespaces = namespaces
         self.producer = context.producer
+        self._statements: dict[Path, dict[int, str]] = {}  # a file's statements, parsed once for all its jobs
 
     def identify(self, name: str) -> DatasetId:
         return self.namespaces.of(name, self.graph.datasets.get(name))
@@ -211,7 +212,9 @@ class _Builder:
         file = Path(config.root) / job.path
         text: str | None = None
         if job.kind == "sql" and file.suffix.lower() == ".sql":
-            text = statement_sql(file, job.line, dialect)
+            if file not in self._statements:
+                self._statements[file] = statements_by_line(file, dialect)
+            text = self._statements[file].get(job.line)
         elif (
             job.kind == "dbt" and job.attributes.get("resource_type") in ("model", "snapshot") and file.suffix == ".sql"
         ):

@@ -101,19 +101,17 @@ def run_id(origin: Origin, job_namespace: str, job_name: str) -> str:
     return str(uuid.UUID(int=value))
 
 
-def statement_sql(file: Path, line: int, dialect: str | None) -> str | None:
-    """The text of the statement that starts on ``line`` of a SQL file, or None."""
+def statements_by_line(file: Path, dialect: str | None) -> dict[int, str]:
+    """The text of every statement of a SQL file, by the line it starts on (empty when unreadable)."""
     text = read_text(file)
     if text is None:
-        return None
+        return {}
     try:
         statements, _ = parse_script(text, get_dialect(dialect), str(file))
     except (SqlglotError, ValueError):  # the scan already reported the file; the facet is left out
-        return None
-    for statement in statements:
-        if statement.line == line:
-            return text[statement.start : statement.end].strip()
-    return None
+        return {}
+    # reversed: of two statements on one line, the first is kept, as the scan names jobs by their start.
+    return {s.line: text[s.start : s.end].strip() for s in reversed(statements)}
 
 
 def read_text(file: Path) -> str | None:
