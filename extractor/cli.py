@@ -625,11 +625,13 @@ def export_command(
     """
     from .openlineage.events import build_events, export_context, to_ndjson
     from .openlineage.settings import load_settings
-    from .openlineage.transport import SendError, Target, send
+    from .openlineage.transport import SendError, Target, check_url, send
 
     config, roots = _load(paths, config_file, dialect)
     where = f"{config.source}: " if config.source else ""
     settings = load_settings(config.sections.get("openlineage", {}), where)
+    if url:
+        check_url(url)
     api_key = None
     if api_key_env:
         if not url:

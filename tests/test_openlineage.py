@@ -454,6 +454,9 @@ def test_api_key_env_must_be_set_and_needs_url(shop: GitRepo, capsys: pytest.Cap
     assert main(["export", str(shop.root), "--url", "http://127.0.0.1:1", "--api-key-env", "DT_NO_SUCH_VAR"]) == 2
     assert "DT_NO_SUCH_VAR is not set" in capsys.readouterr().err
     assert main(["export", str(shop.root), "--api-key-env", "HOME"]) == EXIT_USAGE
+    for bad in ("not a url", "ftp://lineage.example.com", "http://"):
+        assert main(["export", str(shop.root), "--url", bad]) == EXIT_USAGE
+        assert "is not a lineage server URL" in capsys.readouterr().err
 
 
 def test_every_openlineage_setting_is_documented() -> None:

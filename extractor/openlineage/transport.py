@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport, TokenProvider
@@ -51,6 +51,13 @@ def make_transport(target: Target, settings: Settings) -> HttpTransport:
         return HttpTransport(config)
     except ValueError as e:
         raise ConfigError(f"--url: {target.url!r} is not a lineage server URL such as http://localhost:5000") from e
+
+
+def check_url(url: str) -> None:
+    """Refuse, before anything is scanned, a URL that no lineage server can have (a usage error)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--url: {url!r} is not a lineage server URL such as http://localhost:5000")
 
 
 def base_url(url: str) -> str:
