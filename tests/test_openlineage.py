@@ -273,17 +273,34 @@ def test_namespaces_per_kind_uri_and_overrides() -> None:
     assert of("file:///tmp/x.parquet", DatasetKind.FILE) == DatasetId("file", "/tmp/x.parquet")
     assert of("models/churn.pkl", DatasetKind.MODEL) == DatasetId("model", "models/churn.pkl")
     assert of("unknown:mart.users", DatasetKind.UNKNOWN) == DatasetId(UNRESOLVED_NAMESPACE, "mart.users")
+    upper = Namespaces(Settings(tables="snowflake://acct", name_case="upper"), "snowflake")
+    assert upper.of("analytics.orders", None) == DatasetId("snowflake://acct", "ANALYTICS.ORDERS")
+    assert upper.of("analytics.orders", None).column("order_id") == "ORDER_ID"
+    assert upper.of("models/churn.pkl", Dataset("models/churn.pkl", DatasetKind.MODEL)).name == "models/churn.pkl"
+    assert upper.of("/data/x.csv", Dataset("/data/x.csv", DatasetKind.FILE)).column("id") == "id"
     assert Namespaces(Settings(), None).of("a.b", None) == DatasetId("sql", "a.b")
     assert Namespaces(Settings(), "BigQuery").of("p.d.t", None) == DatasetId("bigquery", "p.d.t")
     assert Namespaces(Settings(), None).of("/tmp/x.csv", Dataset("/tmp/x.csv", DatasetKind.FILE)).namespace == "file"
+
+
+def test_name_case_applies_to_tables_columns_lineage_and_tags(tmp_path: Path) -> None:
+    graph = _graph_with_tags({"column_tags": {"email": ["pii"]}})
+    [event] = _events_of(graph, tmp_path, Settings(name_case="upper"))
+    assert validate([event]) == []
+    [source], [target] = event["inputs"], event["outputs"]
+    assert (source["name"], target["name"]) == ("RAW.USERS", "MART.USERS")
+    assert [f["name"] for f in target["facets"]["schema"]["fields"]] == ["ID", "EMAIL"]
+    fields = target["facets"]["columnLineage"]["fields"]
+    assert [(f["name"], f["field"]) for f in fields["EMAIL"]["inputFields"]] == [("RAW.USERS", "EMAIL")]
+    assert target["facets"]["tags"]["tags"][0]["field"] == "EMAIL"
 
 
 def test_settings_reject_unknown_keys_and_wrong_types() -> None:
     from extractor.errors import ConfigError
 
     assert load_settings({"namespace": "n", "timeout": 2, "retries": 0, "datasets": {"a.*": "x"}}).timeout == 2.0
-    for bad in ({"namepsace": "n"}, {"timeout": 0}, {"retries": -1}, {"retries": True}, {"datasets": {"a": 1}},
-                {"tables": ""}):  # fmt: skip
+    for bad in ({"namepsace": "n"}, {"name_case": "title"}, {"timeout": 0}, {"retries": -1}, {"retries": True},
+                {"datasets": {"a": 1}}, {"tables": ""}):  # fmt: skip
         with pytest.raises(ConfigError):
             load_settings(bad)
 

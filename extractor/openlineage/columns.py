@@ -30,23 +30,27 @@ _Key = tuple[str, str, str]  # namespace, name, field
 
 
 def column_lineage(
-    edges: Iterable[ColumnEdge], identify: Callable[[str], DatasetId], producer: str, dialect: str | None = None
+    edges: Iterable[ColumnEdge],
+    identify: Callable[[str], DatasetId],
+    target: DatasetId,
+    producer: str,
+    dialect: str | None = None,
 ) -> ColumnLineageDatasetFacet | None:
-    """The facet for the edges that land in one dataset, or None when there are none."""
+    """The facet for the edges that land in dataset ``target``, or None when there are none."""
     by_field: dict[str, dict[_Key, set[tuple[str, str, str, bool]]]] = defaultdict(lambda: defaultdict(set))
     dataset_wide: dict[_Key, set[tuple[str, str, str, bool]]] = defaultdict(set)
     for edge in edges:
         if edge.source.table is None:
             continue
         source = identify(edge.source.table)
-        key = (source.namespace, source.name, edge.source.column or ALL_COLUMNS)
+        key = (source.namespace, source.name, source.column(edge.source.column or ALL_COLUMNS))
         kind = edge.subtype.kind
         masking = kind is EdgeKind.DIRECT and is_masking(edge.transformation, edge.source.column, dialect)
         transformation = (kind.value.upper(), edge.subtype.value, edge.transformation, masking)
         if edge.target.column is None:
             dataset_wide[key].add(transformation)
         else:
-            by_field[edge.target.column][key].add(transformation)
+            by_field[target.column(edge.target.column)][key].add(transformation)
     if not by_field and not dataset_wide:
         return None
     return ColumnLineageDatasetFacet(

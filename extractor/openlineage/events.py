@@ -9,6 +9,7 @@ transport does, with sorted keys: the same commit always exports the same bytes.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -155,7 +156,8 @@ class _Builder:
     def output(self, name: str, edges: list[ColumnEdge], job: GraphJob) -> OutputDataset:
         ident = self.identify(name)
         facets = self.dataset_facets(name)
-        lineage = column_lineage(edges, self.identify, self.producer, self.context.config.dialect_for(job.path))
+        dialect = self.context.config.dialect_for(job.path)
+        lineage = column_lineage(edges, self.identify, ident, self.producer, dialect)
         if lineage is not None:
             facets["columnLineage"] = lineage
         return OutputDataset(namespace=ident.namespace, name=ident.name, facets=facets)
@@ -165,12 +167,13 @@ class _Builder:
         ds = self.graph.datasets.get(name)
         if ds is None:
             return facets
+        ident = self.identify(name)
         if ds.columns:
             facets["schema"] = SchemaDatasetFacet(
-                fields=[SchemaDatasetFacetFields(name=column, fields=None) for column in ds.columns],
+                fields=[SchemaDatasetFacetFields(name=ident.column(column), fields=None) for column in ds.columns],
                 producer=self.producer,
             )
-        tags = dataset_tags(ds)
+        tags = dataset_tags(ds, ident.column)
         if tags:
             facets["tags"] = TagsDatasetFacet(tags=tags, producer=self.producer)
         return facets
@@ -231,7 +234,7 @@ def job_type(job: GraphJob) -> str:
     return JOB_TYPES.get(job.kind, job.kind.upper())
 
 
-def dataset_tags(ds: Dataset) -> list[TagsDatasetFacetFields]:
+def dataset_tags(ds: Dataset, column_name: Callable[[str], str] = str) -> list[TagsDatasetFacetFields]:
     """dbt tags of the dataset and governance tags of its columns, read defensively.
 
     ``attributes["tags"]`` is a list of dbt tag names; ``attributes["column_tags"]`` maps a column
@@ -244,7 +247,7 @@ def dataset_tags(ds: Dataset) -> list[TagsDatasetFacetFields]:
         for column, tags in column_tags.items():
             if isinstance(column, str) and column:
                 for tag in _names(tags):
-                    result.add((column, tag, "true", COLUMN_TAG_SOURCE))
+                    result.add((column_name(column), tag, "true", COLUMN_TAG_SOURCE))
     return [
         TagsDatasetFacetFields(key=key, value=value, source=source, field=column or None)
         for column, key, value, source in sorted(result)

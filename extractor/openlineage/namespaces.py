@@ -10,7 +10,7 @@ then per-dataset glob overrides.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..graph import UNKNOWN_PREFIX, Dataset
@@ -23,10 +23,15 @@ UNRESOLVED_NAMESPACE = "datatrail-unresolved"
 
 @dataclass(frozen=True, order=True)
 class DatasetId:
-    """An OpenLineage dataset identity."""
+    """An OpenLineage dataset identity; ``case`` is how the platform writes its column names."""
 
     namespace: str
     name: str
+    case: str = field(default="keep", compare=False)
+
+    def column(self, name: str) -> str:
+        """A column name as the platform writes it (``*``, an unknown column, stays as it is)."""
+        return _cased(name, self.case) if name != "*" else name
 
 
 class Namespaces:
@@ -48,15 +53,21 @@ class Namespaces:
         if uri is not None and override is None:
             return uri
         kind = dataset.kind if dataset is not None else DatasetKind.TABLE
+        if kind not in (DatasetKind.FILE, DatasetKind.MODEL, DatasetKind.DASHBOARD):
+            # A table: named as its platform writes names (Snowflake upper-cases unquoted ones).
+            case = self.settings.name_case
+            return DatasetId(override or self.tables, _cased(name, case), case)
         if override is not None:
             return DatasetId(override, _name_in(override, name, kind))
         if kind is DatasetKind.FILE:
             return DatasetId(self.settings.files, _name_in(self.settings.files, name, kind))
         if kind is DatasetKind.MODEL:
             return DatasetId(self.settings.models, name)
-        if kind is DatasetKind.DASHBOARD:
-            return DatasetId(self.settings.dashboards, name)
-        return DatasetId(self.tables, name)
+        return DatasetId(self.settings.dashboards, name)
+
+
+def _cased(name: str, case: str) -> str:
+    return name.upper() if case == "upper" else name.lower() if case == "lower" else name
 
 
 def _split_uri(name: str) -> DatasetId | None:

@@ -40,16 +40,19 @@ class Settings:
     models: str = "model"
     dashboards: str = "dashboard"
     datasets: dict[str, str] = field(default_factory=dict)
+    name_case: str = "keep"
     endpoint: str = DEFAULT_ENDPOINT
     timeout: float = 5.0
     retries: int = 5
 
 
 _STRINGS = ("namespace", "producer", "repo_url", "source_url", "tables", "files", "models", "dashboards", "endpoint")
+NAME_CASES = ("keep", "upper", "lower")
 #: Every key with what it must be; docs/config.md documents each (tests/test_openlineage.py checks).
 KEYS: dict[str, str] = {
     **{key: "a string" for key in _STRINGS},
     "datasets": "a table of glob = namespace",
+    "name_case": 'one of "keep", "upper", "lower"',
     "timeout": "a positive number of seconds",
     "retries": "a non-negative integer",
 }
@@ -64,6 +67,8 @@ def load_settings(section: dict[str, Any], where: str = "") -> Settings:
             raise ConfigError(f"{where}{SECTION} unknown key {key!r} (known keys: {known})")
         if key in _STRINGS:
             ok = isinstance(value, str) and value.strip() != ""
+        elif key == "name_case":
+            ok = value in NAME_CASES
         elif key == "datasets":
             ok = isinstance(value, dict) and all(isinstance(v, str) and v for v in value.values())
         elif key == "timeout":
