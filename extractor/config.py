@@ -108,6 +108,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
 #: Sections that later features own; accepted here so they are not reported as unknown.
 RESERVED_SECTIONS = {
     "dbt", "python", "policy", "render", "docs", "cache", "analysis", "path_convention", "tags", "governance",
+    "openlineage",
 }  # fmt: skip
 
 

@@ -245,3 +245,17 @@ def _supports_diff_merges(root: Path) -> bool:
     except (IndexError, ValueError):
         return False
     return (major, minor) >= (2, 31)
+
+
+def commit_time(root: Path, rev: str = "HEAD") -> int:
+    """The committer time of ``rev`` in seconds since the epoch (stable for a commit, unlike "now")."""
+    return int(_git(root, "show", "-s", "--format=%ct", resolve(root, rev)).decode().strip())
+
+
+def remote_url(root: Path, remote: str = "origin") -> str | None:
+    """The fetch URL of ``remote``, or None when the repository has no such remote."""
+    try:
+        url = _git(root, "config", "--get", f"remote.{remote}.url").decode().strip()
+    except GitError:
+        return None
+    return url or None
