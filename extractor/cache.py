@@ -1,13 +1,14 @@
 """A content-addressed analysis cache shared by scan, diff and check.
 
 Entries are keyed by a hash of everything an analysis depends on: the file's text, its dialect,
-datatrail's version and the columns known for the tables it reads. An unchanged file is therefore
+datatrail's version and code, and the columns known for the tables it reads. An unchanged file is therefore
 never re-analysed, whichever command or revision asks. Storage is one SQLite file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import sqlite3
@@ -20,10 +21,22 @@ from . import __version__
 SCHEMA_VERSION = 2
 
 
-def key(*parts: object) -> str:
-    """A stable hash of ``parts`` plus datatrail's version."""
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of datatrail's own code: an upgrade (even one keeping the version number) never
+    reuses results an older analysis produced."""
     digest = hashlib.blake2b(digest_size=16)
-    for part in (__version__, SCHEMA_VERSION, *parts):
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def key(*parts: object) -> str:
+    """A stable hash of ``parts`` plus datatrail's version and code."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (__version__, SCHEMA_VERSION, code_digest(), *parts):
         digest.update(repr(part).encode())
         digest.update(b"\x1f")
     return digest.hexdigest()
