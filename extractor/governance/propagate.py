@@ -148,6 +148,8 @@ def propagate(
 ) -> Governance:
     """Follow every seeded tag downstream over ``graph``."""
     result = Governance(seeds)
+    if not seeds:
+        return result  # nothing declared: nothing to follow (keeps a plain scan fast)
     pseudonymiser = Pseudonymiser(graph, config, settings.pseudonymising_functions)
     outgoing: dict[Node, list[JobColumnEdge]] = {}
     with_columns: set[tuple[str, str]] = set()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import libcst as cst
 import sqlglot
 from sqlglot import expressions as exp
 from sqlglot.errors import SqlglotError
@@ -125,36 +124,7 @@ class Pseudonymiser:
     def _python(self, text: str, reference: str) -> bool:
         if reference not in text:
             return False
-        try:
-            tree = cst.parse_expression(text.replace(reference, _PLACEHOLDER))
-        except cst.ParserSyntaxError:
-            return False
-        finder = _HashedUses(self.functions)
-        tree.visit(finder)
-        return bool(finder.uses) and all(finder.uses)
+        from .python_hashing import hashed_uses  # libcst loads only for Python transformations
 
-
-class _HashedUses(cst.CSTVisitor):
-    """Records, for each use of the placeholder, whether a hashing call encloses it."""
-
-    def __init__(self, functions: frozenset[str]) -> None:
-        self.functions = functions
-        self.depth = 0  # enclosing hashing calls
-        self.uses: list[bool] = []
-
-    def _is_hash(self, node: cst.Call) -> bool:
-        func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        return name.lower() in self.functions
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if self._is_hash(node):
-            self.depth += 1
-
-    def leave_Call(self, original_node: cst.Call) -> None:
-        if self._is_hash(original_node):
-            self.depth -= 1
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == _PLACEHOLDER:
-            self.uses.append(self.depth > 0)
+        uses = hashed_uses(text.replace(reference, _PLACEHOLDER), _PLACEHOLDER, self.functions)
+        return bool(uses) and all(uses)
