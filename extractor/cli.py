@@ -16,13 +16,22 @@ from .cache import AnalysisCache
 from .check import check_findings
 from .config import Config, check_dialect, load_config
 from .diff import diff_graphs
-from .docs_site import build_docs, check_docs, write_docs
+from .docs_site import (
+    DEFAULT_MAX_DATASETS,
+    DocsOptions,
+    build_docs,
+    check_docs,
+    source_prefix,
+    unparseable_files,
+    write_docs,
+)
 from .errors import ConfigError, DatatrailError, GitError, RenderError
 from .graph import LineageGraph
 from .model import Severity
 from .policy import load_policy
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
 from .render.dot import DotOptions, render_dot
+from .render.groups import GROUPINGS
 from .render.html import render_html
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
@@ -153,6 +162,45 @@ CONFIG_OPTION = click.option(
 NO_CACHE_OPTION = click.option(
     "--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache."
 )
+
+MAX_DATASETS_OPTION = click.option(
+    "--max-datasets",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Above this many datasets draw a map of groups first (default 150, or [tool.datatrail.<command>]).",
+)
+GROUP_BY_OPTION = click.option(
+    "--group-by",
+    type=click.Choice(GROUPINGS),
+    default=None,
+    help="Group datasets in the map by schema, or by layer (the folder of the defining file).",
+)
+
+
+def _int_setting(section: dict[str, object], key: str, given: int | None, default: int) -> int:
+    """An option, else a non-negative integer from a config section, else the default."""
+    if given is not None:
+        return given
+    value = section.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{key} must be a non-negative integer, not {value!r}")
+    return value
+
+
+def _choice_setting(section: dict[str, object], key: str, choices: Sequence[str]) -> str:
+    value = section.get(key, choices[0])
+    if value not in choices:
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+    return str(value)
+
+
+def _source_prefix(config: Config, outdir: Path) -> str | None:
+    """The path from a docs folder to the scanned sources, when both are in one repository."""
+    try:
+        repo = git.repo_root(config.root)
+    except GitError:
+        repo = config.root
+    return source_prefix(outdir, config.root) if outdir.resolve().is_relative_to(repo.resolve()) else None
 
 
 class _Group(click.Group):
@@ -381,12 +429,14 @@ def render_command(
     help="Embed SVG diagrams (needs Graphviz) or Mermaid blocks; default: SVG when dot is installed.",
 )
 @click.option("--title", default="Data architecture", show_default=True, help="Title of index.md.")
+@MAX_DATASETS_OPTION
+@GROUP_BY_OPTION
 @DIALECT_OPTION
 @CONFIG_OPTION
 @NO_CACHE_OPTION
 def docs_command(
     outdir: str | None, paths: tuple[str, ...], check: bool, fail_on_change: bool, images: bool | None, title: str,
-    dialect: str | None, config_file: str | None, no_cache: bool,
+    max_datasets: int | None, group_by: str | None, dialect: str | None, config_file: str | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Generate architecture docs into OUTDIR: overview, per-schema and per-model diagrams, index.md.
 
@@ -411,17 +461,23 @@ def docs_command(
     if images is None:
         wanted = docs_cfg.get("images", "auto")
         images = has_dot() if wanted == "auto" else bool(wanted)
-    files = build_docs(graph, images, title)
     target = Path(outdir)
+    options = DocsOptions(
+        images, title, _int_setting(docs_cfg, "max_datasets", max_datasets, DEFAULT_MAX_DATASETS),
+        group_by or _choice_setting(docs_cfg, "group_by", GROUPINGS), _source_prefix(config, target),
+    )  # fmt: skip
+    files = build_docs(graph, options)
+    # A file that no longer parses keeps its models' pages: the parse error is the finding.
+    broken = unparseable_files(graph)
     if check:
-        stale = check_docs(target, files)
+        stale = check_docs(target, files, broken)
         if stale:
             for path in stale:
                 click.echo(f"{target / path}: stale (run `datatrail docs {outdir}` to regenerate)")
             sys.exit(EXIT_FINDINGS)
         click.echo(f"{outdir}: up to date ({len(files)} files)")
         return
-    changed = write_docs(target, files)
+    changed = write_docs(target, files, broken)
     click.echo(f"wrote {len(files)} files to {outdir} ({len(changed)} changed)")
     if fail_on_change and changed:
         for path in changed:

@@ -1,0 +1,84 @@
+"""Benchmark: `datatrail docs` and `render --format html` on a generated 5,000-dataset repository.
+
+    python benchmarks/docs_scale.py [--schemas 50] [--tables 100] [--keep DIR]
+
+Generates ``schemas`` schemas of ``tables`` chained tables (one SQL file per table, 6 columns,
+each schema's first table reading the previous schema's last), then runs ``datatrail docs`` and
+``datatrail render --format html`` as a user would and prints: wall time, the largest side of any
+generated SVG, and the size of the HTML page. Needs Graphviz's ``dot`` only below the overview
+threshold (not at this size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COLUMNS = ["id", "customer_id", "amount", "status", "created_at", "score"]
+
+
+def generate(root: Path, schemas: int, tables: int) -> None:
+    (root / "pyproject.toml").write_text('[tool.datatrail]\ndialect = "postgres"\n')
+    cols = ", ".join(f"{c} VARCHAR" for c in COLUMNS)
+    (root / "raw.sql").write_text(f"CREATE TABLE raw.orders ({cols});\n")
+    for s in range(schemas):
+        folder = root / "models" / f"s{s:02d}"
+        folder.mkdir(parents=True)
+        for t in range(tables):
+            if t:
+                source = f"s{s:02d}.t{t - 1:03d}"
+            else:
+                source = f"s{s - 1:02d}.t{tables - 1:03d}" if s else "raw.orders"
+            select = ", ".join(c if k % 2 else f"COALESCE({c}, {c}) AS {c}" for k, c in enumerate(COLUMNS))
+            sql = f"CREATE TABLE s{s:02d}.t{t:03d} AS\nSELECT {select}\nFROM {source}\nWHERE amount > 0;\n"
+            (folder / f"t{t:03d}.sql").write_text(sql)
+
+
+def max_svg_side(folder: Path) -> tuple[int, str]:
+    worst, where = 0, ""
+    for svg in folder.rglob("*.svg"):
+        head = svg.read_text(encoding="utf-8", errors="replace")[:2000]
+        found = re.search(r'width="([\d.]+)(?:pt|px)?" height="([\d.]+)(?:pt|px)?"', head)
+        if found:
+            side = int(max(float(found.group(1)), float(found.group(2))))
+            if side > worst:
+                worst, where = side, str(svg.relative_to(folder))
+    return worst, where
+
+
+def run(args: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "extractor.cli", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--schemas", type=int, default=50)
+    parser.add_argument("--tables", type=int, default=100)
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        generate(root, args.schemas, args.tables)
+        print(f"repository: {args.schemas} schemas x {args.tables} chained tables, one file each")
+        docs_s = run(["docs", "out/docs", ".", "--no-cache"], root)
+        files = [p for p in (root / "out" / "docs").rglob("*") if p.is_file()]
+        side, where = max_svg_side(root / "out" / "docs")
+        print(f"docs (cold, no cache): {docs_s:6.1f} s, {len(files)} files, largest SVG side {side} px ({where})")
+        docs_warm = run(["docs", "out/docs", "."], root)
+        print(f"docs (warm cache):     {docs_warm:6.1f} s")
+        html_s = run(["render", ".", "--format", "html", "-o", "out/lineage.html"], root)
+        size = (root / "out" / "lineage.html").stat().st_size
+        print(f"render --format html:  {html_s:6.1f} s, {size / 1e6:.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
