@@ -30,10 +30,7 @@ def generate(root: Path, schemas: int, tables: int) -> None:
         folder = root / "models" / f"s{s:02d}"
         folder.mkdir(parents=True)
         for t in range(tables):
-            if t:
-                source = f"s{s:02d}.t{t - 1:03d}"
-            else:
-                source = f"s{s - 1:02d}.t{tables - 1:03d}" if s else "raw.orders"
+            source = f"s{s:02d}.t{t - 1:03d}" if t else f"s{s - 1:02d}.t{tables - 1:03d}" if s else "raw.orders"
             select = ", ".join(c if k % 2 else f"COALESCE({c}, {c}) AS {c}" for k, c in enumerate(COLUMNS))
             sql = f"CREATE TABLE s{s:02d}.t{t:03d} AS\nSELECT {select}\nFROM {source}\nWHERE amount > 0;\n"
             (folder / f"t{t:03d}.sql").write_text(sql)

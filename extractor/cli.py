@@ -29,16 +29,19 @@ from .errors import ConfigError, DatatrailError, GitError, RenderError
 from .graph import LineageGraph
 from .model import Severity
 from .policy import load_policy
+from .progress import Reporter, progress, wanted
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
 from .render.dot import DotOptions, render_dot
-from .render.groups import GROUPINGS
-from .render.html import render_html
+from .render.explorer import explorer_data
+from .render.groups import GROUPINGS, group_diagram, group_map, render_group_dot, render_group_mermaid
+from .render.html import render_explorer
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .render.overlay import Overlay, overlay
 from .render.select import collapse_schemas, filter_datasets, focus
+from .render.svg import draw_svg
 from .revisions import default_cache, scan_revision
-from .scan import scan
+from .scan import discover, scan
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -89,6 +92,16 @@ def _scan_with_progress(config: Config, roots: list[Path], show: bool, cache: An
         return scan(
             roots, config, progress=lambda path: progress.update(task, description=f"analysing {path}"), cache=cache
         )
+
+
+def _scan_reporting(config: Config, roots: list[Path], reporter: Reporter, use_cache: bool = True) -> LineageGraph:
+    """Scan with files done / total on ``reporter`` (dbt models are counted as they come)."""
+    reporter.step("scanning", len(discover(roots, config)))
+    cache = _cache_for(config, use_cache)
+    try:
+        return scan(roots, config, progress=lambda path: reporter.advance(path), cache=cache)
+    finally:
+        cache.close()
 
 
 def _stderr_console() -> Console:
@@ -158,6 +171,12 @@ CONFIG_OPTION = click.option(
     "config_file",
     type=click.Path(exists=True, dir_okay=False),
     help="pyproject.toml to read [tool.datatrail] from.",
+)
+PROGRESS_OPTION = click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Files done / total and elapsed time on stderr; default: only when stderr is a terminal.",
 )
 NO_CACHE_OPTION = click.option(
     "--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache."
@@ -293,12 +312,13 @@ def _parse_diff_spec(spec: str) -> tuple[str, str | None]:
 
 
 def _graph_for_render(
-    paths: Sequence[str], config_file: str | None, dialect: str | None, diff_spec: str | None, use_cache: bool
-) -> tuple[LineageGraph, Overlay | None]:
+    paths: Sequence[str], config_file: str | None, dialect: str | None, diff_spec: str | None, use_cache: bool,
+    reporter: Reporter,
+) -> tuple[LineageGraph, Overlay | None]:  # fmt: skip
     """The graph to draw: a scan of PATHS, or the head side of ``--diff`` with its overlay."""
     if not diff_spec:
         config, roots = _load(paths, config_file, dialect)
-        return _progress_scan(config, roots, False, use_cache), None
+        return _scan_reporting(config, roots, reporter, use_cache), None
     repo = git.repo_root(Path.cwd())
     base, head = _parse_diff_spec(diff_spec)
     head_rev = git.resolve(repo, head) if head else git.WORKTREE
@@ -306,8 +326,11 @@ def _graph_for_render(
     rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
     cache = default_cache(repo, use_cache)
     try:
+        reporter.step("scanning both revisions", 2)
         before = scan_revision(repo, git.resolve(repo, base or git.default_base(repo)), subpath, rel_paths, cache)
+        reporter.advance()
         after = scan_revision(repo, head_rev, subpath, rel_paths, cache)
+        reporter.advance()
     finally:
         cache.close()
     result = diff_graphs(before.graph, after.graph, base, head or "worktree")
@@ -368,14 +391,18 @@ def _select(
     show_default=True,
     help="Group datasets into boxes by schema, folder, file or not at all.",
 )
+@MAX_DATASETS_OPTION
+@GROUP_BY_OPTION
 @DIALECT_OPTION
 @CONFIG_OPTION
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
 def render_command(
     paths: tuple[str, ...], fmt: str | None, output: str | None, level: str, focus_node: str | None,
     upstream: int | None, downstream: int | None, diff_spec: str | None, path_globs: tuple[str, ...],
     schemas: tuple[str, ...], tags: tuple[str, ...], collapse: tuple[str, ...], cluster: str,
-    dialect: str | None, config_file: str | None, no_cache: bool,
+    max_datasets: int | None, group_by: str | None, dialect: str | None, config_file: str | None,
+    show_progress: bool | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Draw the lineage of PATHS as a diagram (Graphviz, Mermaid or an interactive HTML page).
 
@@ -385,26 +412,22 @@ def render_command(
       datatrail render . --focus ml.training_input --upstream 2 --downstream 1 -o focus.png
       datatrail render . --diff main -o change.svg       # changed and impacted items highlighted
       datatrail render . --level dataset --collapse raw --format mermaid
+      datatrail render . -o lineage.html               # the explorer: pan, zoom, search, trace
     """
     fmt = fmt or (Path(output).suffix.lstrip(".").lower() if output else "svg")
     fmt = {"mmd": "mermaid", "htm": "html"}.get(fmt, fmt)
     if fmt not in ("svg", "png", "pdf", "dot", "mermaid", "html"):
         raise click.BadParameter(f"cannot tell the format from {output!r}; use --format", param_hint="-o")
-    graph, diff_overlay = _graph_for_render(paths, config_file, dialect, diff_spec, not no_cache)
-    graph = _select(graph, focus_node, upstream, downstream, path_globs, schemas, tags, collapse)
-    options = DotOptions(level=level, cluster=cluster)
-    if diff_overlay is not None:
-        options.status, options.tooltips = diff_overlay.status, diff_overlay.tooltips
-    if fmt == "mermaid":
-        data: str | bytes = render_mermaid(graph, diff_overlay.status if diff_overlay else None)
-    else:
-        dot_source = render_dot(graph, options)
-        if fmt == "dot":
-            data = dot_source
-        elif fmt == "html":
-            data = render_html(render_image(dot_source, "svg").decode(), "datatrail lineage")
-        else:
-            data = render_image(dot_source, fmt)
+    config, _ = _load(paths, config_file, dialect)
+    render_cfg = config.sections.get("render", {})
+    limit = _int_setting(render_cfg, "max_datasets", max_datasets, DEFAULT_MAX_DATASETS)
+    grouping = group_by or _choice_setting(render_cfg, "group_by", GROUPINGS)
+    with progress(wanted(show_progress)) as reporter:
+        graph, diff_overlay = _graph_for_render(paths, config_file, dialect, diff_spec, not no_cache, reporter)
+        graph = _select(graph, focus_node, upstream, downstream, path_globs, schemas, tags, collapse)
+        reporter.step(f"drawing {len(graph.datasets)} datasets", 1)
+        data = _draw(graph, fmt, level, cluster, diff_overlay, limit, grouping, output, config)
+        reporter.advance()
     if output:
         write_output(output, data)
         click.echo(f"wrote {output} ({len(graph.datasets)} datasets)")
@@ -412,6 +435,40 @@ def render_command(
         raise click.UsageError(f"{fmt} output is binary: give -o FILE")
     else:
         click.echo(data.decode() if isinstance(data, bytes) else data, nl=False)
+
+
+def _draw(
+    graph: LineageGraph, fmt: str, level: str, cluster: str, diff_overlay: Overlay | None, limit: int,
+    grouping: str, output: str | None, config: Config,
+) -> str | bytes:  # fmt: skip
+    """The diagram of ``graph`` in ``fmt``; above ``limit`` datasets, the map of groups instead."""
+    status = diff_overlay.status if diff_overlay else {}
+    if fmt == "html":
+        prefix = _source_prefix(config, Path(output).parent) if output else None
+        data = explorer_data(graph, "datatrail lineage", grouping, status,
+                             diff_overlay.tooltips if diff_overlay else None, prefix or "")  # fmt: skip
+        return render_explorer(data)
+    if limit and len(graph.datasets) > limit:
+        gmap = group_map(graph, grouping)
+        click.echo(
+            f"datatrail: {len(graph.datasets)} datasets is more than --max-datasets {limit}: drew the map of "
+            f"{len(gmap.members)} groups (by {grouping}); narrow with --focus, --schema or --path, "
+            "or use --format html",
+            err=True,
+        )
+        if fmt == "mermaid":
+            return render_group_mermaid(gmap)
+        if fmt == "svg":
+            return draw_svg(*group_diagram(gmap), title="datatrail lineage: map of groups")
+        dot_source = render_group_dot(gmap)
+        return dot_source if fmt == "dot" else render_image(dot_source, fmt)
+    if fmt == "mermaid":
+        return render_mermaid(graph, status or None, level=level)
+    options = DotOptions(level=level, cluster=cluster)
+    if diff_overlay is not None:
+        options.status, options.tooltips = diff_overlay.status, diff_overlay.tooltips
+    dot_source = render_dot(graph, options)
+    return dot_source if fmt == "dot" else render_image(dot_source, fmt)
 
 
 @cli.command("docs")
@@ -433,10 +490,12 @@ def render_command(
 @GROUP_BY_OPTION
 @DIALECT_OPTION
 @CONFIG_OPTION
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
 def docs_command(
     outdir: str | None, paths: tuple[str, ...], check: bool, fail_on_change: bool, images: bool | None, title: str,
-    max_datasets: int | None, group_by: str | None, dialect: str | None, config_file: str | None, no_cache: bool,
+    max_datasets: int | None, group_by: str | None, dialect: str | None, config_file: str | None,
+    show_progress: bool | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Generate architecture docs into OUTDIR: overview, per-schema and per-model diagrams, index.md.
 
@@ -457,16 +516,18 @@ def docs_command(
         outdir = str(config.root / configured)
         if not paths:
             roots = [config.root / p for p in config.paths] or [config.root]
-    graph = _progress_scan(config, roots, False, not no_cache)
     if images is None:
-        wanted = docs_cfg.get("images", "auto")
-        images = has_dot() if wanted == "auto" else bool(wanted)
+        images_cfg = docs_cfg.get("images", "auto")
+        images = has_dot() if images_cfg == "auto" else bool(images_cfg)
     target = Path(outdir)
     options = DocsOptions(
         images, title, _int_setting(docs_cfg, "max_datasets", max_datasets, DEFAULT_MAX_DATASETS),
         group_by or _choice_setting(docs_cfg, "group_by", GROUPINGS), _source_prefix(config, target),
     )  # fmt: skip
-    files = build_docs(graph, options)
+    with progress(wanted(show_progress)) as reporter:
+        graph = _scan_reporting(config, roots, reporter, not no_cache)
+        reporter.step("writing pages")
+        files = build_docs(graph, options, progress=lambda done, total: reporter.update(done, total))
     # A file that no longer parses keeps its models' pages: the parse error is the finding.
     broken = unparseable_files(graph)
     if check:

@@ -19,9 +19,8 @@ from pathlib import Path
 from .graph import UNKNOWN_PREFIX, JobColumnEdge, LineageGraph, TableEdge
 from .model import ColumnEdge, Severity
 from .render.dot import DotOptions, render_dot
-from .render.groups import GroupMap, group_diagram, group_map
+from .render.groups import group_diagram, group_map, render_group_mermaid
 from .render.image import render_image
-from .render.mermaid import label as mermaid_label
 from .render.mermaid import render_mermaid
 from .render.select import focus, subgraph
 from .render.styles import KIND_STYLE
@@ -180,7 +179,7 @@ class _Builder:
                 f"{len(self.real)} datasets in {len(self.gmap.members)} groups (by {opts.group_by}); "
                 "arrows count the dataset edges between groups."
             )
-            page += ["", self._svg("overview", nodes, edges, _group_mermaid(self.gmap), opts.title), ""]
+            page += ["", self._svg("overview", nodes, edges, render_group_mermaid(self.gmap), opts.title), ""]
         else:
             page += [self._dot("overview", subgraph(self.graph, self.real), DotOptions(level="dataset")), ""]
         heading = "Schemas and layers" if opts.group_by == "schema" else "Groups"
@@ -256,14 +255,6 @@ class _Builder:
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def _group_mermaid(gmap: GroupMap) -> str:
-    ids = {g: f"g{i}" for i, g in enumerate(gmap.members)}
-    lines = ["flowchart LR"]
-    lines += [f'  {ids[g]}["{mermaid_label(f"{g} ({len(m)})")}"]' for g, m in gmap.members.items()]
-    lines += [f"  {ids[s]} -->|{w}| {ids[t]}" for (s, t), w in gmap.weights.items()]
-    return "\n".join(lines) + "\n"
 
 
 def unparseable_files(graph: LineageGraph) -> set[str]:

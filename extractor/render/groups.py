@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..graph import LineageGraph
-from .dot import cluster_key
+from .dot import cluster_key, quote
+from .mermaid import label
 from .svg import Edge, Node
 
 #: How datasets can be grouped: by schema, or by the folder (dbt layer) of the file defining them.
@@ -64,3 +65,30 @@ def group_diagram(gmap: GroupMap, links: Mapping[str, str] | None = None) -> tup
         for (s, t), w in gmap.weights.items()
     ]
     return nodes, edges
+
+
+def render_group_mermaid(gmap: GroupMap) -> str:
+    """The map as a Mermaid flowchart: one node per group (with its count), labelled edges."""
+    ids = {g: f"g{i}" for i, g in enumerate(gmap.members)}
+    lines = ["flowchart LR"]
+    lines += [f'  {ids[g]}["{label(f"{g} ({len(m)})")}"]' for g, m in gmap.members.items()]
+    lines += [f"  {ids[s]} -->|{w}| {ids[t]}" for (s, t), w in gmap.weights.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_group_dot(gmap: GroupMap) -> str:
+    """The map as Graphviz DOT, for PNG and PDF output; edge width grows with the weight."""
+    ids = {g: f"g{i}" for i, g in enumerate(gmap.members)}
+    out = [
+        "digraph groups {",
+        '  graph [rankdir=LR, fontname="Helvetica", nodesep=0.3, ranksep=0.6, bgcolor="white"];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#e2e8f0", fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=9, color="#475569"];',
+    ]
+    out += [f"  {ids[g]} [label={quote(f'{g} ({len(m)})')}];" for g, m in gmap.members.items()]
+    out += [
+        f'  {ids[s]} -> {ids[t]} [label="{w}", penwidth={min(1.0 + w**0.5, 8.0):.1f}];'
+        for (s, t), w in gmap.weights.items()
+    ]
+    out.append("}")
+    return "\n".join(out) + "\n"
