@@ -558,8 +558,11 @@ def docs_command(
     show_default=True,
     help="Plain `path:line:col: CODE message` lines, or GitHub annotations.",
 )
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
-def check_command(paths: tuple[str, ...], base: str, worktree: bool, fmt: str, no_cache: bool) -> None:
+def check_command(
+    paths: tuple[str, ...], base: str, worktree: bool, fmt: str, show_progress: bool | None, no_cache: bool
+) -> None:
     """Check staged changes: parse errors, unresolved references and the change policy.
 
     Made for pre-commit: compares the index with HEAD (only changed files are analysed again,
@@ -577,11 +580,15 @@ def check_command(paths: tuple[str, ...], base: str, worktree: bool, fmt: str, n
     rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
     head = git.WORKTREE if worktree else git.STAGED
     cache = default_cache(repo, enabled=not no_cache)
-    try:
-        before = scan_revision(repo, git.resolve(repo, base), subpath, rel_paths, cache)
-        after = scan_revision(repo, head, subpath, rel_paths, cache)
-    finally:
-        cache.close()
+    with progress(wanted(show_progress)) as reporter:
+        try:
+            reporter.step("scanning both revisions", 2)
+            before = scan_revision(repo, git.resolve(repo, base), subpath, rel_paths, cache)
+            reporter.advance()
+            after = scan_revision(repo, head, subpath, rel_paths, cache)
+            reporter.advance()
+        finally:
+            cache.close()
     policy = load_policy(after.config.sections.get("policy", {}))
     prefix = after.prefix
     changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
@@ -641,10 +648,11 @@ def _split_revisions(repo: Path, args: Sequence[str]) -> tuple[list[str], list[s
 @click.option(
     "--link-base", default="", help="URL prefix for file links in Markdown, e.g. https://github.com/o/r/blob/SHA."
 )
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
 def diff_command(
     args: tuple[str, ...], staged: bool, fmt: str, output: str | None, fail_on: str | None, link_base: str,
-    no_cache: bool,
+    show_progress: bool | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Compare the lineage of two git revisions and report what changed and what it impacts.
 
@@ -668,11 +676,15 @@ def diff_command(
     subpath = Path.cwd().resolve().relative_to(repo)
     rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
     cache = default_cache(repo, enabled=not no_cache)
-    try:
-        before = scan_revision(repo, base_id, subpath, rel_paths, cache)
-        after = scan_revision(repo, head_id, subpath, rel_paths, cache)
-    finally:
-        cache.close()
+    with progress(wanted(show_progress)) as reporter:
+        try:
+            reporter.step("scanning both revisions", 2)
+            before = scan_revision(repo, base_id, subpath, rel_paths, cache)
+            reporter.advance()
+            after = scan_revision(repo, head_id, subpath, rel_paths, cache)
+            reporter.advance()
+        finally:
+            cache.close()
     prefix = after.prefix
     changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
                for p in git.changed_files(repo, base_id, head_id)]  # fmt: skip

@@ -342,7 +342,7 @@
   const pointers = new Map();
   let drag = null, pinch = null;
   canvas.addEventListener("pointerdown", ev => {
-    canvas.setPointerCapture(ev.pointerId);
+    try { canvas.setPointerCapture(ev.pointerId); } catch (e) { /* synthetic or already released pointer */ }
     pointers.set(ev.pointerId, [ev.offsetX, ev.offsetY]);
     if (pointers.size === 2) {
       const [a, b] = [...pointers.values()];
