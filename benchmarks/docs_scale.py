@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,39 @@ def run(args: list[str], cwd: Path) -> float:
     return time.perf_counter() - started
 
 
+PAN = """async () => { const t = [];
+  for (let i = 0; i < 30; i++) { datatrail.panBy(9, 4);
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); t.push(datatrail.lastFrameMs); }
+  return Math.max(...t); }"""
+
+
+def browser_figures(page_path: Path) -> None:
+    """Load time and the slowest pan frame in headless Chromium, when chromium and Playwright exist."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("explorer in a browser: skipped (no chromium binary)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1500, "height": 900})
+        started = time.perf_counter()
+        page.goto(page_path.as_uri())
+        page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+        loaded = time.perf_counter() - started
+        frames = {}
+        for label, zoom in (
+            ("fit", "datatrail.fit()"),
+            ("zoom 1", "datatrail.zoomAt(1 / datatrail.view.scale, 700, 400)"),
+        ):
+            page.evaluate(zoom)
+            frames[label] = page.evaluate(PAN)
+        browser.close()
+    slowest = ", ".join(f"{k} {v:.0f} ms" for k, v in frames.items())
+    print(f"explorer in chromium:  loaded in {loaded:.2f} s; slowest of 30 pan frames: {slowest}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--schemas", type=int, default=50)
@@ -74,6 +108,7 @@ def main() -> int:
         html_s = run(["render", ".", "--format", "html", "-o", "out/lineage.html"], root)
         size = (root / "out" / "lineage.html").stat().st_size
         print(f"render --format html:  {html_s:6.1f} s, {size / 1e6:.2f} MB")
+        browser_figures(root / "out" / "lineage.html")
     return 0
 
 

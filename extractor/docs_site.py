@@ -108,7 +108,7 @@ class _Builder:
         self.sources: dict[str, str] = {}  # page -> the source file of its dataset (for the manifest)
         self.real = sorted(n for n in graph.datasets if not n.startswith(UNKNOWN_PREFIX))
         self.produced = {e.target for e in graph.edges}
-        self.large = len(self.real) > options.max_datasets
+        self.large = 0 < options.max_datasets < len(self.real)
         self.index = _Index(graph)
         self.gmap = group_map(graph, options.group_by, self.real)
         self.folder = "schemas" if options.group_by == "schema" else "groups"
