@@ -21,6 +21,7 @@ from .model import ColumnEdge, Severity
 from .render.dot import DotOptions, render_dot
 from .render.groups import group_diagram, group_map, render_group_mermaid
 from .render.image import render_image
+from .render.layout import ranks
 from .render.mermaid import render_mermaid
 from .render.select import focus, subgraph
 from .render.styles import KIND_STYLE
@@ -73,6 +74,15 @@ class _Index:
         for je in graph.sorted_column_edges():
             self.col_in.setdefault(je.edge.target.table or "", []).append(je)
             self.col_out.setdefault(je.edge.source.table or "", []).append(je)
+
+    def among(self, graph: LineageGraph, names: Iterable[str]) -> LineageGraph:
+        """The datasets ``names`` with the edges among them (``select.subgraph`` without a full scan)."""
+        keep = set(names)
+        part = LineageGraph()
+        part.datasets = {n: graph.datasets[n] for n in sorted(keep)}
+        part.edges = {TableEdge(s, t, "") for s in keep for t in self.outputs.get(s, ()) if t in keep}
+        part.column_edges = {je for s in keep for je in self.col_out.get(s, []) if je.edge.target.table in keep}
+        return part
 
     def neighbourhood(self, graph: LineageGraph, name: str, limit: int) -> tuple[LineageGraph, list[str]]:
         """``name`` with up to ``limit`` inputs and outputs and the edges touching it; the rest by name."""
@@ -200,10 +210,20 @@ class _Builder:
     def _group_page(self, group: str) -> None:
         members = self.gmap.members[group]
         base = f"{self.folder}/{slug(group)}"
-        part = subgraph(self.graph, members)
+        part = self.index.among(self.graph, members)
         if self.large:
-            nodes, edges = dataset_diagram(part, "dataset", self._links(members, "../models/"))
-            embed = self._svg(base, nodes, edges, render_mermaid(part), group)
+            # A group bigger than the limit is drawn in parts (in flow order), one screen each.
+            order = ranks(part.datasets, [(e.source, e.target) for e in part.edges])
+            flow = sorted(members, key=lambda n: (order[n], n))
+            size = self.options.max_datasets
+            chunks = [flow[i : i + size] for i in range(0, len(flow), size)]
+            embeds = []
+            for k, chunk in enumerate(chunks, 1):
+                piece = self.index.among(self.graph, chunk) if len(chunks) > 1 else part
+                nodes, edges = dataset_diagram(piece, "dataset", self._links(chunk, "../models/"))
+                title = group if len(chunks) == 1 else f"{group}, part {k} of {len(chunks)}"
+                embeds.append(self._svg(base if k == 1 else f"{base}-{k}", nodes, edges, render_mermaid(piece), title))
+            embed = "\n\n".join(embeds)
             inputs = sorted({g for (g, t) in self.gmap.weights if t == group})
             outputs = sorted({t for (g, t) in self.gmap.weights if g == group})
             head = [

@@ -259,3 +259,48 @@ def test_docs_settings_from_config(tmp_path: Path) -> None:
         (EXAMPLE / "pyproject.toml").read_text() + "\n[tool.datatrail.docs]\nmax_datasets = -1\n"
     )
     assert main(["docs", str(out), str(root), "--no-images"]) == 2
+
+
+def test_explorer_page_is_identical_under_different_hash_seeds(tmp_path: Path) -> None:
+    pages = []
+    for seed in ("3", "977"):
+        out = tmp_path / f"{seed}.html"
+        subprocess.run(
+            [sys.executable, "-m", "extractor.cli", "render", str(EXAMPLE), "-o", str(out), "--no-cache"],
+            env={**os.environ, "PYTHONHASHSEED": seed}, check=True, capture_output=True,
+        )  # fmt: skip
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
+
+
+def test_explorer_shows_the_diff_overlay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "shop")
+    repo.copy_tree(EXAMPLE)
+    repo.commit("base")
+    repo.replace("sql/staging/stg_customers.sql", "DATE_PART('year', AGE(", "DATE_PART('month', AGE(")
+    monkeypatch.chdir(repo.root)
+    out = tmp_path / "diff.html"
+    assert main(["render", "--diff", "HEAD", "-o", str(out)]) == EXIT_OK
+    page = out.read_text()
+    start = page.index('id="datatrail-data">') + len('id="datatrail-data">')
+    import json
+
+    data = json.loads(page[start : page.index("</script>", start)])
+    stg = next(d for d in data["datasets"] if d["n"] == "staging.stg_customers")
+    assert stg["st"] == "modified" and stg["cst"] == {"age_years": "modified"}
+    assert "TRANSFORMATION_CHANGED" in stg["tip"]["age_years"]
+    training = next(d for d in data["datasets"] if d["n"] == "ml.training_input")
+    assert training["cst"]["age_years"] == "impacted"
+
+
+def test_a_group_larger_than_the_limit_is_drawn_in_parts_that_fit() -> None:
+    files = build_docs(chained_graph(2, 400), DocsOptions(images=True, max_datasets=150))
+    page = files["schemas/s00.md"].decode()
+    assert "![s00](s00.svg)" in page and "![s00-3](s00-3.svg)" in page and "s00-4.svg" not in page
+    assert "part 2 of 3" in files["schemas/s00-2.svg"].decode()
+    for path in ("schemas/s00.svg", "schemas/s00-2.svg", "schemas/s00-3.svg"):
+        width, height = svg_size(files[path])
+        assert width <= 1900 and height <= 1200, (path, width, height)
+    assert "s00.t150" in files["schemas/s00-2.svg"].decode()  # parts follow the flow
