@@ -31,7 +31,7 @@ from .model import Severity
 from .policy import load_policy
 from .progress import Reporter, progress, wanted
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
-from .render.dot import DotOptions, render_dot
+from .render.dot import DotOptions, cluster_key, render_dot
 from .render.explorer import explorer_data
 from .render.groups import GROUPINGS, group_diagram, group_map, render_group_dot, render_group_mermaid
 from .render.html import render_explorer
@@ -39,7 +39,7 @@ from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .render.overlay import Overlay, overlay
 from .render.select import collapse_schemas, filter_datasets, focus
-from .render.svg import draw_svg
+from .render.svg import MAX_SIDE, dataset_diagram, draw_svg, graphviz_extent
 from .revisions import default_cache, scan_revision
 from .scan import discover, scan
 
@@ -464,6 +464,18 @@ def _draw(
         return dot_source if fmt == "dot" else render_image(dot_source, fmt)
     if fmt == "mermaid":
         return render_mermaid(graph, status or None, level=level)
+    width, height = graphviz_extent(graph, level)
+    if max(width, height) > MAX_SIDE and fmt in ("svg", "png", "pdf"):
+        if fmt == "svg":
+            # Graphviz would draw one unreadable strip: lay it out in wrapped bands instead.
+            groups = {n: cluster_key(graph, n, cluster) for n in graph.datasets}
+            tips = diff_overlay.tooltips if diff_overlay else None
+            return draw_svg(*dataset_diagram(graph, level, None, groups, status, tips), title="datatrail lineage")
+        click.echo(
+            f"datatrail: Graphviz lays this graph out in one strip of about {width:,.0f} x {height:,.0f} px; "
+            "for a wrapped layout use .svg or --format html",
+            err=True,
+        )
     options = DotOptions(level=level, cluster=cluster)
     if diff_overlay is not None:
         options.status, options.tooltips = diff_overlay.status, diff_overlay.tooltips

@@ -304,3 +304,28 @@ def test_a_group_larger_than_the_limit_is_drawn_in_parts_that_fit() -> None:
         width, height = svg_size(files[path])
         assert width <= 1900 and height <= 1200, (path, width, height)
     assert "s00.t150" in files["schemas/s00-2.svg"].decode()  # parts follow the flow
+
+
+def test_render_wraps_a_graph_graphviz_would_draw_as_one_strip(tmp_path: Path) -> None:
+    lines = ["CREATE TABLE raw.t000 (id INT, amount INT);"]
+    lines += [f"CREATE TABLE chain.t{i:03d} AS SELECT id, amount FROM chain.t{i - 1:03d};" for i in range(2, 61)]
+    lines.insert(1, "CREATE TABLE chain.t001 AS SELECT id, amount FROM raw.t000;")
+    (tmp_path / "chain.sql").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "chain.svg"
+    assert main(["render", str(tmp_path / "chain.sql"), "-o", str(out)]) == EXIT_OK
+    width, height = svg_size(out.read_bytes())
+    assert width <= 1900 and height <= 4000
+    assert "chain.t060" in out.read_text() and "Graphviz" not in out.read_text()
+
+
+def test_wrapped_svg_shows_changed_and_impacted_columns() -> None:
+    from extractor.render.svg import dataset_diagram, draw_svg
+
+    graph = chained_graph(1, 3)
+    status = {"s00.t001": "modified", "s00.t001.amount": "modified", "s00.t002.amount": "impacted"}
+    tips = {"s00.t001.amount": "TRANSFORMATION_CHANGED: a -> b"}
+    svg = draw_svg(*dataset_diagram(graph, "column", status=status, tooltips=tips))
+    ET.fromstring(svg)
+    assert "<title>TRANSFORMATION_CHANGED: a -&gt; b</title>" in svg
+    assert svg.count('fill="#fecaca"') >= 2 and 'fill="#fef3c7"' in svg  # header + row changed, row impacted
+    assert 'stroke="#dc2626" stroke-width="3.0"' in svg  # the edge into the changed column

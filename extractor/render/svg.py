@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from ..graph import LineageGraph
 from ..model import DATASET_WIDE, DatasetKind
-from .layout import Layout, layered_layout
-from .styles import KIND_STYLE
+from .layout import Layout, layered_layout, ranks
+from .styles import CHANGE_STYLE, KIND_STYLE
 
 HEADER = 24
 ROW = 18
@@ -39,6 +39,9 @@ class Node:
     href: str | None = None
     tooltip: str = ""
     group: str = ""
+    border: str = "#64748b"
+    #: row index -> (background colour, tooltip) for changed or impacted columns
+    marks: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Edge:
     width: float = 1.2
     label: str = ""
     tooltip: str = ""
+    colour: str = ""
 
 
 def shorten(text: str, limit: int = MAX_TEXT) -> str:
@@ -117,7 +121,7 @@ def _edge(edge: Edge, by_id: Mapping[str, Node], layout: Layout) -> str:
     x2, y2 = b.x, _row_y(by_id[edge.target], b.y, edge.target_row)
     bend = max(40.0, abs(x2 - x1) / 2) if x2 > x1 else 90.0
     dash = {"dashed": ' stroke-dasharray="5,3"', "dotted": ' stroke-dasharray="1.5,3"'}.get(edge.style, "")
-    colour = "#94a3b8" if edge.style == "dotted" else "#475569"
+    colour = edge.colour or ("#94a3b8" if edge.style == "dotted" else "#475569")
     path = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
     tip = f"<title>{_e(edge.tooltip)}</title>" if edge.tooltip else ""
     parts = [
@@ -138,15 +142,24 @@ def _node(node: Node, layout: Layout) -> str:
     box = layout.boxes[node.id]
     x, y, w, h = box.x, box.y, box.w, box.h
     tip = f"<title>{_e(node.tooltip or node.title)}</title>"
+    thick = ' stroke-width="2.5"' if node.border != "#64748b" else ""
     parts = [
-        f'<g class="node">{tip}<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="4" fill="white" stroke="#64748b"/>',
-        f'<rect x="{x}" y="{y}" width="{w}" height="{HEADER}" rx="4" fill="{node.fill}" stroke="#64748b"/>',
+        f'<g class="node">{tip}<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="4" fill="white" '
+        f'stroke="{node.border}"{thick}/>',
+        f'<rect x="{x}" y="{y}" width="{w}" height="{HEADER}" rx="4" fill="{node.fill}" stroke="{node.border}"/>',
         f'<text x="{x + 8}" y="{y + 16}"><tspan font-weight="bold">{_e(shorten(node.title))}</tspan>'
         + (f'<tspan fill="#475569" font-size="9">  {_e(node.subtitle)}</tspan>' if node.subtitle else "")
         + "</text>",
     ]
     for i, row in enumerate(node.rows[:MAX_ROWS]):
-        parts.append(f'<text x="{x + 8}" y="{y + HEADER + ROW * i + 13}">{_e(shorten(row))}</text>')
+        top = y + HEADER + ROW * i
+        if i in node.marks:
+            fill, note = node.marks[i]
+            parts.append(
+                f'<g><title>{_e(note)}</title><rect x="{x + 1}" y="{top}" width="{w - 2}" height="{ROW}" '
+                f'fill="{fill}"/></g>'
+            )
+        parts.append(f'<text x="{x + 8}" y="{top + 13}">{_e(shorten(row))}</text>')
     if len(node.rows) > MAX_ROWS:
         more = len(node.rows) - MAX_ROWS
         parts.append(
@@ -162,27 +175,35 @@ def _node(node: Node, layout: Layout) -> str:
 
 def dataset_diagram(
     graph: LineageGraph, level: str = "dataset", links: Mapping[str, str] | None = None,
-    group_of: Mapping[str, str] | None = None,
+    group_of: Mapping[str, str] | None = None, status: Mapping[str, str] | None = None,
+    tooltips: Mapping[str, str] | None = None,
 ) -> tuple[list[Node], list[Edge]]:  # fmt: skip
-    """Nodes and edges for the datasets of ``graph``: names only, or with their columns."""
+    """Nodes and edges for the datasets of ``graph``: names only, or with their columns.
+
+    ``status`` and ``tooltips`` (by dataset or ``dataset.column``, as in ``DotOptions``) colour
+    changed and impacted datasets and columns."""
     links = links or {}
+    status = status or {}
+    tooltips = tooltips or {}
     names = sorted(graph.datasets)
     ids = {name: f"d{i}" for i, name in enumerate(names)}
     nodes = []
     for name in names:
         ds = graph.datasets[name]
         icon, fill, kind_label = KIND_STYLE.get(ds.kind, KIND_STYLE[DatasetKind.TABLE])
+        border = "#64748b"
+        if status.get(name) in CHANGE_STYLE:
+            fill, border, _ = CHANGE_STYLE[status[name]]
+        marks = {
+            i: (CHANGE_STYLE[status[f"{name}.{c}"]][0], tooltips.get(f"{name}.{c}", status[f"{name}.{c}"]))
+            for i, c in enumerate(ds.columns)
+            if level == "column" and status.get(f"{name}.{c}") in CHANGE_STYLE
+        }
+        shown = list(ds.columns) if level == "column" else []
+        tip = tooltips.get(name, f"{kind_label}: {name}")
+        group = (group_of or {}).get(name, "")
         nodes.append(
-            Node(
-                ids[name],
-                f"{icon} {name}",
-                fill,
-                kind_label,
-                list(ds.columns) if level == "column" else [],
-                links.get(name),
-                f"{kind_label}: {name}",
-                (group_of or {}).get(name, ""),
-            )
+            Node(ids[name], f"{icon} {name}", fill, kind_label, shown, links.get(name), tip, group, border, marks)
         )
     edges: list[Edge] = []
     covered: set[tuple[str, str]] = set()
@@ -201,8 +222,26 @@ def dataset_diagram(
             seen.add(key)
             covered.add((s, t))
             tip = f"{e.source} -> {e.target}: {e.kind} {e.subtype.value}: {e.transformation}"
-            edges.append(Edge(ids[s], ids[t], key[2], key[3], style, 1.0, "", tip))
+            changed = status.get(f"{t}.{e.target.column}") if style == "solid" else None
+            colour = CHANGE_STYLE[changed][1] if changed in ("modified", "impacted", "added") else ""
+            width = {"modified": 3.0, "impacted": 2.0, "added": 1.8}.get(changed or "", 1.0)
+            edges.append(Edge(ids[s], ids[t], key[2], key[3], style, width, "", tip, colour))
     for source, target in sorted({(e.source, e.target) for e in graph.edges}):
         if (source, target) not in covered and source in ids and target in ids:
             edges.append(Edge(ids[source], ids[target], width=1.4, tooltip=f"{source} -> {target}"))
     return nodes, edges
+
+
+def graphviz_extent(graph: LineageGraph, level: str = "column") -> tuple[float, float]:
+    """About how wide and tall Graphviz's one-strip left-to-right layout of ``graph`` would be (px).
+
+    Used to choose the wrapped layout before paying for a Graphviz run that would be unreadable."""
+    rank = ranks(graph.datasets, [(e.source, e.target) for e in graph.edges])
+    widths: dict[int, float] = {}
+    heights: dict[int, float] = {}
+    for name, r in rank.items():
+        ds = graph.datasets[name]
+        w, h = _size(Node(name, name, rows=list(ds.columns) if level == "column" else []))
+        widths[r] = max(widths.get(r, 0.0), w)
+        heights[r] = heights.get(r, 0.0) + h + 20
+    return sum(w + 80 for w in widths.values()), max(heights.values(), default=0.0)
