@@ -119,10 +119,19 @@ def _edge(edge: Edge, by_id: Mapping[str, Node], layout: Layout) -> str:
     a, b = layout.boxes[edge.source], layout.boxes[edge.target]
     x1, y1 = a.x + a.w, _row_y(by_id[edge.source], a.y, edge.source_row)
     x2, y2 = b.x, _row_y(by_id[edge.target], b.y, edge.target_row)
-    bend = max(40.0, abs(x2 - x1) / 2) if x2 > x1 else 90.0
     dash = {"dashed": ' stroke-dasharray="5,3"', "dotted": ' stroke-dasharray="1.5,3"'}.get(edge.style, "")
     colour = edge.colour or ("#94a3b8" if edge.style == "dotted" else "#475569")
-    path = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+    if x2 > x1:
+        bend = max(40.0, (x2 - x1) / 2)
+        path = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+    else:
+        # An edge to an earlier column (the flow wrapped to the next band, or a cycle) goes round
+        # like a carriage return: out to the right, along the gap above the target, back in.
+        gy = b.y - 8 if b.y > a.y else min(a.y, b.y) - 8
+        path = (
+            f"M{x1:.1f},{y1:.1f} L{x1 + 14:.1f},{y1:.1f} L{x1 + 14:.1f},{gy:.1f} "
+            f"L{x2 - 14:.1f},{gy:.1f} L{x2 - 14:.1f},{y2:.1f} L{x2:.1f},{y2:.1f}"
+        )
     tip = f"<title>{_e(edge.tooltip)}</title>" if edge.tooltip else ""
     parts = [
         f'<g class="edge">{tip}<path d="{path}" fill="none" stroke="{colour}" stroke-width="{edge.width:.1f}"'
