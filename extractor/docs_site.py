@@ -117,14 +117,16 @@ class _Builder:
         self.files: dict[str, bytes] = {}
         self.sources: dict[str, str] = {}  # page -> the source file of its dataset (for the manifest)
         self.real = sorted(n for n in graph.datasets if not n.startswith(UNKNOWN_PREFIX))
-        self.produced = {e.target for e in graph.edges}
+        produced = {e.target for e in graph.edges}
         self.large = 0 < options.max_datasets < len(self.real)
+        # Large docs have a page for every dataset (sources too): group pages draw names only.
+        self.paged = set(self.real) if self.large else produced & set(self.real)
         self.index = _Index(graph)
         self.gmap = group_map(graph, options.group_by, self.real)
         self.folder = "schemas" if options.group_by == "schema" else "groups"
 
     def build(self) -> dict[str, bytes]:
-        models = [n for n in self.real if n in self.produced]
+        models = sorted(self.paged)
         total = 1 + len(self.gmap.members) + len(models)
         done = 0
         self._index_page()
@@ -166,7 +168,7 @@ class _Builder:
         return "```mermaid\n" + mermaid.rstrip() + "\n```"
 
     def _links(self, names: Iterable[str], prefix: str) -> dict[str, str]:
-        return {n: f"{prefix}{slug(n)}.md" for n in names if n in self.produced}
+        return {n: f"{prefix}{slug(n)}.md" for n in names if n in self.paged}
 
     def _where(self, name: str, page_dir: str) -> str:
         ds = self.graph.datasets[name]
@@ -201,7 +203,7 @@ class _Builder:
             page += ["## Datasets", "", "| dataset | kind | columns | defined in |", "|---|---|---|---|"]
             for name in self.real:
                 ds = self.graph.datasets[name]
-                link = f"[`{name}`](models/{slug(name)}.md)" if name in self.produced else f"`{name}`"
+                link = f"[`{name}`](models/{slug(name)}.md)" if name in self.paged else f"`{name}`"
                 cells = [link, KIND_STYLE[ds.kind][2], str(len(ds.columns)), self._where(name, "")]
                 page.append(_table_row(cells))
             page.append("")
@@ -237,7 +239,7 @@ class _Builder:
         page = [f"# {group}", "", *head, embed, "", "| dataset | kind | columns |", "|---|---|---|"]
         for name in members:
             ds = self.graph.datasets[name]
-            link = f"[`{name}`](../models/{slug(name)}.md)" if name in self.produced else f"`{name}`"
+            link = f"[`{name}`](../models/{slug(name)}.md)" if name in self.paged else f"`{name}`"
             page.append(_table_row([link, KIND_STYLE[ds.kind][2], str(len(ds.columns))]))
         self.files[f"{base}.md"] = ("\n".join(page) + "\n").encode()
 

@@ -97,12 +97,14 @@ def test_large_docs_draw_a_map_and_every_svg_fits_a_screen() -> None:
     assert ">s05<" in overview and "40 datasets" in overview
     assert "../models/s00.t001.md" in files["schemas/s00.md"].decode()
     svgs = [p for p in files if p.endswith(".svg")]
-    assert len(svgs) == 1 + 12 + 479  # overview, groups, every produced dataset
+    assert len(svgs) == 1 + 12 + 480  # overview, groups, every dataset (sources too)
     for path in svgs:
         width, height = svg_size(files[path])
         assert max(width, height) <= 4000, path
         if path.startswith("schemas/"):
             assert width <= 1900 and height <= 1200, (path, width, height)  # one screen at 100%
+    source = files["models/s00.t000.md"].decode()
+    assert "Upstream: none." in source and "| `amount` | — |" in source
     page = files["models/s01.t005.md"].decode()
     assert "Upstream: `s01.t004`." in page and "Downstream: `s01.t006`." in page
     assert not any(p.endswith(".dot") for p in files)  # no Graphviz needed at this size
