@@ -331,3 +331,27 @@ def test_wrapped_svg_shows_changed_and_impacted_columns() -> None:
     assert "<title>TRANSFORMATION_CHANGED: a -&gt; b</title>" in svg
     assert svg.count('fill="#fecaca"') >= 2 and 'fill="#fef3c7"' in svg  # header + row changed, row impacted
     assert 'stroke="#dc2626" stroke-width="3.0"' in svg  # the edge into the changed column
+
+
+def test_progress_reporter_lines() -> None:
+    import io
+
+    from extractor.progress import progress, wanted
+
+    stream = io.StringIO()
+    assert wanted(None, stream) is False and wanted(True, stream) is True
+    with progress(True, stream) as reporter:
+        reporter.step("scanning", 2)
+        for path in ("a.sql", "b.sql", "c.sql"):  # one more than announced: counted without a total
+            reporter.advance(path)
+        reporter.step("writing pages", 4)
+        reporter.update(4, 4)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("datatrail: scanning: 0/2 (")
+    assert any(line.startswith("datatrail: scanning: 3 (") for line in lines)
+    assert lines[-1].startswith("datatrail: writing pages: 4/4 (")
+    silent = io.StringIO()
+    with progress(False, silent) as reporter:
+        reporter.step("scanning", 1)
+        reporter.advance()
+    assert silent.getvalue() == ""

@@ -344,6 +344,7 @@
   canvas.addEventListener("pointerdown", ev => {
     try { canvas.setPointerCapture(ev.pointerId); } catch (e) { /* synthetic or already released pointer */ }
     pointers.set(ev.pointerId, [ev.offsetX, ev.offsetY]);
+    tip.style.display = "none";
     if (pointers.size === 2) {
       const [a, b] = [...pointers.values()];
       pinch = { dist: Math.hypot(a[0] - b[0], a[1] - b[1]), scale: view.scale };
