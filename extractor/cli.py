@@ -96,12 +96,15 @@ def _scan_with_progress(config: Config, roots: list[Path], show: bool, cache: An
 
 def _scan_reporting(config: Config, roots: list[Path], reporter: Reporter, use_cache: bool = True) -> LineageGraph:
     """Scan with files done / total on ``reporter`` (dbt models are counted as they come)."""
-    reporter.step("scanning", len(discover(roots, config)))
+    total = len(discover(roots, config))
+    reporter.step("scanning", total)
     cache = _cache_for(config, use_cache)
     try:
-        return scan(roots, config, progress=lambda path: reporter.advance(path), cache=cache)
+        graph = scan(roots, config, progress=lambda path: reporter.advance(path), cache=cache)
     finally:
         cache.close()
+    reporter.update(total, total)  # files handled without an analysis (dbt macros, YAML) count as done
+    return graph
 
 
 def _stderr_console() -> Console:
