@@ -80,9 +80,19 @@
   function curve(e0, c0, e1, c1) {
     const a = DS[e0].b, b = DS[e1].b;
     const x1 = a[0] + a[2], y1 = portY(e0, c0), x2 = b[0], y2 = portY(e1, c1);
-    const bend = x2 > x1 ? Math.max(30, (x2 - x1) / 2) : 80;
-    return [x1, y1, x1 + bend, y1, x2 - bend, y2, x2, y2];
+    if (x2 > x1) {
+      const bend = Math.max(30, (x2 - x1) / 2);
+      return [x1, y1, x1 + bend, y1, x2 - bend, y2, x2, y2];
+    }
+    // Back to an earlier column (the flow wrapped to the next band): a carriage return, as in
+    // the docs' SVGs: out to the right, along the gap above the target, back in. Six points.
+    const gy = b[1] > a[1] ? b[1] - 8 : Math.min(a[1], b[1]) - 8;
+    return [x1, y1, x1 + 14, y1, x1 + 14, gy, x2 - 14, gy, x2 - 14, y2, x2, y2];
   }
+  // A point halfway along a route, for tests and tooltips.
+  const midpoint = p => p.length === 8
+    ? [(p[0] + 3 * p[2] + 3 * p[4] + p[6]) / 8, (p[1] + 3 * p[3] + 3 * p[5] + p[7]) / 8]
+    : [(p[4] + p[6]) / 2, (p[5] + p[7]) / 2];
 
   function resize() {
     const r = stage.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
@@ -121,7 +131,11 @@
     const px = 1 / view.scale;
     const map = view.scale * HEADER < 5; // datasets too small to read: draw the map of groups
     const columns = view.scale > 0.35;
-    const path = (p, target) => { target.moveTo(p[0], p[1]); target.bezierCurveTo(p[2], p[3], p[4], p[5], p[6], p[7]); };
+    const path = (p, target) => {
+      target.moveTo(p[0], p[1]);
+      if (p.length === 8) target.bezierCurveTo(p[2], p[3], p[4], p[5], p[6], p[7]);
+      else for (let k = 2; k < p.length; k += 2) target.lineTo(p[k], p[k + 1]);
+    };
     const stroke = (colour, width, dash, add) => {
       ctx.beginPath(); add(); ctx.strokeStyle = colour; ctx.lineWidth = width * px;
       ctx.setLineDash(dash.map(v => v * px)); ctx.stroke();
@@ -321,6 +335,16 @@
       const e = E[i];
       if (!visible(DS[e[0]].b, 0) && !visible(DS[e[2]].b, 0)) continue;
       const p = curve(e[0], e[1], e[2], e[3]);
+      if (p.length !== 8) {
+        for (let k = 0; k + 3 < p.length; k += 2) {
+          const [ax, ay] = toScreen(p[k], p[k + 1]), [bx, by] = toScreen(p[k + 2], p[k + 3]);
+          const len2 = (bx - ax) ** 2 + (by - ay) ** 2 || 1;
+          const t = Math.max(0, Math.min(1, ((sx - ax) * (bx - ax) + (sy - ay) * (by - ay)) / len2));
+          const dist = Math.hypot(ax + t * (bx - ax) - sx, ay + t * (by - ay) - sy);
+          if (dist < bestDist) { bestDist = dist; best = i; }
+        }
+        continue;
+      }
       for (let k = 0; k <= 16; k++) {
         const t = k / 16, u = 1 - t;
         const x = u * u * u * p[0] + 3 * u * u * t * p[2] + 3 * u * t * t * p[4] + t * t * t * p[6];
@@ -459,7 +483,7 @@
       const c = column === undefined ? -1 : DS[d].c.indexOf(column);
       return toScreen(b[0] + Math.min(40, b[2] / 2), c < 0 ? b[1] + HEADER / 2 : portY(d, c));
     },
-    edgePoint(i) { const p = curve(E[i][0], E[i][1], E[i][2], E[i][3]); return toScreen((p[0] + 3 * p[2] + 3 * p[4] + p[6]) / 8, (p[1] + 3 * p[3] + 3 * p[5] + p[7]) / 8); },
+    edgePoint(i) { const [x, y] = midpoint(curve(E[i][0], E[i][1], E[i][2], E[i][3])); return toScreen(x, y); },
     edgeIndex(source, target) {
       return E.findIndex(e => colName(e[0], e[1]) === source && colName(e[2], e[3]) === target);
     },
