@@ -25,7 +25,7 @@ from .render.layout import ranks
 from .render.mermaid import render_mermaid
 from .render.select import focus, subgraph
 from .render.styles import KIND_STYLE
-from .render.svg import Edge, Node, dataset_diagram, draw_svg
+from .render.svg import MAX_SIDE, Edge, Node, dataset_diagram, draw_svg, graphviz_extent
 
 MANIFEST = ".datatrail-docs"
 #: Above this many datasets the overview is a map of groups (``[tool.datatrail.docs] max_datasets``).
@@ -156,7 +156,13 @@ class _Builder:
         self.files[f"{base}.dot"] = dot.encode()
         name = base.rsplit("/", 1)[-1]
         if self.options.images:
-            self.files[f"{base}.svg"] = render_image(dot, "svg")
+            width, height = graphviz_extent(part, dot_options.level)
+            if max(width, height) > MAX_SIDE:
+                # Graphviz would draw one unreadable strip (a long chain): wrap it instead.
+                nodes, edges = dataset_diagram(part, dot_options.level)
+                self.files[f"{base}.svg"] = draw_svg(nodes, edges, dot_options.title).encode()
+            else:
+                self.files[f"{base}.svg"] = render_image(dot, "svg")
             return f"![{name}]({name}.svg)"
         return "```mermaid\n" + render_mermaid(part).rstrip() + "\n```"
 

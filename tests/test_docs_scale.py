@@ -26,7 +26,7 @@ from extractor.render.layout import layered_layout, ranks
 from extractor.render.mermaid import render_mermaid
 from extractor.scan import scan
 
-from .conftest import EXAMPLE, REPO
+from .conftest import EXAMPLE, REPO, needs_dot
 
 COLUMNS = ["id", "amount", "status"]
 
@@ -355,3 +355,22 @@ def test_progress_reporter_lines() -> None:
         reporter.step("scanning", 1)
         reporter.advance()
     assert silent.getvalue() == ""
+
+
+@needs_dot
+def test_small_docs_wrap_a_chain_graphviz_would_draw_as_one_strip(tmp_path: Path) -> None:
+    files = build_docs(chained_graph(1, 60), DocsOptions(images=True, max_datasets=150))
+    assert "## Datasets" in files["index.md"].decode()  # below the limit: the full overview
+    for path in ("overview.svg", "schemas/s00.svg"):
+        width, height = svg_size(files[path])
+        assert max(width, height) <= 4000, (path, width, height)
+    assert b"<!-- Title" not in files["overview.svg"]  # drawn wrapped, not by Graphviz
+    assert b"<!-- Title" in files["models/s00.t030.svg"]  # a small neighbourhood: still Graphviz
+
+
+def test_render_map_svg_fits_a_screen(tmp_path: Path) -> None:
+    out = tmp_path / "map.svg"
+    assert main(["render", str(EXAMPLE), "-o", str(out), "--max-datasets", "5"]) == EXIT_OK
+    width, height = svg_size(out.read_bytes())
+    assert width <= 1900 and height <= 1200
+    assert ">raw<" in out.read_text() and "5 datasets" in out.read_text()
