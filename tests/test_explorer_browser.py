@@ -219,3 +219,16 @@ def test_side_panel_shows_tags_column_tags_and_source(browser: Browser, tmp_path
         assert link.inner_text() == "models/crm/contacts.sql:3"
         assert link.get_attribute("href") == "../repo/models/crm/contacts.sql#L3"
         assert loaded.errors == []
+
+
+def test_clicking_a_dataset_highlights_its_whole_lineage(shop: Loaded, shop_graph: LineageGraph) -> None:
+    shop.page.mouse.click(*shop.canvas_point("ml.training_input"))
+    assert shop.page.evaluate("datatrail.highlighted()") is None  # no column chosen
+    lit = shop.page.evaluate("datatrail.highlightedDatasets()")
+    assert lit == {
+        "upstream": sorted(shop_graph.upstream("ml.training_input")),
+        "downstream": sorted(shop_graph.downstream("ml.training_input")),
+    }
+    assert "raw.customers" in lit["upstream"] and "models/churn_model.joblib" in lit["downstream"]
+    assert "Upstream datasets (" in shop.page.locator("#panel").inner_text()
+    assert shop.errors == []

@@ -71,6 +71,25 @@
     return { up: up.found, down: down.found, keys, edges, datasets };
   }
 
+  // A dataset's whole upstream and downstream over the table edges (every hop, not one).
+  const feeds = new Map();
+  D.tableEdges.forEach(p => { push(feeds, p[1], p[0]); });
+  function reach(d, step) {
+    const seen = new Set(), queue = [d];
+    while (queue.length) for (const n of step.get(queue.pop()) || []) if (!seen.has(n) && n !== d) { seen.add(n); queue.push(n); }
+    return seen;
+  }
+  function datasetTrace(d) {
+    const upSets = reach(d, feeds), downSets = reach(d, nodeEdges);
+    const inUp = n => n === d || upSets.has(n), inDown = n => n === d || downSets.has(n);
+    const edges = new Map();
+    E.forEach((e, i) => {
+      if ((inUp(e[0]) && inUp(e[2])) || (inDown(e[0]) && inDown(e[2]))) edges.set(i, isDirect(e) ? "direct" : "indirect");
+    });
+    return { keys: new Map(), edges, datasets: new Set([d, ...upSets, ...downSets]), up: new Map(), down: new Map(),
+             upSets, downSets };
+  }
+
   const colName = (d, c) => DS[d].n + "." + (c === -1 ? "*" : DS[d].c[c]);
 
   // ---- geometry -----------------------------------------------------------------------------
@@ -273,12 +292,7 @@
   function select(d, c) {
     selected = { d, c: c === undefined ? -1 : c };
     hl = c !== undefined && c >= 0 ? trace(d, c) : null;
-    if (!hl) {
-      const keys = new Map(), datasets = new Set([d, ...(nodeEdges.get(d) || [])]);
-      D.tableEdges.forEach(p => { if (p[1] === d) datasets.add(p[0]); });
-      hl = { keys, edges: new Map(), datasets, up: new Map(), down: new Map() };
-      E.forEach((e, i) => { if (e[0] === d || e[2] === d) hl.edges.set(i, isDirect(e) ? "direct" : "indirect"); });
-    }
+    if (!hl) hl = datasetTrace(d);
     showPanel(d);
     redraw();
   }
@@ -311,6 +325,10 @@
       };
       h += list("Upstream", hl.up) + list("Downstream", hl.down);
       h += '<p class="muted">● direct (value flows) ○ indirect (joins, filters, windows)</p>';
+    } else if (hl && hl.upSets) {
+      const list = (title, set) => "<h3>" + title + " (" + set.size + ")</h3><ul>" +
+        [...set].map(n => DS[n].n).sort().map(n => "<li>" + esc(n) + "</li>").join("") + "</ul>";
+      h += list("Upstream datasets", hl.upSets) + list("Downstream datasets", hl.downSets);
     }
     panel.innerHTML = h;
     panel.querySelectorAll("li.col").forEach(li => li.addEventListener("click", () => select(d, +li.dataset.c)));
@@ -486,6 +504,10 @@
     edgePoint(i) { const [x, y] = midpoint(curve(E[i][0], E[i][1], E[i][2], E[i][3])); return toScreen(x, y); },
     edgeIndex(source, target) {
       return E.findIndex(e => colName(e[0], e[1]) === source && colName(e[2], e[3]) === target);
+    },
+    highlightedDatasets() {
+      if (!hl || !hl.upSets) return null;
+      return { upstream: [...hl.upSets].map(n => DS[n].n).sort(), downstream: [...hl.downSets].map(n => DS[n].n).sort() };
     },
     highlighted() {
       if (!hl || !selected || selected.c < 0) return null;
