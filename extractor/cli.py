@@ -30,16 +30,14 @@ from .graph import LineageGraph
 from .model import Severity
 from .policy import load_policy
 from .progress import Reporter, progress, wanted
+from .render.diagram import Drawing, draw
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
-from .render.dot import DotOptions, cluster_key, render_dot
-from .render.explorer import explorer_data
-from .render.groups import GROUPINGS, group_diagram, group_map, render_group_dot, render_group_mermaid
-from .render.html import render_explorer
+from .render.dot import DotOptions, render_dot
+from .render.groups import GROUPINGS
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .render.overlay import Overlay, overlay
 from .render.select import collapse_schemas, filter_datasets, focus
-from .render.svg import MAX_SIDE, dataset_diagram, draw_svg, graphviz_extent
 from .revisions import default_cache, scan_revision
 from .scan import discover, scan
 
@@ -429,8 +427,12 @@ def render_command(
         graph, diff_overlay = _graph_for_render(paths, config_file, dialect, diff_spec, not no_cache, reporter)
         graph = _select(graph, focus_node, upstream, downstream, path_globs, schemas, tags, collapse)
         reporter.step(f"drawing {len(graph.datasets)} datasets", 1)
-        data = _draw(graph, fmt, level, cluster, diff_overlay, limit, grouping, output, config)
+        prefix = _source_prefix(config, Path(output).parent) if output and fmt == "html" else None
+        how = Drawing(fmt, level, cluster, diff_overlay, limit, grouping, prefix or "")
+        data = draw(graph, how)
         reporter.advance()
+    for note in how.notes:
+        click.echo(f"datatrail: {note}", err=True)
     if output:
         write_output(output, data)
         click.echo(f"wrote {output} ({len(graph.datasets)} datasets)")
@@ -438,52 +440,6 @@ def render_command(
         raise click.UsageError(f"{fmt} output is binary: give -o FILE")
     else:
         click.echo(data.decode() if isinstance(data, bytes) else data, nl=False)
-
-
-def _draw(
-    graph: LineageGraph, fmt: str, level: str, cluster: str, diff_overlay: Overlay | None, limit: int,
-    grouping: str, output: str | None, config: Config,
-) -> str | bytes:  # fmt: skip
-    """The diagram of ``graph`` in ``fmt``; above ``limit`` datasets, the map of groups instead."""
-    status = diff_overlay.status if diff_overlay else {}
-    if fmt == "html":
-        prefix = _source_prefix(config, Path(output).parent) if output else None
-        data = explorer_data(graph, "datatrail lineage", grouping, status,
-                             diff_overlay.tooltips if diff_overlay else None, prefix or "")  # fmt: skip
-        return render_explorer(data)
-    if limit and len(graph.datasets) > limit:
-        gmap = group_map(graph, grouping)
-        click.echo(
-            f"datatrail: {len(graph.datasets)} datasets is more than --max-datasets {limit}: drew the map of "
-            f"{len(gmap.members)} groups (by {grouping}); narrow with --focus, --schema or --path, "
-            "or use --format html",
-            err=True,
-        )
-        if fmt == "mermaid":
-            return render_group_mermaid(gmap)
-        if fmt == "svg":
-            return draw_svg(*group_diagram(gmap), title="datatrail lineage: map of groups")
-        dot_source = render_group_dot(gmap)
-        return dot_source if fmt == "dot" else render_image(dot_source, fmt)
-    if fmt == "mermaid":
-        return render_mermaid(graph, status or None, level=level)
-    width, height = graphviz_extent(graph, level)
-    if max(width, height) > MAX_SIDE and fmt in ("svg", "png", "pdf"):
-        if fmt == "svg":
-            # Graphviz would draw one unreadable strip: lay it out in wrapped bands instead.
-            groups = {n: cluster_key(graph, n, cluster) for n in graph.datasets}
-            tips = diff_overlay.tooltips if diff_overlay else None
-            return draw_svg(*dataset_diagram(graph, level, None, groups, status, tips), title="datatrail lineage")
-        click.echo(
-            f"datatrail: Graphviz lays this graph out in one strip of about {width:,.0f} x {height:,.0f} px; "
-            "for a wrapped layout use .svg or --format html",
-            err=True,
-        )
-    options = DotOptions(level=level, cluster=cluster)
-    if diff_overlay is not None:
-        options.status, options.tooltips = diff_overlay.status, diff_overlay.tooltips
-    dot_source = render_dot(graph, options)
-    return dot_source if fmt == "dot" else render_image(dot_source, fmt)
 
 
 @cli.command("docs")
