@@ -18,7 +18,15 @@ from .cache import AnalysisCache
 from .check import Finding, check_findings
 from .config import Config, check_dialect, load_config
 from .diff import diff_graphs
-from .docs_site import build_docs, check_docs, write_docs
+from .docs_site import (
+    DEFAULT_MAX_DATASETS,
+    DocsOptions,
+    build_docs,
+    check_docs,
+    source_prefix,
+    unparseable_files,
+    write_docs,
+)
 from .errors import ConfigError, DatatrailError, GitError, RenderError
 from .governance import apply_governance, flow_diff
 from .governance import audit as governance_audit
@@ -28,16 +36,18 @@ from .graph import LineageGraph
 from .history import history
 from .model import Severity
 from .policy import load_policy
+from .progress import Reporter, progress, wanted
 from .render import blame_report, history_report, trace_report
+from .render.diagram import Drawing, draw
 from .render.diff_report import render_github, render_json, render_markdown, render_text, verdict_line
 from .render.dot import DotOptions, render_dot
-from .render.html import render_html
+from .render.groups import GROUPINGS
 from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .render.overlay import Overlay, overlay
 from .render.select import collapse_schemas, filter_datasets, focus, resolve_node
 from .revisions import CACHE_ENV, Snapshot, default_cache, scan_revision
-from .scan import JOBS_ENV, scan
+from .scan import JOBS_ENV, discover, scan
 from .trace import Direction, column_paths, resolve_target
 
 if TYPE_CHECKING:
@@ -91,6 +101,19 @@ def _scan_with_progress(config: Config, roots: list[Path], show: bool, cache: An
         return scan(
             roots, config, progress=lambda path: progress.update(task, description=f"analysing {path}"), cache=cache
         )
+
+
+def _scan_reporting(config: Config, roots: list[Path], reporter: Reporter, use_cache: bool = True) -> LineageGraph:
+    """Scan with files done / total on ``reporter`` (dbt models are counted as they come)."""
+    total = len(discover(roots, config))
+    reporter.step("scanning", total)
+    cache = _cache_for(config, use_cache)
+    try:
+        graph = scan(roots, config, progress=lambda path: reporter.advance(path), cache=cache)
+    finally:
+        cache.close()
+    reporter.update(total, total)  # files handled without an analysis (dbt macros, YAML) count as done
+    return graph
 
 
 def _stderr_console() -> Console:
@@ -161,9 +184,54 @@ CONFIG_OPTION = click.option(
     type=click.Path(exists=True, dir_okay=False),
     help="pyproject.toml to read [tool.datatrail] from.",
 )
+PROGRESS_OPTION = click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Files done / total and elapsed time on stderr; default: only when stderr is a terminal.",
+)
 NO_CACHE_OPTION = click.option(
     "--no-cache", is_flag=True, help="Analyse everything again instead of reusing the analysis cache."
 )
+
+MAX_DATASETS_OPTION = click.option(
+    "--max-datasets",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Above this many datasets draw a map of groups first (default 150, or [tool.datatrail.<command>]).",
+)
+GROUP_BY_OPTION = click.option(
+    "--group-by",
+    type=click.Choice(GROUPINGS),
+    default=None,
+    help="Group datasets in the map by schema, or by layer (the folder of the defining file).",
+)
+
+
+def _int_setting(section: dict[str, object], key: str, given: int | None, default: int) -> int:
+    """An option, else a non-negative integer from a config section, else the default."""
+    if given is not None:
+        return given
+    value = section.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{key} must be a non-negative integer, not {value!r}")
+    return value
+
+
+def _choice_setting(section: dict[str, object], key: str, choices: Sequence[str]) -> str:
+    value = section.get(key, choices[0])
+    if value not in choices:
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+    return str(value)
+
+
+def _source_prefix(config: Config, outdir: Path) -> str | None:
+    """The path from a docs folder to the scanned sources, when both are in one repository."""
+    try:
+        repo = git.repo_root(config.root)
+    except GitError:
+        repo = config.root
+    return source_prefix(outdir, config.root) if outdir.resolve().is_relative_to(repo.resolve()) else None
 
 
 class _Group(click.Group):
@@ -269,12 +337,13 @@ def _parse_diff_spec(spec: str) -> tuple[str, str | None]:
 
 
 def _graph_for_render(
-    paths: Sequence[str], config_file: str | None, dialect: str | None, diff_spec: str | None, use_cache: bool
-) -> tuple[LineageGraph, Overlay | None]:
+    paths: Sequence[str], config_file: str | None, dialect: str | None, diff_spec: str | None, use_cache: bool,
+    reporter: Reporter,
+) -> tuple[LineageGraph, Overlay | None]:  # fmt: skip
     """The graph to draw: a scan of PATHS, or the head side of ``--diff`` with its overlay."""
     if not diff_spec:
         config, roots = _load(paths, config_file, dialect)
-        return _progress_scan(config, roots, False, use_cache), None
+        return _scan_reporting(config, roots, reporter, use_cache), None
     repo = git.repo_root(Path.cwd())
     base, head = _parse_diff_spec(diff_spec)
     head_rev = git.resolve(repo, head) if head else git.WORKTREE
@@ -282,8 +351,11 @@ def _graph_for_render(
     rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
     cache = default_cache(repo, use_cache)
     try:
+        reporter.step("scanning both revisions", 2)
         before = scan_revision(repo, git.resolve(repo, base or git.default_base(repo)), subpath, rel_paths, cache)
+        reporter.advance()
         after = scan_revision(repo, head_rev, subpath, rel_paths, cache)
+        reporter.advance()
     finally:
         cache.close()
     apply_governance(after.graph, after.config)
@@ -345,14 +417,18 @@ def _select(
     show_default=True,
     help="Group datasets into boxes by schema, folder, file or not at all.",
 )
+@MAX_DATASETS_OPTION
+@GROUP_BY_OPTION
 @DIALECT_OPTION
 @CONFIG_OPTION
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
 def render_command(
     paths: tuple[str, ...], fmt: str | None, output: str | None, level: str, focus_node: str | None,
     upstream: int | None, downstream: int | None, diff_spec: str | None, path_globs: tuple[str, ...],
     schemas: tuple[str, ...], tags: tuple[str, ...], collapse: tuple[str, ...], cluster: str,
-    dialect: str | None, config_file: str | None, no_cache: bool,
+    max_datasets: int | None, group_by: str | None, dialect: str | None, config_file: str | None,
+    show_progress: bool | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Draw the lineage of PATHS as a diagram (Graphviz, Mermaid or an interactive HTML page).
 
@@ -362,26 +438,26 @@ def render_command(
       datatrail render . --focus ml.training_input --upstream 2 --downstream 1 -o focus.png
       datatrail render . --diff main -o change.svg       # changed and impacted items highlighted
       datatrail render . --level dataset --collapse raw --format mermaid
+      datatrail render . -o lineage.html               # the explorer: pan, zoom, search, trace
     """
     fmt = fmt or (Path(output).suffix.lstrip(".").lower() if output else "svg")
     fmt = {"mmd": "mermaid", "htm": "html"}.get(fmt, fmt)
     if fmt not in ("svg", "png", "pdf", "dot", "mermaid", "html"):
         raise click.BadParameter(f"cannot tell the format from {output!r}; use --format", param_hint="-o")
-    graph, diff_overlay = _graph_for_render(paths, config_file, dialect, diff_spec, not no_cache)
-    graph = _select(graph, focus_node, upstream, downstream, path_globs, schemas, tags, collapse)
-    options = DotOptions(level=level, cluster=cluster)
-    if diff_overlay is not None:
-        options.status, options.tooltips = diff_overlay.status, diff_overlay.tooltips
-    if fmt == "mermaid":
-        data: str | bytes = render_mermaid(graph, diff_overlay.status if diff_overlay else None)
-    else:
-        dot_source = render_dot(graph, options)
-        if fmt == "dot":
-            data = dot_source
-        elif fmt == "html":
-            data = render_html(render_image(dot_source, "svg").decode(), "datatrail lineage")
-        else:
-            data = render_image(dot_source, fmt)
+    config, _ = _load(paths, config_file, dialect)
+    render_cfg = config.sections.get("render", {})
+    limit = _int_setting(render_cfg, "max_datasets", max_datasets, DEFAULT_MAX_DATASETS)
+    grouping = group_by or _choice_setting(render_cfg, "group_by", GROUPINGS)
+    with progress(wanted(show_progress)) as reporter:
+        graph, diff_overlay = _graph_for_render(paths, config_file, dialect, diff_spec, not no_cache, reporter)
+        graph = _select(graph, focus_node, upstream, downstream, path_globs, schemas, tags, collapse)
+        reporter.step(f"drawing {len(graph.datasets)} datasets", 1)
+        prefix = _source_prefix(config, Path(output).parent) if output and fmt == "html" else None
+        how = Drawing(fmt, level, cluster, diff_overlay, limit, grouping, prefix or "")
+        data = draw(graph, how)
+        reporter.advance()
+    for note in how.notes:
+        click.echo(f"datatrail: {note}", err=True)
     if output:
         write_output(output, data)
         click.echo(f"wrote {output} ({len(graph.datasets)} datasets)")
@@ -406,12 +482,16 @@ def render_command(
     help="Embed SVG diagrams (needs Graphviz) or Mermaid blocks; default: SVG when dot is installed.",
 )
 @click.option("--title", default="Data architecture", show_default=True, help="Title of index.md.")
+@MAX_DATASETS_OPTION
+@GROUP_BY_OPTION
 @DIALECT_OPTION
 @CONFIG_OPTION
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
 def docs_command(
     outdir: str | None, paths: tuple[str, ...], check: bool, fail_on_change: bool, images: bool | None, title: str,
-    dialect: str | None, config_file: str | None, no_cache: bool,
+    max_datasets: int | None, group_by: str | None, dialect: str | None, config_file: str | None,
+    show_progress: bool | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Generate architecture docs into OUTDIR: overview, per-schema and per-model diagrams, index.md.
 
@@ -432,21 +512,29 @@ def docs_command(
         outdir = str(config.root / configured)
         if not paths:
             roots = [config.root / p for p in config.paths] or [config.root]
-    graph = _progress_scan(config, roots, False, not no_cache)
     if images is None:
-        wanted = docs_cfg.get("images", "auto")
-        images = has_dot() if wanted == "auto" else bool(wanted)
-    files = build_docs(graph, images, title)
+        images_cfg = docs_cfg.get("images", "auto")
+        images = has_dot() if images_cfg == "auto" else bool(images_cfg)
     target = Path(outdir)
+    options = DocsOptions(
+        images, title, _int_setting(docs_cfg, "max_datasets", max_datasets, DEFAULT_MAX_DATASETS),
+        group_by or _choice_setting(docs_cfg, "group_by", GROUPINGS), _source_prefix(config, target),
+    )  # fmt: skip
+    with progress(wanted(show_progress)) as reporter:
+        graph = _scan_reporting(config, roots, reporter, not no_cache)
+        reporter.step("writing pages")
+        files = build_docs(graph, options, progress=lambda done, total: reporter.update(done, total))
+    # A file that no longer parses keeps its models' pages: the parse error is the finding.
+    broken = unparseable_files(graph)
     if check:
-        stale = check_docs(target, files)
+        stale = check_docs(target, files, broken)
         if stale:
             for path in stale:
                 click.echo(f"{target / path}: stale (run `datatrail docs {outdir}` to regenerate)")
             sys.exit(EXIT_FINDINGS)
         click.echo(f"{outdir}: up to date ({len(files)} files)")
         return
-    changed = write_docs(target, files)
+    changed = write_docs(target, files, broken)
     click.echo(f"wrote {len(files)} files to {outdir} ({len(changed)} changed)")
     if fail_on_change and changed:
         for path in changed:
@@ -466,8 +554,11 @@ def docs_command(
     show_default=True,
     help="Plain `path:line:col: CODE message` lines, or GitHub annotations.",
 )
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
-def check_command(paths: tuple[str, ...], base: str, worktree: bool, fmt: str, no_cache: bool) -> None:
+def check_command(
+    paths: tuple[str, ...], base: str, worktree: bool, fmt: str, show_progress: bool | None, no_cache: bool
+) -> None:
     """Check staged changes: parse errors, unresolved references and the change policy.
 
     Made for pre-commit: compares the index with HEAD (only changed files are analysed again,
@@ -485,11 +576,15 @@ def check_command(paths: tuple[str, ...], base: str, worktree: bool, fmt: str, n
     rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
     head = git.WORKTREE if worktree else git.STAGED
     cache = default_cache(repo, enabled=not no_cache)
-    try:
-        before = scan_revision(repo, git.resolve(repo, base), subpath, rel_paths, cache)
-        after = scan_revision(repo, head, subpath, rel_paths, cache)
-    finally:
-        cache.close()
+    with progress(wanted(show_progress)) as reporter:
+        try:
+            reporter.step("scanning both revisions", 2)
+            before = scan_revision(repo, git.resolve(repo, base), subpath, rel_paths, cache)
+            reporter.advance()
+            after = scan_revision(repo, head, subpath, rel_paths, cache)
+            reporter.advance()
+        finally:
+            cache.close()
     policy = load_policy(after.config.sections.get("policy", {}))
     prefix = after.prefix
     changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
@@ -550,10 +645,11 @@ def _split_revisions(repo: Path, args: Sequence[str]) -> tuple[list[str], list[s
 @click.option(
     "--link-base", default="", help="URL prefix for file links in Markdown, e.g. https://github.com/o/r/blob/SHA."
 )
+@PROGRESS_OPTION
 @NO_CACHE_OPTION
 def diff_command(
     args: tuple[str, ...], staged: bool, fmt: str, output: str | None, fail_on: str | None, link_base: str,
-    no_cache: bool,
+    show_progress: bool | None, no_cache: bool,
 ) -> None:  # fmt: skip
     """Compare the lineage of two git revisions and report what changed and what it impacts.
 
@@ -577,11 +673,15 @@ def diff_command(
     subpath = Path.cwd().resolve().relative_to(repo)
     rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
     cache = default_cache(repo, enabled=not no_cache)
-    try:
-        before = scan_revision(repo, base_id, subpath, rel_paths, cache)
-        after = scan_revision(repo, head_id, subpath, rel_paths, cache)
-    finally:
-        cache.close()
+    with progress(wanted(show_progress)) as reporter:
+        try:
+            reporter.step("scanning both revisions", 2)
+            before = scan_revision(repo, base_id, subpath, rel_paths, cache)
+            reporter.advance()
+            after = scan_revision(repo, head_id, subpath, rel_paths, cache)
+            reporter.advance()
+        finally:
+            cache.close()
     prefix = after.prefix
     changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
                for p in git.changed_files(repo, base_id, head_id)]  # fmt: skip
