@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location
+
+if TYPE_CHECKING:  # networkx loads when an algorithm runs: importing it costs every command ~0.3 s
+    import networkx as nx
 
 UNKNOWN_PREFIX = "unknown:"
 
@@ -151,6 +153,8 @@ class LineageGraph:
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """Dataset-level graph: one node per dataset, one edge per (source, target, job)."""
+        import networkx as nx
+
         g = nx.MultiDiGraph()
         for name in sorted(self.datasets):
             ds = self.datasets[name]
@@ -161,6 +165,8 @@ class LineageGraph:
 
     def column_graph(self) -> nx.DiGraph:
         """Column-level graph over ``(dataset, column)`` nodes; column None is the whole dataset."""
+        import networkx as nx
+
         g = nx.DiGraph()
         for je in sorted(self.column_edges, key=JobColumnEdge.sort_key):
             e = je.edge
@@ -174,10 +180,14 @@ class LineageGraph:
 
     def upstream(self, name: str) -> set[str]:
         """Every dataset ``name`` is derived from."""
+        import networkx as nx
+
         return set(nx.ancestors(self.to_networkx(), name)) if name in self.datasets else set()
 
     def downstream(self, name: str) -> set[str]:
         """Every dataset derived from ``name``."""
+        import networkx as nx
+
         return set(nx.descendants(self.to_networkx(), name)) if name in self.datasets else set()
 
     def sorted_column_edges(self) -> list[JobColumnEdge]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import networkx as nx
-
 
 @dataclass(frozen=True)
 class Box:
@@ -33,6 +31,8 @@ class Layout:
 
 def ranks(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
     """Longest-path rank of every node; the members of a cycle share one rank."""
+    import networkx as nx
+
     g = nx.DiGraph()
     g.add_nodes_from(sorted(nodes))
     g.add_edges_from(sorted((s, t) for s, t in edges if s != t and s in g and t in g))

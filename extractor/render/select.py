@@ -8,8 +8,6 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-import networkx as nx
-
 from ..graph import Dataset, Job, JobColumnEdge, LineageGraph, TableEdge
 from ..model import ColumnEdge, ColumnRef, DatasetKind
 from .styles import schema_of
@@ -46,6 +44,8 @@ def focus(graph: LineageGraph, node: str, upstream: int | None, downstream: int 
     """``node`` with its ancestors up to ``upstream`` hops and descendants up to ``downstream`` hops.
 
     ``None`` means unlimited; 0 means none."""
+    import networkx as nx
+
     name = resolve_node(graph, node)
     g = nx.DiGraph()
     g.add_nodes_from(graph.datasets)
