@@ -113,6 +113,7 @@ def _scan_reporting(config: Config, roots: list[Path], reporter: Reporter, use_c
     finally:
         cache.close()
     reporter.update(total, total)  # files handled without an analysis (dbt macros, YAML) count as done
+    apply_governance(graph, config)  # tags are part of every scanned graph (docs/governance.md)
     return graph
 
 

@@ -88,14 +88,15 @@ class DiskTree(SourceTree):
         super().__init__(config.root.resolve())
         self.config = config
         self._files: dict[str, Path] = {}
-        for base in roots:
-            self._add_root(base if base.is_absolute() else Path.cwd() / base)
+        bases = [base if base.is_absolute() else Path.cwd() / base for base in roots]
+        # What the user named is read even outside the config root; links found inside must stay inside.
+        self._allowed = [self.root, *(b.resolve() for b in bases if b.exists())]
+        for base in bases:
+            self._add_root(base)
 
     def _add_root(self, base: Path) -> None:
         if base.is_file():
-            rel = self._inside(base)
-            if rel is not None:
-                self._files[rel] = base
+            self._files[relative(base, self.root)] = base
             return
         if not base.is_dir():
             return
@@ -129,7 +130,7 @@ class DiskTree(SourceTree):
         except (OSError, RuntimeError):  # a symlink loop
             self.diagnostics.append(_unreadable(relative(path, self.root), "symbolic link loop; not read"))
             return None
-        if target != self.root and self.root not in target.parents:
+        if not any(target == allowed or allowed in target.parents for allowed in self._allowed):
             self.diagnostics.append(
                 _unreadable(relative(path, self.root), "symbolic link pointing outside the repository; not read")
             )

@@ -438,10 +438,13 @@ def test_text_diff_and_mermaid_carry_the_badge(
     monkeypatch.chdir(repo.root)
     main(["diff", "HEAD"])
     assert "  [additive] s3://exports/partner/customers.csv.age ⚑ pii: COLUMN_ADDED" in capsys.readouterr().out
-    assert main(["render", ".", "--format", "mermaid"]) == 0
+    assert main(["render", ".", "--format", "mermaid", "--level", "dataset"]) == 0
     mermaid = capsys.readouterr().out
     assert '[/"◫ staging.customers ⚑ pii"/]' in mermaid
     assert "raw.orders ⚑" not in mermaid
+    assert main(["render", ".", "--format", "mermaid", "--level", "column"]) == 0
+    columns = capsys.readouterr().out
+    assert '["◫ staging.customers ⚑ pii"]' in columns and '["email_hash ⚑ pii"]' in columns
 
 
 def test_anonymising_declaration_matching_nothing_warns_at_its_entry(held_out: Path) -> None:

@@ -47,8 +47,7 @@ def render_mermaid(
         ds = graph.datasets[name]
         open_, close = _SHAPES.get(ds.kind.value, _SHAPES["table"])
         icon = KIND_STYLE[ds.kind][0] if ds.kind in KIND_STYLE else ""
-        tags = ds.attributes.get("governance_tags")
-        badge = f" ⚑ {', '.join(str(t) for t in tags)}" if isinstance(tags, list) and tags else ""
+        badge = _badge(ds.attributes.get("governance_tags"))
         lines.append(f"  {ids[name]}{open_}{label(icon + ' ' + name + badge)}{close}")
     pairs = sorted({(e.source, e.target) for e in graph.edges if e.source in ids and e.target in ids})
     for source, target in pairs:
@@ -62,6 +61,11 @@ def render_mermaid(
     return "\n".join(lines) + "\n"
 
 
+def _badge(tags: object) -> str:
+    """The governance-tag badge of a dataset or column (docs/governance.md), or ""."""
+    return f" ⚑ {', '.join(str(t) for t in tags)}" if isinstance(tags, list) and tags else ""
+
+
 def _column_mermaid(graph: LineageGraph, status: dict[str, str], direction: str) -> str:
     names = sorted(graph.datasets)
     ids = {name: f"n{i}" for i, name in enumerate(names)}
@@ -70,9 +74,13 @@ def _column_mermaid(graph: LineageGraph, status: dict[str, str], direction: str)
     for name in names:
         ds = graph.datasets[name]
         icon = KIND_STYLE[ds.kind][0] if ds.kind in KIND_STYLE else ""
-        lines.append(f'  subgraph {ids[name]}["{label(icon + " " + name)}"]')
+        lines.append(
+            f'  subgraph {ids[name]}["{label(icon + " " + name + _badge(ds.attributes.get("governance_tags")))}"]'
+        )
         lines.append("    direction TB")
-        lines += [f'    {columns[name][c]}["{label(c)}"]' for c in ds.columns]
+        column_tags = ds.attributes.get("column_tags")
+        tags_of = column_tags if isinstance(column_tags, dict) else {}
+        lines += [f'    {columns[name][c]}["{label(c + _badge(tags_of.get(c)))}"]' for c in ds.columns]
         lines.append("  end")
     arrows: set[tuple[str, str, str]] = set()
     for je in graph.sorted_column_edges():
