@@ -174,7 +174,7 @@ class QueryResolver:
         expression = scope.expression
         result: list[_Output] = []
         if isinstance(expression, exp.SetOperation) and scope.set_operation_scopes:
-            result = [_Output(o.name, node=o.node) for o in self.outputs(scope.set_operation_scopes[0])]
+            result = self._set_outputs(scope)
         elif isinstance(expression, exp.Select):
             for projection in expression.expressions:
                 result.extend(self._projection_outputs(scope, projection))
@@ -187,6 +187,31 @@ class QueryResolver:
                 result = [_Output(c, node=expression) for c in cols]
         self._outputs[key] = result
         return result
+
+    def _set_outputs(self, scope: Scope) -> list[_Output]:
+        """Outputs of a set operation: the first branch names them.
+
+        When the first branch selects a star of unknown columns, a later branch whose columns are
+        all known names them instead (the rows line up by position, so its names are the best
+        known); with no such branch the output stays an unexpanded star."""
+        branches = [self.outputs(b) for b in scope.set_operation_scopes]
+        first = branches[0]
+        if any(o.star_of is not None for o in first):
+            for other in branches[1:]:
+                if other and not any(o.star_of is not None for o in other):
+                    return [_Output(o.name, node=o.node) for o in other]
+            return [_Output(o.name, node=o.node, star_of=o.star_of) for o in first]
+        return [_Output(o.name, node=o.node) for o in first]
+
+    def _branch_positions(self, branch: Scope, index: int) -> list[int]:
+        """Outputs of a set operation branch that can land at position ``index``.
+
+        Past an unexpanded star the positions are unknown: any output from the star on can."""
+        outs = self.outputs(branch)
+        star = next((k for k, o in enumerate(outs) if o.star_of is not None), None)
+        if star is None or index < star:
+            return [index] if index < len(outs) else []
+        return list(range(star, len(outs)))
 
     def _projection_outputs(self, scope: Scope, projection: exp.Expr) -> list[_Output]:
         star: exp.Star | None = None
@@ -271,8 +296,11 @@ class QueryResolver:
             outs = self.outputs(source)
             cols = None if any(o.star_of is not None for o in outs) else [o.name for o in outs]
         pivot = _pivot_of(source)
-        if cols is not None and pivot is not None:
-            return self._pivot_columns(pivot, cols)
+        if pivot is not None:
+            if cols is not None:
+                return _renamed(pivot, self._pivot_columns(pivot, cols), self.dialect)
+            # ``PIVOT (…) AS p (c1, c2, …)`` names every output even when the source's are unknown.
+            return _alias_columns(pivot, self.dialect) or None
         return cols
 
     def _source_columns_unpivoted(self, source: object) -> list[str] | None:
@@ -322,8 +350,8 @@ class QueryResolver:
         if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
             result: set[Origin] = set()
             for branch in _value_branches(scope):
-                if index < len(self.outputs(branch)):
-                    result |= self.trace(branch, index)
+                for position in self._branch_positions(branch, index):
+                    result |= self.trace(branch, position)
             return frozenset(result)
         outs = self.outputs(scope)
         if index >= len(outs):
@@ -359,15 +387,16 @@ class QueryResolver:
             node, subtype = stack.pop()
             if isinstance(node, exp.Column):
                 if isinstance(node.this, exp.Star):
+                    if node is not expr and node.table:
+                        # ``md5((t.*)::text)``: a whole-row value reads every column of ``t``.
+                        result |= self._row_origins(scope, node.table, compose(subtype, Subtype.TRANSFORMATION))
                     continue
                 result |= self.column_origins(scope, node, subtype)
                 continue
-            if isinstance(node, exp.Star) and node is not expr:
-                # COUNT(*) and the like: the value depends on every row of every source.
-                for key in self._selected_keys(scope):
-                    source = scope.sources.get(key)
-                    if isinstance(source, exp.Table):
-                        result.add(Origin(self._table_source_name(source), "*", compose(subtype, Subtype.AGGREGATION)))
+            if isinstance(node, exp.Star):
+                # COUNT(*) reads no column's value, only how many rows there are: that depends on the
+                # row set, which the dataset-wide FILTER / JOIN / GROUP_BY edges already describe,
+                # and on the source table itself, which stays a source of the statement.
                 continue
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
@@ -388,6 +417,18 @@ class QueryResolver:
                 elif isinstance(value, exp.Expr):
                     stack.append((value, sub))
         return result
+
+    def _row_origins(self, scope: Scope, qualifier: str, subtype: Subtype) -> set[Origin]:
+        """Every column of the source ``qualifier`` names, used as one value (a whole-row reference)."""
+        for found in _scope_chain(scope):
+            key = self._source_key(found, qualifier)
+            if key is None:
+                continue
+            columns = self._source_columns(found, key)
+            if columns is not None:
+                return {o for c in columns for o in self._origins_of_source_column(found, key, c, subtype, None)}
+            return {Origin(o.table, o.column, compose(subtype, o.subtype)) for o in self._star_origins(found, key)}
+        return set()
 
     def column_origins(self, scope: Scope, column: exp.Column, subtype: Subtype) -> set[Origin]:
         return self._origins_of_resolution(self.resolve(scope, column), subtype)
@@ -428,7 +469,7 @@ class QueryResolver:
     def _through_star(self, scope: Scope, name: str, subtype: Subtype) -> set[Origin]:
         """A column selected from a derived table whose columns are unknown (``SELECT *``)."""
         result: set[Origin] = set()
-        for out in self.outputs(scope):
+        for out in [] if isinstance(scope.expression, exp.SetOperation) else self.outputs(scope):
             if out.star_of is None:
                 continue
             result |= self._origins_of_source_column(scope, out.star_of, name, subtype, out.node)
@@ -614,6 +655,17 @@ class QueryResolver:
                         else _Resolved(_UNRESOLVED, column=c)
                     )
 
+            aliases = _alias_columns(pivot, self.dialect)
+            if aliases and name in aliases:
+                natural = self._natural_pivot_name(source, pivot, aliases.index(name), len(aliases))
+                if natural is None:
+                    self._report(
+                        codes.COLUMN_UNRESOLVED,
+                        f"cannot resolve PIVOT output {name}: the columns of its source are unknown",
+                        node,
+                    )
+                    return _Resolved(_UNRESOLVED, column=name)
+                name = natural
             resolved = self._pivot_source(pivot, name, base)
             if resolved is not None:
                 return resolved
@@ -642,6 +694,23 @@ class QueryResolver:
             return _Resolved(_SCOPE, column=name, scope=scope, index=-1)
         self._report(codes.COLUMN_UNRESOLVED, f"column {name} is not an output of the subquery", scope.expression)
         return _Resolved(_UNRESOLVED, column=name)
+
+    def _natural_pivot_name(self, source: object, pivot: exp.Pivot, position: int, count: int) -> str | None:
+        """The name PIVOT gives the output at ``position`` of its alias column list.
+
+        The pivot values are the last outputs, so they map without knowing the source's columns;
+        the grouping columns before them need the source's columns."""
+        values = [_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)]
+        if pivot.args.get("unpivot"):
+            values = []
+        base = self._source_columns_unpivoted(source)
+        if base is not None:
+            natural = self._pivot_columns(pivot, base)
+            return natural[position] if position < len(natural) else None
+        from_end = count - position
+        if values and 0 < from_end <= len(values):
+            return values[len(values) - from_end]
+        return None
 
     def _pivot_source(self, pivot: exp.Pivot, name: str, base: Callable[[str], _Resolved]) -> _Resolved | None:
         """A column of a PIVOTed or UNPIVOTed source; ``base`` resolves a column of the source itself.
@@ -754,7 +823,11 @@ class QueryResolver:
     def _inline(self, scope: Scope, index: int) -> str:
         if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
             op = type(scope.expression).__name__.upper()
-            parts = [self.inline(b, index) for b in scope.set_operation_scopes if index < len(self.outputs(b))]
+            parts = [
+                self.inline(b, position)
+                for b in scope.set_operation_scopes
+                for position in self._branch_positions(b, index)
+            ]
             return f"{op}({', '.join(parts)})"
         outs = self.outputs(scope)
         if index >= len(outs):
@@ -963,6 +1036,20 @@ def _scope_label(scope: Scope) -> str:
     if isinstance(parent, (exp.CTE, exp.Subquery)) and parent.alias:
         return parent.alias
     return "subquery"
+
+
+def _alias_columns(pivot: exp.Pivot, dialect: Dialect) -> list[str]:
+    """The column list of ``PIVOT (…) AS p (c1, c2, …)``: new names for every output, in order."""
+    alias = pivot.args.get("alias")
+    if not isinstance(alias, exp.TableAlias):
+        return []
+    return [identifier(c, dialect) for c in alias.columns]
+
+
+def _renamed(pivot: exp.Pivot, natural: list[str], dialect: Dialect) -> list[str]:
+    """Outputs of a PIVOT after its alias column list renames the first of them."""
+    aliases = _alias_columns(pivot, dialect)
+    return aliases + natural[len(aliases) :]
 
 
 def _pivot_values(pivot: exp.Pivot) -> list[exp.Expr]:

@@ -583,6 +583,7 @@ class StatementAnalyzer:
         if not isinstance(node.this, exp.Table):
             return
         old = self.name(node.this)
+        self._alter_columns(node, old, lineage)
         for action in node.args.get("actions") or []:
             if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
                 new_table = action.this.copy()
@@ -604,6 +605,42 @@ class StatementAnalyzer:
                         ColumnEdge(ColumnRef(other, column), ColumnRef(old, column), Subtype.IDENTITY, text,
                                    fingerprint(text), lineage.location)
                     )  # fmt: skip
+
+    def _alter_columns(self, node: exp.Alter, table: str, lineage: StatementLineage) -> None:
+        """ADD / DROP / RENAME COLUMN change the table's known columns, so a later ``t.*`` sees them.
+
+        Only a table whose columns are known changes: new columns alone are not all of them."""
+        known = self.catalog.columns(table)
+        if known is None:
+            return
+        columns = list(known)
+        changed = False
+        for action in node.args.get("actions") or []:
+            defs = action.expressions if isinstance(action, exp.Schema) else [action]
+            for item in defs:
+                if isinstance(item, exp.ColumnDef):
+                    name = identifier(item.this, self.dialect)
+                    if name not in columns:
+                        columns.append(name)
+                        changed = True
+                elif isinstance(item, exp.Drop) and item.args.get("kind") == "COLUMN":
+                    for dropped in item.args.get("tables") or []:
+                        name = identifier(dropped.this if isinstance(dropped, exp.Column) else dropped, self.dialect)
+                        if name in columns:
+                            columns.remove(name)
+                            changed = True
+                elif isinstance(item, exp.RenameColumn):
+                    before = identifier(
+                        item.this.this if isinstance(item.this, exp.Column) else item.this, self.dialect
+                    )
+                    after = item.args.get("to")
+                    if before in columns and after is not None:
+                        columns[columns.index(before)] = identifier(
+                            after.this if isinstance(after, exp.Column) else after, self.dialect
+                        )
+                        changed = True
+        if changed and columns:
+            lineage.target_columns[table] = tuple(columns)
 
     def _drop(self, statement: ParsedStatement, node: exp.Drop, lineage: StatementLineage) -> None:
         lineage.kind = "drop"
