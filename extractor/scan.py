@@ -21,7 +21,7 @@ from sqlglot.dialects.dialect import Dialect
 from . import codes
 from .cache import AnalysisCache, diagnostic_from_list, diagnostic_to_list, statement_from_dict, statement_to_dict
 from .cache import key as cache_key
-from .config import Config
+from .config import Config, is_sql_file
 from .dbt import scan_dbt_projects
 from .dbt.jinja import airflow_context, render_with_lines
 from .graph import Job, LineageGraph
@@ -32,6 +32,7 @@ from .sql.catalog import SchemaCatalog
 from .sql.dependencies import reads_and_writes
 from .sql.naming import get_dialect, table_name
 from .sql.parse import LineIndex, ParsedStatement, parse_script
+from .sql.preprocess import preprocess
 from .sql.statements import StatementLineage, fingerprint
 
 ProgressCallback = Callable[[str], None]
@@ -175,6 +176,7 @@ class _ParsedFile:
             self.sql, self.lines, rendered_diagnostics = rendered.text, rendered.lines, list(rendered.diagnostics)
         else:
             self.sql, self.lines = text, LineIndex(text)
+        self.sql = preprocess(self.sql, dialect, self.source.path, config.variables)
         self.statements, self.diagnostics = parse_script(self.sql, dialect, self.source.path, self.lines)
         self.diagnostics = rendered_diagnostics + self.diagnostics
         self.reads, self.writes = reads_and_writes(
@@ -390,7 +392,7 @@ def _scan_sources(
             sources.append(read)
     if cache is not None:
         cache.begin()
-    scan_sql([s for s in sources if s.path.endswith(".sql")], config, graph, catalog, progress, cache)
+    scan_sql([s for s in sources if is_sql_file(s.path)], config, graph, catalog, progress, cache)
     python_sources = [s for s in sources if s.path.endswith((".py", ".ipynb"))]
     if python_sources:
         templates = scan_python(python_sources, config, graph, catalog, progress)

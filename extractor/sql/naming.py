@@ -112,6 +112,12 @@ def path_of_table(table: exp.Table) -> str | None:
     return None
 
 
+def in_hint(table: exp.Table) -> bool:
+    """Whether a table reference is an argument of an optimizer hint (``/*+ BROADCAST(t) */``):
+    it names an alias of the query, not a dataset it reads."""
+    return table.find_ancestor(exp.Hint) is not None
+
+
 #: Dialects where a select item may refer to an alias defined earlier in the same SELECT.
 LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "databricks", "spark", "redshift", "duckdb", "teradata", "clickhouse"})
 

@@ -23,7 +23,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from .. import codes
 from ..model import Subtype
 from .catalog import SchemaCatalog
-from .naming import fold, identifier, path_of_table, supports_lateral_alias, table_name
+from .naming import fold, identifier, in_hint, path_of_table, supports_lateral_alias, table_name
 from .parse import first_offset
 
 _RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
@@ -140,7 +140,12 @@ class QueryResolver:
                         (paths if _is_path_table(source) else sources).add(name)
         ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
         for table in query.find_all(exp.Table):
-            if table.name and not (not table.db and table.name in ctes) and not isinstance(table.parent, exp.Into):
+            if (
+                table.name
+                and not (not table.db and table.name in ctes)
+                and not isinstance(table.parent, exp.Into)
+                and not in_hint(table)
+            ):
                 (paths if _is_path_table(table) else sources).add(self._table_source_name(table))
         outputs = []
         for i, out in enumerate(self.outputs(root)):
@@ -221,6 +226,12 @@ class QueryResolver:
         elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
             star = projection.this
             qualifier = projection.table
+        if isinstance(projection, exp.Aliases):
+            # ``explode(m) AS (k, v)``: one function, several named outputs.
+            return [
+                _Output(identifier(a, self.dialect), expr=projection.this, node=projection)
+                for a in projection.expressions
+            ]
         if star is None:
             name = self._output_name(projection)
             return [_Output(name, expr=projection.unalias(), node=projection)]

@@ -19,7 +19,7 @@ from sqlglot.tokens import TokenType
 from .. import codes
 from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .catalog import SchemaCatalog
-from .naming import identifier, looks_like_path, path_of_table, table_name
+from .naming import identifier, in_hint, looks_like_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
 from .query_lineage import Origin, OutputLineage, QueryLineage, QueryResolver
 
@@ -147,7 +147,9 @@ class StatementAnalyzer:
             )
             body = node.expression
             if isinstance(body, exp.Expr):
-                lineage.source_tables = frozenset(self.name(t) for t in body.find_all(exp.Table) if t.name)
+                lineage.source_tables = frozenset(
+                    self.name(t) for t in body.find_all(exp.Table) if t.name and not in_hint(t)
+                )
             return [lineage]
         if isinstance(node, exp.Create) and node.kind in ("PROCEDURE", "FUNCTION"):
             body = node.expression
@@ -329,7 +331,9 @@ class StatementAnalyzer:
             lineage.target_tables = frozenset({target})
             lineage.dataset_kinds.setdefault(target, kind)
             if query is not None:
-                lineage.source_tables = frozenset(self.name(t) for t in query.find_all(exp.Table) if t.name)
+                lineage.source_tables = frozenset(
+                    self.name(t) for t in query.find_all(exp.Table) if t.name and not in_hint(t)
+                )
             return
         query = _with_ctes(node, query)
         if columns is None:
@@ -377,6 +381,11 @@ class StatementAnalyzer:
             return
         lineage.target_tables = frozenset({target})
         lineage.dataset_kinds[target] = kind
+        data_path = _data_source_path(properties)
+        if data_path is not None:
+            # Spark ``CREATE [TEMPORARY] VIEW v USING csv OPTIONS (path '…')``: the view reads the files.
+            lineage.source_tables = frozenset({data_path})
+            lineage.dataset_kinds[data_path] = DatasetKind.FILE
         if source_table is not None:
             source = self.name(source_table)
             lineage.source_tables = frozenset({source})
@@ -547,6 +556,11 @@ class StatementAnalyzer:
                 lineage.target_tables = frozenset({target})
                 lineage.dataset_kinds[target] = DatasetKind.FILE
             return
+        listed: list[str] | None = None
+        if isinstance(this, exp.Schema) and isinstance(this.this, exp.Table):
+            # COPY t (a, b) FROM / TO: only the listed columns move.
+            listed = [identifier(c, self.dialect) for c in this.expressions]
+            this = this.this
         if not isinstance(this, exp.Table):
             return
         table = self.name(this)
@@ -557,7 +571,7 @@ class StatementAnalyzer:
             lineage.source_tables = frozenset({table})
             lineage.target_tables = frozenset(file_names)
             # COPY table TO 'file': the file holds the table's columns as they are.
-            columns = self.catalog.columns(table) or ()
+            columns = listed or self.catalog.columns(table) or ()
             for name in file_names:
                 if columns:
                     lineage.target_columns[name] = tuple(columns)
@@ -771,6 +785,20 @@ def _reads_target(result: QueryLineage, target: str) -> bool:
     Reading the target only to pick rows (WHERE, ON, ``WHEN MATCHED AND …``) does not make it a
     source: its rows are changed in place, which the target edge already says."""
     return any(o.table == target for output in result.outputs for o in output.origins)
+
+
+def _data_source_path(properties: exp.Expr | None) -> str | None:
+    """The files a Spark data-source table or view reads: ``USING fmt OPTIONS (path '…')`` / ``LOCATION``."""
+    if not isinstance(properties, exp.Properties) or properties.find(exp.FileFormatProperty) is None:
+        return None
+    for option in properties.find_all(exp.Property):
+        value = option.args.get("value")
+        if option.name.lower() == "path" and isinstance(value, exp.Literal) and value.is_string:
+            return str(value.name)
+    location = properties.find(exp.LocationProperty)
+    if location is not None and isinstance(location.this, exp.Literal):
+        return str(location.this.name)
+    return None
 
 
 def _literal_path(node: exp.Expr) -> str | None:
