@@ -11,7 +11,12 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 
-DIALECT_ALIASES = {"ansi": "", "sparksql": "spark", "sqlserver": "tsql"}
+#: Names users (and sqlfluff / sqllineage) give dialects that sqlglot knows under another name, or
+#: reads closely enough: MariaDB is MySQL; Greenplum, Materialize and Vertica speak Postgres SQL.
+DIALECT_ALIASES = {
+    "ansi": "", "sparksql": "spark", "sqlserver": "tsql", "mariadb": "mysql", "greenplum": "postgres",
+    "materialize": "postgres", "vertica": "postgres", "db2": "",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=64)

@@ -282,7 +282,13 @@ class QueryResolver:
         if from_ is not None:
             nodes.append(from_.this)
         nodes.extend(j.this for j in select.args.get("joins") or [])
-        for node in nodes:
+        while nodes:
+            node = nodes.pop(0)
+            if isinstance(node, exp.Subquery) and not node.alias and not isinstance(node.unnest(), exp.Query):
+                # ``FROM ((a JOIN b ON …))``: a parenthesized join names its tables, not itself.
+                inner = node.unnest()
+                nodes[:0] = [inner, *(j.this for j in inner.args.get("joins") or [])]
+                continue
             alias = node.alias_or_name
             if alias:
                 yield alias
@@ -405,9 +411,14 @@ class QueryResolver:
                 result |= self.column_origins(scope, node, subtype)
                 continue
             if isinstance(node, exp.Star):
-                # COUNT(*) reads no column's value, only how many rows there are: that depends on the
-                # row set, which the dataset-wide FILTER / JOIN / GROUP_BY edges already describe,
-                # and on the source table itself, which stays a source of the statement.
+                # COUNT(*) reads no column's value, only which rows exist: an indirect (CONDITIONAL)
+                # influence of the whole source table, never a direct AGGREGATION of its columns.
+                if node is not expr:
+                    for key in self._selected_keys(scope):
+                        source = scope.sources.get(key)
+                        if isinstance(source, exp.Table):
+                            name = self._table_source_name(source)
+                            result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
                 continue
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
@@ -772,7 +783,11 @@ class QueryResolver:
                 (expression.args.get("qualify"), Subtype.FILTER),
                 (expression.args.get("order"), Subtype.SORT),
             ]
-            for join in expression.args.get("joins") or []:
+            joins = list(expression.args.get("joins") or [])
+            for source in scope.sources.values():
+                if isinstance(source, exp.Table):
+                    joins.extend(source.args.get("joins") or [])  # ``FROM ((a JOIN b ON …))``
+            for join in joins:
                 clauses.append((join.args.get("on"), Subtype.JOIN))
                 for ident in join.args.get("using") or []:
                     clauses.append((exp.column(ident.copy()), Subtype.JOIN))
@@ -927,11 +942,8 @@ def prepare(query: exp.Expr, dialect: Dialect) -> None:
     n = 0
     for node in list(query.find_all(exp.Subquery, exp.Table)):
         unaliased_function = isinstance(node, exp.Table) and isinstance(node.this, exp.Func)
-        if (
-            (isinstance(node, exp.Subquery) or unaliased_function)
-            and not node.alias
-            and isinstance(node.parent, (exp.From, exp.Join))
-        ):
+        derived = isinstance(node, exp.Subquery) and isinstance(node.unnest(), exp.Query)
+        if (derived or unaliased_function) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
             node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_dt{n}")))
             n += 1
 
