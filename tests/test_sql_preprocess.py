@@ -69,3 +69,8 @@ def test_configured_variables_join_scripts_through_the_same_table(tmp_path: Path
     graph = scan([tmp_path], config_from_mapping({"variables": {"db": "mart"}}, root=tmp_path))
     assert {"raw.events", "mart.daily", "report.r"} <= set(graph.datasets)
     assert not any("@" in name for name in graph.datasets)
+
+
+def test_backticks_become_quoted_names_where_the_tokenizer_does_not_know_them() -> None:
+    assert _pre("SELECT col1 FROM `schema1`.`tab1`", "athena") == 'SELECT col1 FROM "schema1"."tab1"'
+    assert _pre("SELECT col1 FROM `tab1`", "hive") == "SELECT col1 FROM `tab1`"

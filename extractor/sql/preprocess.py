@@ -13,6 +13,8 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
 - **psql meta-commands** — ``\\copy`` becomes the server-side ``COPY`` it mirrors (ended at the
   end of its line, as psql ends it); ``\\set`` defines a variable; any other meta-command
   (``\\echo``, ``\\timing``, ``\\connect`` …) is blanked out.
+- **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
+  which Athena accepts) become the dialect's quoted identifier.
 - **Spark ``INSERT OVERWRITE DIRECTORY … USING fmt OPTIONS (…)``** — rewritten to the Hive form
   sqlglot parses (``INSERT OVERWRITE DIRECTORY 'path' SELECT …``); a ``path`` option names the
   directory when no path literal is written.
@@ -65,6 +67,7 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     _meta_commands(sql, tokens, known, edits)
     _insert_directory_using(sql, tokens, edits)
     _set_statements(sql, tokens, known)
+    _backtick_names(sql, tokens, dialect, edits)
     _variables(sql, tokens, dialect, path, known, edits)
     if not edits:
         return sql
@@ -182,6 +185,32 @@ def _options(tokens: list[Token]) -> dict[str, str]:
         elif token.token_type is not TokenType.EQ and key is None:
             key = token.text
     return result
+
+
+# -- backtick-quoted names ------------------------------------------------------------------------
+
+
+def _backtick_names(sql: str, tokens: list[Token], dialect: Dialect, edits: list[tuple[int, int, str]]) -> None:
+    """`` `name` `` where the dialect's tokenizer does not know backticks (Athena's DML, which
+    Athena itself accepts): the dialect's own quoted identifier."""
+    i = 0
+    while i < len(tokens):
+        if not (tokens[i].token_type is TokenType.UNKNOWN and tokens[i].text == "`"):
+            i += 1
+            continue
+        close = next(
+            (
+                k
+                for k in range(i + 1, len(tokens))
+                if tokens[k].token_type is TokenType.UNKNOWN and tokens[k].text == "`"
+            ),
+            None,
+        )
+        if close is None or tokens[close].line != tokens[i].line:
+            return
+        name = sql[tokens[i].end + 1 : tokens[close].start]
+        edits.append((tokens[i].start, tokens[close].end + 1, _quoted(name, dialect)))
+        i = close + 1
 
 
 # -- script variables -----------------------------------------------------------------------------
