@@ -13,6 +13,7 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
 - **psql meta-commands** — ``\\copy`` becomes the server-side ``COPY`` it mirrors (ended at the
   end of its line, as psql ends it); ``\\set`` defines a variable; any other meta-command
   (``\\echo``, ``\\timing``, ``\\connect`` …) is blanked out.
+- **Hive CLI commands** — ``!shell command;`` and ``source file.hql;`` run no SQL and are blanked.
 - **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
   which Athena accepts) become the dialect's quoted identifier.
 - **Spark ``INSERT OVERWRITE DIRECTORY … USING fmt OPTIONS (…)``** — rewritten to the Hive form
@@ -32,7 +33,7 @@ from sqlglot.tokens import Token, TokenType
 #: Tokens after which a name (not a value) follows: ``FROM ${db}.t``, ``INSERT INTO ${t}``.
 _NAME_CONTEXT = frozenset({
     TokenType.FROM, TokenType.JOIN, TokenType.TABLE, TokenType.INTO, TokenType.UPDATE, TokenType.VIEW,
-    TokenType.EXISTS, TokenType.USING, TokenType.MERGE, TokenType.DATABASE, TokenType.SCHEMA,
+    TokenType.EXISTS, TokenType.USING, TokenType.MERGE, TokenType.DATABASE, TokenType.SCHEMA, TokenType.USE,
 })  # fmt: skip
 #: Dialects whose parser reads ``${x}`` itself (as a parameter) in a value position.
 _NATIVE_PARAMETERS = frozenset({"hive", "spark", "spark2", "databricks"})
@@ -65,6 +66,7 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     known = dict(variables or {})
     edits: list[tuple[int, int, str]] = []  # (start, end exclusive, replacement)
     _meta_commands(sql, tokens, known, edits)
+    _cli_commands(sql, tokens, edits)
     _insert_directory_using(sql, tokens, edits)
     _set_statements(sql, tokens, known)
     _backtick_names(sql, tokens, dialect, edits)
@@ -115,6 +117,24 @@ def _meta_commands(sql: str, tokens: list[Token], known: dict[str, str], edits: 
                 known.setdefault(name, value)
             edits.append((token.start, tokens[j].end + 1, _blank(sql, token.start, tokens[j].end + 1)))
         i = j + 1
+
+
+def _cli_commands(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    """Hive CLI commands run no SQL: ``!shell command;`` and ``source other.hql;`` (the sourced
+    file is scanned on its own). Blanked, up to their ``;``."""
+    starts = [0] + [k + 1 for k, t in enumerate(tokens) if t.token_type is TokenType.SEMICOLON]
+    for start in starts:
+        if start >= len(tokens):
+            continue
+        first = tokens[start]
+        shell = first.token_type is TokenType.NOT and first.text == "!"
+        source = first.text.lower() == "source" and first.token_type is TokenType.VAR
+        if not (shell or source):
+            continue
+        end = start
+        while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON:
+            end += 1
+        edits.append((first.start, tokens[end].end + 1, _blank(sql, first.start, tokens[end].end + 1)))
 
 
 # -- Spark INSERT OVERWRITE DIRECTORY … USING -------------------------------------------------------

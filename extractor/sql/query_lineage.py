@@ -232,6 +232,14 @@ class QueryResolver:
                 _Output(identifier(a, self.dialect), expr=projection.this, node=projection)
                 for a in projection.expressions
             ]
+        if isinstance(projection, exp.QueryTransform) and isinstance(projection.args.get("schema"), exp.Schema):
+            # Hive ``TRANSFORM(a, b) USING 'script' AS (c, d)``: the script makes every output of all inputs.
+            schema = projection.args["schema"]
+            return [
+                _Output(identifier(c.this if isinstance(c, exp.ColumnDef) else c, self.dialect), expr=projection,
+                        node=projection)
+                for c in schema.expressions
+            ]  # fmt: skip
         if star is None:
             name = self._output_name(projection)
             return [_Output(name, expr=projection.unalias(), node=projection)]
