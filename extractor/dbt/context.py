@@ -287,7 +287,7 @@ class DbtRenderer:
     def _generate(self, renderer: DbtRenderer | None, macro: str, custom: Any, node: DbtNode) -> str | None:
         if renderer is None:
             return None
-        override = renderer.macros.get(renderer.project.name, macro)
+        override = renderer.macros.project_override(macro)
         if override is None:
             return None
         saved = renderer.state

@@ -395,7 +395,9 @@ class QueryResolver:
     def _star_origins(self, scope: Scope, key: str) -> set[Origin]:
         source = scope.sources.get(key)
         if isinstance(source, exp.Table):
-            return {Origin(self._table_source_name(source), None, Subtype.IDENTITY)}
+            name = self._table_source_name(source)
+            # A table function that names no dataset (an unknown macro's placeholder call) has no origin.
+            return {Origin(name, None, Subtype.IDENTITY)} if name else set()
         if isinstance(source, Scope):
             result: set[Origin] = set()
             for i, out in enumerate(self.outputs(source)):

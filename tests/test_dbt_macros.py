@@ -1,0 +1,38 @@
+"""dbt macro lookup: by name in the macro namespace, never as attributes; dunder names never resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractor.config import config_from_mapping
+from extractor.dbt.macros import Namespace
+from extractor.scan import scan
+
+
+def test_a_macro_named_like_a_python_dunder_never_resolves(tmp_path: Path) -> None:
+    """A macro called ``__reduce_ex__`` must not hand templates Python's own method (copyreg)."""
+    (tmp_path / "dbt_project.yml").write_text("name: p\nprofile: p\n")
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "macros" / "m.sql").write_text("{% macro __reduce_ex__(p) %}x{% endmacro %}")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.sql").write_text("select * from {{ __reduce_ex__(2) }}")
+    graph = scan([tmp_path], config_from_mapping({}, root=tmp_path))
+    # Resolved, it would render ``(<function _reconstructor …>, …)``: a syntax error naming copyreg.
+    assert [d.code for d in graph.diagnostics] == ["DT201"]
+    assert "__reduce_ex__" in graph.diagnostics[0].message
+    assert "analytics.m" in graph.datasets
+
+
+def test_namespace_lookup_allows_private_macros_and_refuses_dunders() -> None:
+    class Index:
+        def resolve(self, namespace: str, name: str) -> str:
+            return f"{namespace}.{name}"
+
+    ns = Namespace(Index(), "dbt_utils")  # type: ignore[arg-type]
+    assert ns["_is_relation"] == "dbt_utils._is_relation"
+    with pytest.raises(KeyError):
+        ns["__reduce_ex__"]
+    with pytest.raises(AttributeError):
+        ns.__getattr__("_is_relation")  # the sandbox then falls back to ns["_is_relation"]
