@@ -181,7 +181,9 @@ class Project:
             directory = posixpath.dirname(source.path)
             while directory:
                 self.directories.add(directory)
-                directory = posixpath.dirname(directory)
+                parent = posixpath.dirname(directory)
+                # A path outside the scan root (``../x.py``, ``/abs/x.py``) ends at "/" or ".."; "/" is its own parent.
+                directory = parent if parent != directory else ""
 
     def bases(self, importer: ModuleInfo) -> list[str]:
         """Directories an absolute import is looked up from, nearest first."""
@@ -189,9 +191,10 @@ class Project:
         directory = importer.directory
         while True:
             result.append(directory)
-            if not directory:
+            parent = posixpath.dirname(directory)
+            if not directory or parent == directory:
                 break
-            directory = posixpath.dirname(directory)
+            directory = parent
         if "src" in self.directories and "src" not in result:
             result.append("src")
         return result

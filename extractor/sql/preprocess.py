@@ -372,6 +372,11 @@ def _variables(
         i = last + 1
 
 
+def _glued(before: Token, after: Token) -> bool:
+    """Whether two tokens touch, with no whitespace between them."""
+    return before.end + 1 == after.start
+
+
 def _is_name(tokens: list[Token], first: int, last: int) -> bool:
     """Whether tokens ``first``..``last`` stand where a table (or schema) name belongs."""
     if last + 1 < len(tokens) and tokens[last + 1].token_type is TokenType.DOT:
@@ -390,4 +395,40 @@ def _quoted(name: str, dialect: Dialect) -> str:
     return f"{quote_start}{name.replace(quote_end, quote_end * 2)}{quote_end}"
 
 
-__all__ = ["preprocess"]
+def dbapi_parameters(sql: str, dialect: Dialect) -> str:
+    """DB-API ``format`` / ``pyformat`` parameters (``%s``, ``%(name)s``) as ``?`` placeholders.
+
+    psycopg2, PyMySQL, the Snowflake and Redshift connectors write parameters this way whatever
+    the SQL dialect, and most dialects cannot parse them; ``?`` parses everywhere."""
+    try:
+        tokens = dialect.tokenize(sql)
+    except TokenError:
+        return sql
+    edits: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if token.token_type is not TokenType.MOD or i + 1 >= len(tokens) or not _glued(token, tokens[i + 1]):
+            continue
+        after = tokens[i + 1]
+        if after.text == "s":
+            edits.append((token.start, after.end + 1))
+        elif (
+            after.token_type is TokenType.L_PAREN
+            and i + 4 < len(tokens)
+            and tokens[i + 3].token_type is TokenType.R_PAREN
+            and tokens[i + 4].text == "s"
+            and _glued(tokens[i + 3], tokens[i + 4])
+        ):
+            edits.append((token.start, tokens[i + 4].end + 1))
+    if not edits:
+        return sql
+    out: list[str] = []
+    position = 0
+    for start, end in edits:
+        out.append(sql[position:start])
+        out.append("?")
+        position = end
+    out.append(sql[position:])
+    return "".join(out)
+
+
+__all__ = ["dbapi_parameters", "preprocess"]
