@@ -73,6 +73,7 @@ def scan_python(
     settings = load_settings(config, graph.diagnostics)
     failure: list[BaseException] = []
     templates: set[str] = set()
+    before = len(graph.diagnostics)
 
     def work() -> None:
         try:
@@ -83,6 +84,12 @@ def scan_python(
     run_deep(work)
     if failure:
         raise failure[0]
+    # The templates' standalone SQL analysis is replaced by the DAG-rendered one: drop it here,
+    # keeping the diagnostics the rendered analysis reported on the template files (a template
+    # that fails to parse must say so, not disappear).
+    rendered = [d for d in graph.diagnostics[before:] if d.path in templates]
+    graph.remove_jobs_of(templates, "sql")
+    graph.diagnostics.extend(d for d in rendered if d not in graph.diagnostics)
     return templates
 
 

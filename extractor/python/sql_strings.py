@@ -218,6 +218,11 @@ def _record(interp: Interpreter, ctx: Ctx, statement: StatementLineage) -> None:
     job = add_statement(sink.graph, statement, ctx.root.path, sink.catalog, kind="python")
     if job is not None:
         sink.tag(ctx, job)
+        where = statement.location
+        if where.path and where.path != ctx.root.path:
+            # SQL loaded from a template file: the job points at that file, at its own line.
+            sink.graph.jobs[job].path = where.path
+            sink.graph.jobs[job].line = where.line
         for name in statement.target_tables:
             if name.startswith("{") or "{" in name:
                 sink.graph.dataset(name).attributes["pattern"] = True
