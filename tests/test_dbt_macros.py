@@ -36,3 +36,11 @@ def test_namespace_lookup_allows_private_macros_and_refuses_dunders() -> None:
         ns["__reduce_ex__"]
     with pytest.raises(AttributeError):
         ns.__getattr__("_is_relation")  # the sandbox then falls back to ns["_is_relation"]
+
+
+def test_a_render_error_is_reported_on_the_model_naming_the_macro() -> None:
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "dbt" / "render_errors"
+    graph = scan([root], config_from_mapping({"dbt": {"dialect": "postgres"}}, root=root))
+    (error,) = graph.diagnostics
+    assert (error.path, error.line, error.code) == ("models/orders.sql", 3, "DT200")
+    assert error.message.endswith("(raised in dbt_packages/pkg/macros/checks.sql:2)")

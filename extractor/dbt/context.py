@@ -9,7 +9,7 @@ macro modules are shared by all models of the project.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jinja2.environment import Template
@@ -41,6 +41,7 @@ from .jinja import (
     TemplateLines,
     apply_stand_ins,
     error_diagnostic,
+    error_position,
     insert_line_markers,
     report,
     session_scope,
@@ -441,7 +442,7 @@ class DbtRenderer:
         except MacroReturn as r:
             text = str(r.value)
         except Exception as e:  # any template failure is a diagnostic, never a crash
-            session.diagnostics.append(error_diagnostic(e, node.path, node.line, paths={node.path, *self.macros.paths}))
+            session.diagnostics.append(self._render_error(e, node))
             text, failed = "", True
         finally:
             self.state = saved
@@ -454,6 +455,15 @@ class DbtRenderer:
             clean, lines, state.config, state.reads, state.unresolved, diagnostics, failed, state.used_catalog,
             state.refs,
         )  # fmt: skip
+
+    def _render_error(self, error: Exception, node: DbtNode) -> Diagnostic:
+        """A failed render is the model's problem: reported at the model's line that called into
+        the failing macro, naming where in the macro (often a package's) it was raised."""
+        diagnostic = error_diagnostic(error, node.path, node.line, paths={node.path})
+        inner = error_position(error, set(self.macros.paths))
+        if inner is None or inner[0] == node.path:
+            return diagnostic
+        return replace(diagnostic, message=f"{diagnostic.message} (raised in {inner[0]}:{inner[1]})")
 
     def still_valid(self, result: RenderResult) -> bool:
         """Whether an earlier render would come out the same now: it read no columns, and every
