@@ -219,6 +219,12 @@ class DbtRenderer:
         projects = [self.projects[package]] if package is not None and package in self.projects else []
         if package is None or package == self.project.name:
             projects = [self.project]
+        if package is None:
+            # dbt resolves refs across the whole build: a local package's model may ref its consumer's.
+            consumer = self.project.consumer
+            while consumer is not None and consumer not in projects:
+                projects.append(consumer)
+                consumer = consumer.consumer
         for project in projects:
             node = project.find_node(name, version)
             if node is not None:
@@ -323,16 +329,33 @@ class DbtRenderer:
         key = str(name)
         if key in self._vars:
             return self._vars[key]
-        scoped = self.project.spec.vars.get(self.project.name)
-        for scope in (self.settings.vars, scoped if isinstance(scoped, dict) else {}, self.project.spec.vars):
+        for scope, project in self._var_scopes():
             if key in scope:
-                value = self.render_value(scope[key], self.project.rel(self.project.root / "dbt_project.yml"))
+                value = self.render_value(scope[key], project.rel(project.root / "dbt_project.yml"))
                 self._vars[key] = value
                 return value
         if default is not _MISSING:
             return default
         report("DT202", f"var('{key}') has no value and no default; rendered as a placeholder", key=f"var.{key}")
         return PlaceholderUndefined(name=f"var.{key}")
+
+    def _var_scopes(self) -> list[tuple[Mapping[str, Any], DbtProject]]:
+        """Where ``var()`` looks, first match wins: the configured vars, then — for a project that
+        another scanned project installs as a local package — that consumer's vars scoped to this
+        project and its global ones (dbt builds a package with the root project's vars), then the
+        project's own scoped and global vars."""
+        own = self.project
+        scopes: list[tuple[Mapping[str, Any], DbtProject]] = [(self.settings.vars, own)]
+        chain: list[DbtProject] = []
+        consumer = own.consumer
+        while consumer is not None and consumer not in chain and consumer is not own:
+            chain.append(consumer)
+            consumer = consumer.consumer
+        for project in [*chain, own]:
+            scoped = project.spec.vars.get(own.name)
+            scopes.append((scoped if isinstance(scoped, dict) else {}, project))
+            scopes.append((project.spec.vars, project))
+        return scopes
 
     def env_var(self, name: Any, default: Any = _MISSING) -> Any:
         key = str(name)

@@ -21,7 +21,7 @@ from ..model import DatasetKind, Diagnostic, Location
 from ..sql.catalog import SchemaCatalog
 from .context import DbtRenderer, RenderResult
 from .diagnostics import diagnostic
-from .discovery import load_project
+from .discovery import link_local_packages, load_project
 from .models import ModelAnalyzer
 from .nodes import DbtNode, DbtProject, MacroFile
 from .relations import dataset_name
@@ -61,6 +61,7 @@ def scan_dbt_projects(
         claimed |= project.claimed
         key = project.name if project.name not in projects else f"{project.name}@{project.rel_root}"
         projects[key] = project
+    link_local_packages(list(projects.values()))  # (issue 12) a local package builds with its consumer's vars
     declared_only: set[str] = set()
     star_models: list[StarModel] = []
     for project in projects.values():
