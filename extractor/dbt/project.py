@@ -20,7 +20,7 @@ from ..graph import Job, LineageGraph
 from ..model import DatasetKind, Diagnostic, Location
 from ..sql.catalog import SchemaCatalog
 from .context import DbtRenderer, RenderResult
-from .diagnostics import diagnostic
+from .diagnostics import diagnostic, disabled_summary
 from .discovery import link_local_packages, load_project
 from .models import ModelAnalyzer
 from .nodes import DbtNode, DbtProject, MacroFile
@@ -132,6 +132,9 @@ def analyse_project(
         except Exception as e:  # one bad model must not stop the project
             graph.diagnostics.append(_internal(node.path, e))
     _exposures(project, renderer, graph)
+    summary = disabled_summary(project)  # (issue 12) always say how many models were skipped, and why
+    if summary is not None and not settings.include_disabled:
+        graph.diagnostics.append(summary)
     return analyzer.star_models
 
 
