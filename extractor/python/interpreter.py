@@ -1352,6 +1352,8 @@ def element_of(value: Value, name: str) -> Value:
         return value
     if isinstance(value, Obj) and value.trained:
         return join_values(value.trained)
+    if isinstance(value, Obj) and value.last_result is not None:
+        return value.last_result  # ``for row in cursor:``: rows of the cursor's last query
     return Unknown(name, "loop variable")
 
 
