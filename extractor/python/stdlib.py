@@ -12,7 +12,6 @@ from collections.abc import Callable
 import libcst as cst
 
 from ..model import DatasetKind
-
 from .frames import Frame
 from .interpreter import REGISTRY, UNROLL_LIMIT, Args, Ctx, Interpreter, Site
 from .objects import ArgParser, FileHandle, Namespace
