@@ -352,7 +352,7 @@ class QueryResolver:
             ]
             return [c for c in cols if c not in used] + added
         used = {identifier(c.this, self.dialect) for c in pivot.find_all(exp.Column)}
-        return [c for c in cols if c not in used] + [_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)]
+        return [c for c in cols if c not in used] + [n for n, _ in _pivot_outputs(pivot, self.dialect)]
 
     # -- tracing ---------------------------------------------------------------------------------
 
@@ -732,7 +732,7 @@ class QueryResolver:
 
         The pivot values are the last outputs, so they map without knowing the source's columns;
         the grouping columns before them need the source's columns."""
-        values = [_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)]
+        values = [n for n, _ in _pivot_outputs(pivot, self.dialect)]
         if pivot.args.get("unpivot"):
             values = []
         base = self._source_columns_unpivoted(source)
@@ -765,9 +765,12 @@ class QueryResolver:
                         )
                     )
             return _group(parts, name)
-        if name not in {_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)}:
+        outputs = dict(_pivot_outputs(pivot, self.dialect))
+        if name not in outputs:
             return None
-        measures = sorted({identifier(c.this, self.dialect) for e in pivot.expressions for c in e.find_all(exp.Column)})
+        # The value column aggregates its own aggregation's measure (all of them when unknown).
+        aggregations = [outputs[name]] if outputs[name] is not None else list(pivot.expressions)
+        measures = sorted({identifier(c.this, self.dialect) for e in aggregations for c in e.find_all(exp.Column)})
         for_columns = sorted(
             {identifier(f.this.this if isinstance(f.this, exp.Column) else f.this, self.dialect) for f in fields}
         )
@@ -1083,6 +1086,21 @@ def _renamed(pivot: exp.Pivot, natural: list[str], dialect: Dialect) -> list[str
     """Outputs of a PIVOT after its alias column list renames the first of them."""
     aliases = _alias_columns(pivot, dialect)
     return aliases + natural[len(aliases) :]
+
+
+def _pivot_outputs(pivot: exp.Pivot, dialect: Dialect) -> list[tuple[str, exp.Expr | None]]:
+    """The value columns a PIVOT makes, each with the aggregation it holds.
+
+    sqlglot computes the names the dialect gives them (Spark ``q1_s``, BigQuery ``s_q1``,
+    Snowflake ``'Q1'``) in ``columns``, value-major when there are several aggregations; without
+    them, one column per pivot value."""
+    aggregations = list(pivot.expressions)
+    computed = [identifier(c, dialect) for c in pivot.args.get("columns") or []]
+    if computed and aggregations and len(computed) % len(aggregations) == 0:
+        if len(aggregations) == 1:
+            return [(c, aggregations[0]) for c in computed]
+        return [(c, aggregations[k % len(aggregations)]) for k, c in enumerate(computed)]
+    return [(_pivot_value_name(v, dialect), None) for v in _pivot_values(pivot)]
 
 
 def _pivot_values(pivot: exp.Pivot) -> list[exp.Expr]:
