@@ -769,7 +769,8 @@ class QueryResolver:
         if name not in outputs:
             return None
         # The value column aggregates its own aggregation's measure (all of them when unknown).
-        aggregations = [outputs[name]] if outputs[name] is not None else list(pivot.expressions)
+        own = outputs[name]
+        aggregations = [own] if own is not None else list(pivot.expressions)
         measures = sorted({identifier(c.this, self.dialect) for e in aggregations for c in e.find_all(exp.Column)})
         for_columns = sorted(
             {identifier(f.this.this if isinstance(f.this, exp.Column) else f.this, self.dialect) for f in fields}
