@@ -244,6 +244,10 @@ def link_local_packages(projects: list[DbtProject]) -> None:
             package = by_root.get(directory)
             if package is not None and package.consumer is None and package is not consumer:
                 package.consumer = consumer
+                if package.name not in consumer.packages:
+                    # Installed, the package's macros are the consumer's ``<package>.macro``s.
+                    consumer.packages[package.name] = package.root
+                    consumer.macro_files.extend(m for m in package.macro_files if m.package == package.name)
 
 
 def _packages(project: DbtProject, diagnostics: list[Diagnostic]) -> None:
