@@ -74,3 +74,23 @@ def test_configured_variables_join_scripts_through_the_same_table(tmp_path: Path
 def test_backticks_become_quoted_names_where_the_tokenizer_does_not_know_them() -> None:
     assert _pre("SELECT col1 FROM `schema1`.`tab1`", "athena") == 'SELECT col1 FROM "schema1"."tab1"'
     assert _pre("SELECT col1 FROM `tab1`", "hive") == "SELECT col1 FROM `tab1`"
+
+
+def test_dataform_sqlx_models_land_in_the_table_named_after_the_file(tmp_path: Path) -> None:
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions" / "customer_orders.sqlx").write_text(
+        'config {\n  type: "table",\n  schema: "mart",\n  assertions: { nonNull: ["id"] }\n}\n'
+        'js {\n  const country = "NL";\n}\n'
+        'SELECT o.id, c.name\nFROM ${ref("raw", "orders")} AS o\nJOIN ${ref("customers")} AS c ON c.id = o.id\n'
+        "${ when(incremental(), `WHERE o.ts > (SELECT MAX(ts) FROM ${self()})`) }\n"
+    )
+    (tmp_path / "definitions" / "customers.sqlx").write_text('config { type: "view" }\nSELECT id, name FROM raw.c\n')
+    graph = scan([tmp_path], config_from_mapping({}, root=tmp_path))
+    assert {(e.source, e.target) for e in graph.edges} == {
+        ("raw.orders", "mart.customer_orders"),
+        ("customers", "mart.customer_orders"),
+        ("raw.c", "customers"),
+    }
+    assert not [d for d in graph.diagnostics if d.severity.value == "error"]
+    job = graph.jobs["definitions/customer_orders.sqlx:mart.customer_orders"]
+    assert job.line == 9  # the SELECT's own line: blanked blocks keep line numbers

@@ -14,6 +14,8 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
   end of its line, as psql ends it); ``\\set`` defines a variable; any other meta-command
   (``\\echo``, ``\\timing``, ``\\connect`` …) is blanked out.
 - **Hive CLI commands** — ``!shell command;`` and ``source file.hql;`` run no SQL and are blanked.
+- **Dataform ``.sqlx``** — ``config { … }`` / ``js { … }`` blocks are blanked, ``${ref("t")}`` becomes
+  the table, and a ``table``/``view``/``incremental`` becomes ``CREATE TABLE <schema>.<file name> AS …``.
 - **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
   which Athena accepts) become the dialect's quoted identifier.
 - **Spark ``INSERT OVERWRITE DIRECTORY … USING fmt OPTIONS (…)``** — rewritten to the Hive form
@@ -23,6 +25,7 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -65,6 +68,8 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
         return sql
     known = dict(variables or {})
     edits: list[tuple[int, int, str]] = []  # (start, end exclusive, replacement)
+    if path.lower().endswith(".sqlx"):
+        _dataform(sql, tokens, dialect, path, edits)
     _meta_commands(sql, tokens, known, edits)
     _cli_commands(sql, tokens, edits)
     _insert_directory_using(sql, tokens, edits)
@@ -88,6 +93,79 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
 def _blank(sql: str, start: int, end: int) -> str:
     """Spaces for ``sql[start:end]``, keeping its line breaks."""
     return "".join(ch if ch in "\r\n" else " " for ch in sql[start:end])
+
+
+# -- Dataform SQLX ---------------------------------------------------------------------------------
+
+_SQLX_BLOCKS = frozenset({"config", "js", "pre_operations", "post_operations"})
+_SQLX_TABLES = frozenset({"table", "view", "incremental"})
+
+
+def _dataform(sql: str, tokens: list[Token], dialect: Dialect, path: str, edits: list[tuple[int, int, str]]) -> None:
+    """A Dataform ``.sqlx`` file: its ``config { … }`` (and ``js``/``*_operations``) blocks are
+    not SQL; ``${ref("t")}`` names a table; a ``table``/``view``/``incremental`` is the SELECT
+    landing in the table named after the file (in the config's ``schema``)."""
+    config: dict[str, str] = {}
+    select_at: int | None = None
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.text.lower() in _SQLX_BLOCKS and i + 1 < len(tokens) and tokens[i + 1].token_type is TokenType.L_BRACE:
+            close = _matching(tokens, i + 1, TokenType.L_BRACE, TokenType.R_BRACE)
+            if close is None:
+                return
+            if t.text.lower() == "config":
+                config = _options(tokens[i + 2 : close])
+            edits.append((t.start, tokens[close].end + 1, _blank(sql, t.start, tokens[close].end + 1)))
+            i = close + 1
+            continue
+        if t.text == "$" and i + 1 < len(tokens) and tokens[i + 1].token_type is TokenType.L_BRACE:
+            close = _matching(tokens, i + 1, TokenType.L_BRACE, TokenType.R_BRACE)
+            if close is None:
+                return
+            edits.append((t.start, tokens[close].end + 1, _sqlx_expression(tokens[i + 2 : close], dialect, path)))
+            i = close + 1
+            continue
+        if select_at is None and t.token_type in (TokenType.SELECT, TokenType.WITH):
+            select_at = t.start
+        i += 1
+    kind = config.get("type", "").lower()
+    if select_at is not None and kind in _SQLX_TABLES:
+        name = config.get("name") or posixpath.splitext(posixpath.basename(path))[0]
+        target = ".".join(_quoted(p, dialect) for p in (config.get("schema"), name) if p)
+        ddl = "CREATE VIEW" if kind == "view" else "CREATE TABLE"
+        edits.append((select_at, select_at, f"{ddl} {target} AS "))
+
+
+def _sqlx_expression(tokens: list[Token], dialect: Dialect, path: str) -> str:
+    """``ref("t")`` / ``ref("schema", "t")`` / ``resolve(…)`` as the table; anything else (``self()``,
+    ``when(…)``) as nothing."""
+    if (
+        tokens
+        and tokens[0].text in ("ref", "resolve")
+        and all(
+            t.token_type in (TokenType.STRING, TokenType.COMMA, TokenType.L_PAREN, TokenType.R_PAREN)
+            for t in tokens[1:]
+        )
+    ):
+        parts = [t.text for t in tokens if t.token_type is TokenType.STRING]
+        if parts:
+            return ".".join(_quoted(p, dialect) for p in parts)
+    if tokens and tokens[0].text == "self":
+        return _quoted(posixpath.splitext(posixpath.basename(path))[0], dialect)
+    return ""
+
+
+def _matching(tokens: list[Token], start: int, opening: TokenType, closing: TokenType) -> int | None:
+    depth = 0
+    for k in range(start, len(tokens)):
+        if tokens[k].token_type is opening:
+            depth += 1
+        elif tokens[k].token_type is closing:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
 
 
 # -- psql meta-commands -------------------------------------------------------------------------
@@ -291,7 +369,7 @@ def _find_variables(sql: str, tokens: list[Token]) -> list[_Variable]:
 def _closing_brace(tokens: list[Token], i: int) -> int | None:
     """The ``}`` of a ``${name}`` / ``${ns:name}`` that starts at token ``i``."""
     if not (
-        tokens[i].token_type is TokenType.PARAMETER
+        tokens[i].token_type in (TokenType.PARAMETER, TokenType.VAR)
         and tokens[i].text == "$"
         and i + 2 < len(tokens)
         and tokens[i + 1].token_type is TokenType.L_BRACE
