@@ -55,6 +55,8 @@ class _Variable:
 
 def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, str] | None = None) -> str:
     """``sql`` with the constructs above rewritten; text it does not understand is unchanged."""
+    if not _may_need(sql, path):
+        return sql  # most scripts: no tokenizing twice
     try:
         tokens = dialect.tokenize(sql)
     except TokenError:
@@ -88,6 +90,19 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
         position = end
     out.append(sql[position:])
     return "".join(out)
+
+
+def _may_need(sql: str, path: str) -> bool:
+    """A cheap look for the characters every construct above needs (a false positive only costs a
+    tokenizer pass; the rewrites themselves are decided on tokens)."""
+    if path.lower().endswith(".sqlx") or any(ch in sql for ch in "$\\`") or "__" in sql:
+        return True
+    if ":" in sql.replace("::", ""):
+        return True
+    lowered = sql.lower()
+    if "directory" in lowered:
+        return True
+    return any(line.lstrip().startswith(("!", "source ")) for line in lowered.splitlines())
 
 
 def _blank(sql: str, start: int, end: int) -> str:
