@@ -59,7 +59,7 @@ class StatementLineage:
 
 _NO_LINEAGE = (
     exp.Use, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Describe, exp.Show,
-    exp.Declare, exp.Analyze, exp.Grant, exp.Pragma, exp.Semicolon, exp.TruncateTable,
+    exp.Declare, exp.Analyze, exp.Grant, exp.Pragma, exp.Semicolon, exp.TruncateTable, exp.Refresh,
 )  # fmt: skip
 _TABLE_KINDS = {"TABLE", "VIEW", "MATERIALIZED VIEW", "DYNAMIC TABLE", "EXTERNAL TABLE", "STREAMING TABLE"}
 
@@ -210,7 +210,7 @@ class StatementAnalyzer:
             exchanged = self._exchange_partition(statement, body)
             if exchanged is not None:
                 return [exchanged]
-        if keyword in _SILENT_COMMANDS:
+        if keyword in _SILENT_COMMANDS or keyword.split(" ", 1)[0] in _SILENT_COMMANDS:
             return []
         if _is_failed_dml(keyword, body, self.dialect):
             # sqlglot falls back to a Command when it cannot parse a statement it knows.
@@ -744,7 +744,8 @@ class StatementAnalyzer:
 #: Commands that carry no lineage and deserve no diagnostic.
 _SILENT_COMMANDS = frozenset(
     {"GO", "END", "COMMIT", "ROLLBACK", "BEGIN", "EXEC", "EXECUTE", "CALL", "VACUUM", "GRANT", "REVOKE",
-     "COMMENT", "SET", "DECLARE", "OPTIMIZE", "MSCK", "REFRESH", "UNCACHE", "ANALYZE", "SHOW", "DESCRIBE"}
+     "COMMENT", "SET", "DECLARE", "OPTIMIZE", "MSCK", "REFRESH", "UNCACHE", "ANALYZE", "SHOW", "DESCRIBE",
+     "ADD", "LIST", "RESET"}  # Hive/Spark session resources (ADD JAR/FILE/ARCHIVE …): no lineage
 )  # fmt: skip
 _DML = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "REPLACE", "UPSERT"})
 
