@@ -94,3 +94,9 @@ def test_dataform_sqlx_models_land_in_the_table_named_after_the_file(tmp_path: P
     assert not [d for d in graph.diagnostics if d.severity.value == "error"]
     job = graph.jobs["definitions/customer_orders.sqlx:mart.customer_orders"]
     assert job.line == 9  # the SELECT's own line: blanked blocks keep line numbers
+
+
+def test_dotted_variable_names_and_set_values() -> None:
+    sql = "set hex.db=exp;\nuse ${hiveconf:hex.db};\ninsert overwrite table ${hiveconf:hex.db}.t select 1"
+    out = _pre(sql)
+    assert "use exp;" in out and "table exp.t select" in out

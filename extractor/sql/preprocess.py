@@ -337,10 +337,13 @@ def _set_statements(sql: str, tokens: list[Token], known: dict[str, str]) -> Non
         j = i + 1
         if j + 1 < len(tokens) and tokens[j + 1].token_type is TokenType.COLON:
             j += 2  # the namespace
-        if j + 1 >= len(tokens) or tokens[j + 1].token_type is not TokenType.EQ:
+        eq = j + 1
+        while eq < len(tokens) and eq < j + 12 and tokens[eq].token_type in (TokenType.DOT, *_NAME_TOKENS):
+            eq += 1  # a dotted name: ``SET hex.db = …``
+        if j >= len(tokens) or eq >= len(tokens) or tokens[eq].token_type is not TokenType.EQ:
             continue
-        name = tokens[j].text
-        k = j + 2
+        name = sql[tokens[j].start : tokens[eq - 1].end + 1]
+        k = eq + 1
         last = k
         while last + 1 < len(tokens) and tokens[last + 1].token_type is not TokenType.SEMICOLON:
             last += 1
@@ -359,7 +362,9 @@ def _find_variables(sql: str, tokens: list[Token]) -> list[_Variable]:
         # ${name} / ${ns:name}
         close = _closing_brace(tokens, i)
         if close is not None:
-            found.append(_Variable(i, close, tokens[close - 1].text, sql[t.start : tokens[close].end + 1]))
+            found.append(
+                _Variable(i, close, _variable_name(sql, tokens, i, close), sql[t.start : tokens[close].end + 1])
+            )
             i = close + 1
             continue
         # psql :name / :'name' / :"name" — a colon right before the name, after a non-value token.
@@ -390,10 +395,23 @@ def _closing_brace(tokens: list[Token], i: int) -> int | None:
         and tokens[i + 1].token_type is TokenType.L_BRACE
     ):
         return None
-    for k in range(i + 2, min(i + 6, len(tokens))):
+    for k in range(i + 2, min(i + 16, len(tokens))):
         if tokens[k].token_type is TokenType.R_BRACE:
             return k if k > i + 2 else None
+        if tokens[k].token_type in (TokenType.L_BRACE, TokenType.L_PAREN, TokenType.STRING):
+            return None  # an expression (Dataform ``${ref("t")}``), not a variable name
     return None
+
+
+def _variable_name(sql: str, tokens: list[Token], first: int, close: int) -> str:
+    """The name inside ``${…}``: after a ``hivevar:`` / ``hiveconf:`` namespace, dots kept (``hex.db``)."""
+    inner = tokens[first + 2 : close]
+    colon = next((k for k, t in enumerate(inner) if t.token_type is TokenType.COLON), None)
+    if colon is not None:
+        inner = inner[colon + 1 :]
+    if not inner:
+        return ""
+    return sql[inner[0].start : inner[-1].end + 1]
 
 
 def _ends_value(token: Token) -> bool:
