@@ -100,3 +100,11 @@ def test_dotted_variable_names_and_set_values() -> None:
     sql = "set hex.db=exp;\nuse ${hiveconf:hex.db};\ninsert overwrite table ${hiveconf:hex.db}.t select 1"
     out = _pre(sql)
     assert "use exp;" in out and "table exp.t select" in out
+
+
+def test_tsql_compound_assignments_in_set_clauses() -> None:
+    sql = "UPDATE sr SET sr.Name += ' - x', n -= 1 FROM a AS sr;\nSET @c *= 2;\nSELECT a FROM t WHERE b *= c"
+    out = _pre(sql, "tsql")
+    assert out == "UPDATE sr SET sr.Name = sr.Name + ' - x', n = n - 1 FROM a AS sr;\nSET @c = @c * 2;\n" + (
+        "SELECT a FROM t WHERE b *= c"
+    )

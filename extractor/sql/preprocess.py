@@ -16,6 +16,7 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
 - **Hive CLI commands** — ``!shell command;`` and ``source file.hql;`` run no SQL and are blanked.
 - **Dataform ``.sqlx``** — ``config { … }`` / ``js { … }`` blocks are blanked, ``${ref("t")}`` becomes
   the table, and a ``table``/``view``/``incremental`` becomes ``CREATE TABLE <schema>.<file name> AS …``.
+- **T-SQL compound assignments** — ``SET col += x`` becomes ``SET col = col + x``.
 - **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
   which Athena accepts) become the dialect's quoted identifier.
 - **Spark ``INSERT OVERWRITE DIRECTORY … USING fmt OPTIONS (…)``** — rewritten to the Hive form
@@ -76,6 +77,7 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     _cli_commands(sql, tokens, edits)
     _insert_directory_using(sql, tokens, edits)
     _set_statements(sql, tokens, known)
+    _compound_assignments(sql, tokens, edits)
     _backtick_names(sql, tokens, dialect, edits)
     _variables(sql, tokens, dialect, path, known, edits)
     if not edits:
@@ -96,6 +98,8 @@ def _may_need(sql: str, path: str) -> bool:
     """A cheap look for the characters every construct above needs (a false positive only costs a
     tokenizer pass; the rewrites themselves are decided on tokens)."""
     if path.lower().endswith(".sqlx") or any(ch in sql for ch in "$\\`") or "__" in sql:
+        return True
+    if any(op in sql for op in ("+=", "-=", "*=", "/=", "%=")):
         return True
     if ":" in sql.replace("::", ""):
         return True
@@ -298,6 +302,36 @@ def _options(tokens: list[Token]) -> dict[str, str]:
         elif token.token_type is not TokenType.EQ and key is None:
             key = token.text
     return result
+
+
+# -- compound assignments ---------------------------------------------------------------------------
+
+_COMPOUND = frozenset({TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD})
+
+
+def _compound_assignments(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    """T-SQL ``SET col += x`` (``-=``, ``*=``, ``/=``, ``%=``): ``SET col = col + x``, which parses."""
+    in_set = False
+    for i in range(1, len(tokens) - 1):
+        if tokens[i - 1].token_type is TokenType.SEMICOLON:
+            in_set = False
+        if tokens[i - 1].token_type is TokenType.SET:
+            in_set = True  # only assignments: ``WHERE a *= b`` is the old outer-join syntax
+        op, eq = tokens[i], tokens[i + 1]
+        if not in_set or op.token_type not in _COMPOUND or eq.token_type is not TokenType.EQ or not _glued(op, eq):
+            continue
+        # The assigned name: the dotted name (or ``@var``) right before the operator.
+        start = i - 1
+        while start > 0 and (
+            tokens[start - 1].token_type is TokenType.DOT
+            or (tokens[start].token_type is TokenType.DOT and tokens[start - 1].token_type in _NAME_TOKENS)
+            or (tokens[start - 1].text == "@" and _glued(tokens[start - 1], tokens[start]))
+        ):
+            start -= 1
+        if tokens[start].token_type not in (*_NAME_TOKENS, TokenType.PARAMETER) and tokens[start].text != "@":
+            continue
+        target = sql[tokens[start].start : tokens[i - 1].end + 1]
+        edits.append((op.start, eq.end + 1, f"= {target} {op.text}"))
 
 
 # -- backtick-quoted names ------------------------------------------------------------------------
