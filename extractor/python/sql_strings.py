@@ -166,8 +166,15 @@ def _run_one(
     if dbapi:
         sql = dbapi_parameters(sql, get_dialect(name))
     config = interp.sink.config
+    # Script variables (``${x}``, ``${hiveconf:x}``) take the values the caller passes (operator
+    # params / hiveconfs), then the configured ones.
+    variables = dict(config.variables)
+    passed = python_value(params) if params is not None else None
+    if isinstance(passed, dict):
+        variables.update({str(k): str(v) for k, v in passed.items() if isinstance(v, str | int | float)})
     result = analyze_sql(sql, name, interp.sink.catalog, path=path, line_offset=line_offset,
-                         default_db=config.default_schema, default_catalog=config.default_database)  # fmt: skip
+                         default_db=config.default_schema, default_catalog=config.default_database,
+                         variables=variables)  # fmt: skip
     graph = interp.sink.graph
     parse_failed = any(d.code == "DT100" for d in result.diagnostics)
     if holes.names and parse_failed:
