@@ -25,6 +25,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT204": (Severity.INFO, "dbt: run_query/statement has no result without a warehouse; rendered as empty"),
     "DT205": (Severity.ERROR, "dbt/Jinja: the sandbox blocked an unsafe operation"),
     "DT206": (Severity.WARNING, "dbt: project or YAML file problem"),
+    "DT207": (Severity.INFO, "dbt: models skipped as disabled, and why"),
     "DT300": (Severity.ERROR, "Python: syntax error; the file is skipped"),
     "DT301": (Severity.WARNING, "Python: path or table name not resolvable statically; kept as an unknown dataset"),
     "DT302": (Severity.INFO, "Python: opaque step (UDF, apply …); all inputs flow to all outputs"),

@@ -28,7 +28,17 @@ DEFAULT_EXCLUDE = [
 ]  # fmt: skip
 
 
-DEFAULT_INCLUDE = ["**/*.sql", "**/*.py", "**/*.ipynb", "**/dbt_project.yml"]
+#: File suffixes analysed as SQL scripts, and the dialect a suffix implies when none is configured.
+SQL_SUFFIXES: dict[str, str | None] = {
+    ".sql": None, ".ddl": None, ".hql": "hive", ".hive": "hive", ".psql": "postgres", ".sqlx": "bigquery",
+}  # fmt: skip
+
+DEFAULT_INCLUDE = [*(f"**/*{suffix}" for suffix in SQL_SUFFIXES), "**/*.py", "**/*.ipynb", "**/dbt_project.yml"]
+
+
+def is_sql_file(relpath: str) -> bool:
+    """Whether a file is a SQL script by its suffix (``.sql``, ``.hql``, ``.psql`` …)."""
+    return relpath.lower().endswith(tuple(SQL_SUFFIXES))
 
 
 @dataclass
@@ -50,13 +60,19 @@ class Config:
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: For a git revision scanned in memory: its files, relative to ``root``; None means the disk.
     files: Mapping[str, bytes] | None = None
+    #: ``[tool.datatrail.variables]``: values of script variables (``${x}``, ``:x``, ``{{ x }}``).
+    variables: dict[str, str] = field(default_factory=dict)
 
     def dialect_for(self, relpath: str) -> str | None:
-        """The dialect of one file: the last matching per-path override, else the default."""
+        """The dialect of one file: the last matching per-path override, else the default, else
+        the dialect its suffix implies (``.hql`` is Hive, ``.psql`` Postgres)."""
         chosen = self.dialect
         for pattern, dialect in self.dialects.items():
             if _match(relpath, pattern):
                 chosen = dialect
+        if chosen is None:
+            suffix = relpath[relpath.rfind(".") :].lower() if "." in relpath else ""
+            chosen = SQL_SUFFIXES.get(suffix)
         return chosen
 
     def is_excluded(self, relpath: str) -> bool:
@@ -104,6 +120,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "schema_files": ("a list of strings", list),
     "default_database": ("a string", _STR),
     "default_schema": ("a string", _STR),
+    "variables": ("a table of name = string", dict),
 }
 #: Sections that later features own; accepted here so they are not reported as unknown.
 RESERVED_SECTIONS = {

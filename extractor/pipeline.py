@@ -135,8 +135,14 @@ def run(
                     catalog.remove(name)
                 else:
                     catalog.add(name, columns)
-    for path, kind in sorted(superseded):
-        graph.remove_jobs_of({path}, kind)
+    if superseded:
+        # A file analysed again in a better context (an Airflow SQL template rendered with its DAG's
+        # parameters): its standalone jobs and diagnostics go; what the better analysis said stays.
+        kept = [d for r in ordered_results if r.supersedes for d in r.graph.diagnostics
+                if any(d.path == path for path, _ in r.supersedes)]  # fmt: skip
+        for path, kind in sorted(superseded):
+            graph.remove_jobs_of({path}, kind)
+        graph.diagnostics.extend(d for d in kept if d not in graph.diagnostics)
     for frontend in frontends:
         frontend.finish(graph, ordered_results)
     graph.finish()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .context import DbtRenderer
-from .discovery import load_project
+from .diagnostics import disabled_summary
+from .discovery import link_local_packages, load_project
 from .models import ModelAnalyzer
 from .nodes import DbtNode, DbtProject, StaticRef
 from .project import (
@@ -20,6 +21,7 @@ from .stars import StarModel, complete_star_columns
 
 __all__ = [
     "DbtNode", "DbtProject", "DbtRenderer", "ModelAnalyzer", "StarModel", "StaticRef", "complete_star_columns",
-    "dataset_name", "declare_seed", "declare_sources", "exposures", "load_project", "read_macro", "render_config",
+    "dataset_name", "declare_seed", "declare_sources", "disabled_summary", "exposures", "link_local_packages",
+    "load_project", "read_macro", "render_config",
     "render_source_names", "resolve_duplicates",
 ]  # fmt: skip

@@ -103,6 +103,28 @@ def _unit(value: Any) -> str:
     return text if re.fullmatch(r"[A-Za-z_]+", text) else "day"
 
 
+def _length(value: Any) -> int:
+    return len(value) if isinstance(value, list | tuple) else 0
+
+
+def slugify(text: str) -> str:
+    """dbt_utils' ``slugify``: lower case, spaces and dashes to ``_``, other characters dropped,
+    a leading digit prefixed with ``_``."""
+    out = []
+    previous_sep = False
+    for ch in text.lower():
+        if ch in " -":
+            if not previous_sep:
+                out.append("_")
+            previous_sep = True
+            continue
+        previous_sep = False
+        if ch.isascii() and (ch.isalnum() or ch == "_"):
+            out.append(ch)
+    slug = "".join(out)
+    return "_" + slug if slug[:1].isdigit() else slug
+
+
 @lru_cache(maxsize=256)
 def _type(name: str, dialect: str | None) -> str:
     try:
@@ -370,7 +392,8 @@ class Builtins:
         names = ["column", "values", "alias", "agg", "cmp", "prefix", "suffix", "then_value", "else_value",
                  "quote_identifiers", "distinct"]  # fmt: skip
         a = bind(args, kwargs, names, {"values": [], "alias": True, "agg": "sum", "cmp": "=", "prefix": "",
-                                       "suffix": "", "then_value": 1, "else_value": 0, "distinct": False})  # fmt: skip
+                                       "suffix": "", "then_value": 1, "else_value": 0, "distinct": False,
+                                       "quote_identifiers": True})  # fmt: skip
         column, agg = _text(a.get("column")), _text(a["agg"])
         distinct = "distinct " if a["distinct"] else ""
         values = [v for v in (a["values"] or []) if v is not None]
@@ -381,7 +404,10 @@ class Builtins:
         for value in values:
             text = f"{agg}({distinct}case when {column} {a['cmp']} {self.literal(value)} then {a['then_value']} else {a['else_value']} end)"  # noqa: E501
             if a["alias"]:
-                text += f" as {self.ident(str(a['prefix']) + str(value) + str(a['suffix']))}"
+                label = str(a["prefix"]) + str(value) + str(a["suffix"])
+                # As dbt_utils does: ``adapter.quote(label)``, or ``slugify(label)`` when not quoting.
+                alias = render_identifier(label, self.dialect, force=True) if a["quote_identifiers"] else slugify(label)
+                text += f" as {alias}"
             parts.append(text)
         return ",\n  ".join(parts)
 
@@ -584,6 +610,22 @@ class Builtins:
             b = bind(a, k, ["first_date", "second_date", "datepart"], {})
             return self.datediff(b.get("first_date"), b.get("second_date"), b.get("datepart"))
 
+        def partition_by_source_relation(*args: Any, **kwargs: Any) -> str:
+            # fivetran_utils: ``[, | partition by ][alias.]source_relation`` only when the package
+            # unions several connections (``<package>_union_schemas`` / ``_union_databases`` /
+            # ``_sources`` vars); nothing for a single connection.
+            b = bind(args, kwargs, ["package_name", "has_other_partitions", "alias", "package_prefix_union_variable"],
+                     {"package_name": "", "has_other_partitions": "yes", "alias": None,
+                      "package_prefix_union_variable": True})  # fmt: skip
+            package = _text(b["package_name"])
+            prefix = f"{package}_" if b["package_prefix_union_variable"] else ""
+            names = [f"{prefix}union_schemas", f"{prefix}union_databases", f"{package}_sources"]
+            unioning = any(_length(host.var(n, [])) > 1 for n in names)
+            if not unioning:
+                return ""
+            column = f"{_text(b['alias'])}.source_relation" if b["alias"] is not None else "source_relation"
+            return f"partition by {column}" if b["has_other_partitions"] == "no" else f", {column}"
+
         def one_field(template: str) -> MacroFunction:
             return lambda *a, **k: template.format(_text(a[0] if a else next(iter(k.values()), None)))
 
@@ -592,7 +634,7 @@ class Builtins:
             "fill_staging_columns": self.fill_staging_columns, "union_connections": self.union_connections,
             "union_data": self.union_data, "source_relation": source_relation,
             "apply_source_relation": source_relation,
-            "partition_by_source_relation": lambda *a, **k: ", source_relation",
+            "partition_by_source_relation": partition_by_source_relation,
             "fill_pass_through_columns": self.pass_through_columns, "calculated_fields": self.pass_through_columns,
             "persist_pass_through_columns": self.pass_through_columns, "add_pass_through_columns": nothing,
             "timestamp_add": timestamp_add, "timestamp_diff": timestamp_diff, "first_value": first_value,

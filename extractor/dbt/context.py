@@ -9,7 +9,7 @@ macro modules are shared by all models of the project.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jinja2.environment import Template
@@ -41,6 +41,7 @@ from .jinja import (
     TemplateLines,
     apply_stand_ins,
     error_diagnostic,
+    error_position,
     insert_line_markers,
     report,
     session_scope,
@@ -218,6 +219,12 @@ class DbtRenderer:
         projects = [self.projects[package]] if package is not None and package in self.projects else []
         if package is None or package == self.project.name:
             projects = [self.project]
+        if package is None:
+            # dbt resolves refs across the whole build: a local package's model may ref its consumer's.
+            consumer = self.project.consumer
+            while consumer is not None and consumer not in projects:
+                projects.append(consumer)
+                consumer = consumer.consumer
         for project in projects:
             node = project.find_node(name, version)
             if node is not None:
@@ -287,7 +294,7 @@ class DbtRenderer:
     def _generate(self, renderer: DbtRenderer | None, macro: str, custom: Any, node: DbtNode) -> str | None:
         if renderer is None:
             return None
-        override = renderer.macros.get(renderer.project.name, macro)
+        override = renderer.macros.project_override(macro)
         if override is None:
             return None
         saved = renderer.state
@@ -322,16 +329,33 @@ class DbtRenderer:
         key = str(name)
         if key in self._vars:
             return self._vars[key]
-        scoped = self.project.spec.vars.get(self.project.name)
-        for scope in (self.settings.vars, scoped if isinstance(scoped, dict) else {}, self.project.spec.vars):
+        for scope, project in self._var_scopes():
             if key in scope:
-                value = self.render_value(scope[key], self.project.rel(self.project.root / "dbt_project.yml"))
+                value = self.render_value(scope[key], project.rel(project.root / "dbt_project.yml"))
                 self._vars[key] = value
                 return value
         if default is not _MISSING:
             return default
         report("DT202", f"var('{key}') has no value and no default; rendered as a placeholder", key=f"var.{key}")
         return PlaceholderUndefined(name=f"var.{key}")
+
+    def _var_scopes(self) -> list[tuple[Mapping[str, Any], DbtProject]]:
+        """Where ``var()`` looks, first match wins: the configured vars, then — for a project that
+        another scanned project installs as a local package — that consumer's vars scoped to this
+        project and its global ones (dbt builds a package with the root project's vars), then the
+        project's own scoped and global vars."""
+        own = self.project
+        scopes: list[tuple[Mapping[str, Any], DbtProject]] = [(self.settings.vars, own)]
+        chain: list[DbtProject] = []
+        consumer = own.consumer
+        while consumer is not None and consumer not in chain and consumer is not own:
+            chain.append(consumer)
+            consumer = consumer.consumer
+        for project in [*chain, own]:
+            scoped = project.spec.vars.get(own.name)
+            scopes.append((scoped if isinstance(scoped, dict) else {}, project))
+            scopes.append((project.spec.vars, project))
+        return scopes
 
     def env_var(self, name: Any, default: Any = _MISSING) -> Any:
         key = str(name)
@@ -441,7 +465,7 @@ class DbtRenderer:
         except MacroReturn as r:
             text = str(r.value)
         except Exception as e:  # any template failure is a diagnostic, never a crash
-            session.diagnostics.append(error_diagnostic(e, node.path, node.line, paths={node.path, *self.macros.paths}))
+            session.diagnostics.append(self._render_error(e, node))
             text, failed = "", True
         finally:
             self.state = saved
@@ -454,6 +478,15 @@ class DbtRenderer:
             clean, lines, state.config, state.reads, state.unresolved, diagnostics, failed, state.used_catalog,
             state.refs,
         )  # fmt: skip
+
+    def _render_error(self, error: Exception, node: DbtNode) -> Diagnostic:
+        """A failed render is the model's problem: reported at the model's line that called into
+        the failing macro, naming where in the macro (often a package's) it was raised."""
+        diagnostic = error_diagnostic(error, node.path, node.line, paths={node.path})
+        inner = error_position(error, set(self.macros.paths))
+        if inner is None or inner[0] == node.path:
+            return diagnostic
+        return replace(diagnostic, message=f"{diagnostic.message} (raised in {inner[0]}:{inner[1]})")
 
     def still_valid(self, result: RenderResult) -> bool:
         """Whether an earlier render would come out the same now: it read no columns, and every

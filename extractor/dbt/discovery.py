@@ -191,6 +191,7 @@ def load_project(
 
     _claim(project, excluded)
     _packages(project, diagnostics)
+    _local_packages(project, diagnostics)
     project.macro_files.extend(
         MacroFile(spec.name, project.rel(p), p)
         for base in spec.macro_paths
@@ -216,6 +217,37 @@ def _claim(project: DbtProject, excluded: Callable[[Path], bool]) -> None:
         for path in _files(project.root / base, (".sql", ".py")):
             if not excluded(path):
                 project.claimed.add(project.rel(path))
+
+
+def _local_packages(project: DbtProject, diagnostics: list[Diagnostic]) -> None:
+    """``packages: - local: ../shared`` entries of packages.yml / dependencies.yml, as directories."""
+    for name in ("packages.yml", "dependencies.yml"):
+        path = project.root / name
+        if not path.is_file():
+            continue
+        data = load_yaml(path, project.rel(path), diagnostics)
+        entries = data.get("packages") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            local = entry.get("local") if isinstance(entry, dict) else None
+            if isinstance(local, str) and "{{" not in local:
+                directory = (project.root / local).resolve()
+                if directory != project.root and directory not in project.local_packages:
+                    project.local_packages.append(directory)
+
+
+def link_local_packages(projects: list[DbtProject]) -> None:
+    """Projects of the scan that another scanned project installs as a local package get that
+    project as their consumer: dbt builds them inside it, with its vars."""
+    by_root = {p.root: p for p in projects}
+    for consumer in projects:
+        for directory in consumer.local_packages:
+            package = by_root.get(directory)
+            if package is not None and package.consumer is None and package is not consumer:
+                package.consumer = consumer
+                if package.name not in consumer.packages:
+                    # Installed, the package's macros are the consumer's ``<package>.macro``s.
+                    consumer.packages[package.name] = package.root
+                    consumer.macro_files.extend(m for m in package.macro_files if m.package == package.name)
 
 
 def _packages(project: DbtProject, diagnostics: list[Diagnostic]) -> None:

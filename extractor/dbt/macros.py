@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2.environment import TemplateModule
+from jinja2.runtime import Macro
 
 from ..model import Diagnostic
 from .builtins import Builtins
@@ -24,6 +25,11 @@ from .nodes import MacroFile
 from .relations import adapter_chain
 
 _MACRO_NAME = re.compile(r"\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def is_dunder(name: str) -> bool:
+    """``__name__``-style names: Python's own attributes, never a macro."""
+    return name.startswith("__") and name.endswith("__")
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,10 @@ class MacroProxy:
         return self._definition.package
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        module = self._index.module(self._definition.file)
-        macro = getattr(module, self._definition.name, None) if module is not None else None
-        if macro is None:
+        # Looked up by name among the macros the file defines, never as an attribute of the
+        # compiled module: ``_is_relation`` is not exported, and ``__reduce_ex__`` would be Python's.
+        macro = self._index.macros_of(self._definition.file).get(self._definition.name)
+        if not isinstance(macro, Macro):
             kwargs.pop("caller", None)
             return call_placeholder(f"{self._definition.package}.{self._definition.name}", args, kwargs)
         try:
@@ -72,14 +79,35 @@ class Namespace:
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
+            # The sandbox refuses ``_`` attributes; it then asks ``namespace[name]`` (below).
             raise AttributeError(name)
         return self._index.resolve(self._name, name)
 
     def __getitem__(self, name: str) -> Any:
-        return self.__getattr__(str(name))
+        name = str(name)
+        if is_dunder(name):
+            raise KeyError(name)
+        return self._index.resolve(self._name, name)
 
     def __repr__(self) -> str:
         return f"<namespace {self._name}>"
+
+
+def _end_at_return(macro: Macro) -> None:
+    """Make ``{{ return(x) }}`` end only the macro it is in, as in dbt.
+
+    Macros of one file call each other directly (not through a :class:`MacroProxy`), so the
+    ``MacroReturn`` of a callee would otherwise unwind its caller too. Wrapping the macro's body
+    function catches it at the callee, however the callee was reached."""
+    body = macro._func
+
+    def run(*arguments: Any) -> Any:
+        try:
+            return body(*arguments)
+        except MacroReturn as r:
+            return r.value
+
+    macro._func = run
 
 
 class MacroIndex:
@@ -104,6 +132,7 @@ class MacroIndex:
         self.diagnostics: list[Diagnostic] = []
         self.by_package: dict[str, dict[str, MacroProxy]] = {}
         self._modules: dict[MacroFile, TemplateModule | None] = {}
+        self._macros: dict[MacroFile, dict[str, Any]] = {}
         self._texts: dict[MacroFile, str] = {}
         self._resolved: dict[tuple[str, str], Any] = {}
         self._prefixes = [f"{a}__" for a in adapter_chain(adapter)] + ["default__"]
@@ -114,7 +143,8 @@ class MacroIndex:
             self._texts[file] = text
             package = self.by_package.setdefault(file.package, {})
             for name in _MACRO_NAME.findall(text):
-                package[name] = MacroProxy(self, MacroDef(name, file.package, file))
+                if not is_dunder(name):  # ``__reduce_ex__`` and the like never name a macro
+                    package[name] = MacroProxy(self, MacroDef(name, file.package, file))
 
     @property
     def paths(self) -> set[str]:
@@ -134,12 +164,22 @@ class MacroIndex:
         try:
             template = self.env.compile_template(self._texts[file], file.path)
             local = dict(self.by_package.get(file.package, {})) if file.package != self.root else None
-            module = template.make_module(vars=local)
+            context = template.new_context(local)
+            module = TemplateModule(template, context)
         except Exception as e:  # a broken macro file must not stop the project
             self.diagnostics.append(error_diagnostic(e, file.path, paths={file.path}))
             return None
         self._modules[file] = module
+        # Every macro the file defines, ``_private`` ones included (Jinja exports only public names).
+        self._macros[file] = {k: v for k, v in context.vars.items() if isinstance(v, Macro) and not is_dunder(k)}
+        for macro in self._macros[file].values():
+            _end_at_return(macro)
         return module
+
+    def macros_of(self, file: MacroFile) -> dict[str, Any]:
+        """The macros ``file`` defines, by name (compiling it on first use)."""
+        self.module(file)
+        return self._macros.get(file, {})
 
     # -- resolution ------------------------------------------------------------------------------
 
@@ -157,6 +197,12 @@ class MacroIndex:
             found = PlaceholderUndefined(name=f"{namespace}.{name}")
         self._resolved[key] = found
         return found
+
+    def project_override(self, name: str) -> MacroProxy | None:
+        """The project's own version of a dbt macro: ``name`` itself, or the implementation
+        ``adapter.dispatch(name, 'dbt')`` finds (``default__generate_schema_name``)."""
+        found = self.get(self.root, name)
+        return found if found is not None else self._root_override(name)
 
     def _root_override(self, name: str) -> Any:
         """A project's own implementation of a dispatched dbt macro (``default__datediff``)."""

@@ -117,6 +117,11 @@ class ModelAnalyzer:
             node.relation = None
             if not node.enabled and not self.renderer.settings.include_disabled:
                 return None
+        elif "enabled" in full.config and not self.renderer.settings.include_disabled:
+            # A render that failed after ``config(enabled=…)`` ran still decided that.
+            node.rendered_config = {**node.effective_config(), "enabled": full.config["enabled"]}
+            if not node.enabled:
+                return None
         relation = self.renderer.relation_for(node)
         result = ModelLineage(node, relation, line=node.line)
         seen: set[Diagnostic] = set()

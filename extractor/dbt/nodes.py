@@ -107,6 +107,11 @@ class DbtProject:
     sources: dict[tuple[str, str], SourceTable] = field(default_factory=dict)
     macro_files: list[MacroFile] = field(default_factory=list)
     packages: dict[str, Path] = field(default_factory=dict)  # installed package name -> directory
+    #: Directories of ``packages: - local: …`` entries (packages.yml / dependencies.yml), resolved.
+    local_packages: list[Path] = field(default_factory=list)
+    #: The scanned project that installs this one as a local package: dbt builds this project's
+    #: models inside that one, with its vars, and resolves refs across both.
+    consumer: DbtProject | None = field(default=None, repr=False)
     exposures: list[dict[str, Any]] = field(default_factory=list)
     claimed: set[str] = field(default_factory=set)
     latest_versions: dict[str, str] = field(default_factory=dict)

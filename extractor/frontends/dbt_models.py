@@ -81,7 +81,10 @@ class DbtModels:
             claim.paths |= project.claimed | {rel}
             key = project.name if project.name not in self.projects else f"{project.name}@{project.rel_root}"
             self.projects[key] = project
+        dbt.link_local_packages(list(self.projects.values()))  # a local package builds with its consumer's vars
+        # A project's models depend on its consumer's vars: every project's files are in every unit's digest.
         fingerprints = {key: _fingerprint(project) for key, project in self.projects.items()}
+        every_project = cache_key(sorted(fingerprints.items()))
         probe = LineageGraph()
         for key, project in self.projects.items():
             renderer = dbt.DbtRenderer(project, self.projects, settings, SchemaCatalog(), dbt.read_macro)
@@ -90,6 +93,9 @@ class DbtModels:
                 self._prepare(key, project, renderer, fingerprints[key], cache, probe)
             except Exception as e:
                 claim.diagnostics.append(_internal(project.rel(project.root / "dbt_project.yml"), e))
+            summary = dbt.disabled_summary(project)  # always say how many models were skipped, and why
+            if summary is not None and not settings.include_disabled:
+                claim.diagnostics.append(summary)
         claim.diagnostics.extend(probe.diagnostics)
         relations = sorted(
             (n.key, dbt.dataset_name(self.renderers[k].relation_for(n)), n.enabled)
@@ -100,7 +106,7 @@ class DbtModels:
                            config.default_schema, config.default_database)  # fmt: skip
         for key, project in self.projects.items():
             base = project.rel_root + "/" if project.rel_root else ""
-            context = cache_key(fingerprints[key], shared, project.dialect, project.adapter, project.dialect_known)
+            context = cache_key(every_project, shared, project.dialect, project.adapter, project.dialect_known)
             project_file = project.rel(project.root / "dbt_project.yml")
             claim.units.append(Unit(self.name, base + _DECLARATIONS, project_file, cache_key(context, "sources")))
             claim.units.append(Unit(self.name, base + _EXPOSURES, project_file, cache_key(context, "exposures")))

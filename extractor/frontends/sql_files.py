@@ -11,7 +11,7 @@ from sqlglot.dialects.dialect import Dialect
 
 from ..cache import AnalysisCache
 from ..cache import key as cache_key
-from ..config import Config
+from ..config import Config, is_sql_file
 from ..dbt.jinja import airflow_context, render_with_lines
 from ..graph import LineageGraph
 from ..model import Diagnostic
@@ -22,10 +22,8 @@ from ..sql.catalog import SchemaCatalog
 from ..sql.dependencies import reads_and_writes
 from ..sql.naming import get_dialect, table_name
 from ..sql.parse import LineIndex, ParsedStatement, parse_script
+from ..sql.preprocess import preprocess
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
-
-#: File name endings analysed as SQL scripts.
-SUFFIXES: tuple[str, ...] = (".sql",)
 
 
 class SqlFiles:
@@ -42,7 +40,7 @@ class SqlFiles:
         self.config = config
         claim = Claim()
         for rel in files:
-            if not rel.endswith(SUFFIXES):
+            if not is_sql_file(rel):
                 continue
             claim.paths.add(rel)
             source = tree.source(rel)
@@ -51,7 +49,7 @@ class SqlFiles:
                 continue
             self.sources[rel] = source
             digest = cache_key(rel, tree.digest(rel), config.dialect_for(rel), config.default_schema,
-                               config.default_database)  # fmt: skip
+                               config.default_database, sorted(config.variables.items()))  # fmt: skip
             claim.units.append(Unit(self.name, rel, rel, digest))
         return claim
 
@@ -93,6 +91,7 @@ class SqlFiles:
             sql, lines, diagnostics = rendered.text, rendered.lines, list(rendered.diagnostics)
         else:
             sql, lines = text, LineIndex(text)
+        sql = preprocess(sql, dialect, path, self.config.variables)
         statements, problems = parse_script(sql, dialect, path, lines)
         return _Parsed(sql, lines, dialect, statements, diagnostics + problems)
 

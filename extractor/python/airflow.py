@@ -283,6 +283,9 @@ def _sql_operator(interp: Interpreter, site: Site, short: str, dag: Dag | None) 
     merged = DictVal(dict(dag.params.items) if dag and dag.params else {})
     if isinstance(params, DictVal):
         merged.items.update(params.items)
+    hiveconfs = args.kw.get("hiveconfs")
+    if isinstance(hiveconfs, DictVal):  # HiveOperator: ``--hiveconf k=v`` -> ``${hiveconf:k}``
+        merged.items.update(hiveconfs.items)
     dialect = _SQL_DIALECTS.get(short)
     value = _sql_value(interp, site, sql, dag)
     if value is NONE:

@@ -9,6 +9,7 @@ are understood as the table and file transfers they are.
 from __future__ import annotations
 
 from ..model import DatasetKind
+from .connections import dialect_of_module, dialect_of_url
 from .frames import Frame
 from .interpreter import REGISTRY, Interpreter, Site
 from .objects import FileHandle, Obj
@@ -32,19 +33,10 @@ _FETCH = frozenset(
         ]
     ).split()
 )
-_DIALECTS = {
-    "google.cloud.bigquery": "bigquery", "snowflake": "snowflake", "duckdb": "duckdb", "psycopg": "postgres",
-    "pymysql": "mysql", "mysql": "mysql", "sqlite3": "sqlite", "redshift_connector": "redshift", "pyodbc": "tsql",
-    "pymssql": "tsql", "trino": "trino", "databricks": "databricks", "clickhouse": "clickhouse",
-    "oracledb": "oracle", "cx_Oracle": "oracle",
-}  # fmt: skip
 
 
-def _dialect(qname: str) -> str | None:
-    for prefix, dialect in _DIALECTS.items():
-        if qname.startswith(prefix):
-            return dialect
-    return None
+def _dialect(receiver: Obj) -> str | None:
+    return receiver.dialect or dialect_of_module(receiver.qname)
 
 
 @REGISTRY.function("sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text")
@@ -67,7 +59,7 @@ def execute(interp: Interpreter, receiver: Obj | None, site: Site, dialect: str 
     else:
         params = site.args.get(1) if site.name in ("execute", "executemany") else None
         node = site.args.node(0) or site.node
-        found = run_sql(interp, site.ctx, node, sql, dialect, data=params)
+        found = run_sql(interp, site.ctx, node, sql, dialect, data=params, dbapi=True)
         frame = found if found is not None else Frame("pandas")
     if receiver is not None:
         receiver.last_result = frame
@@ -90,14 +82,13 @@ def _connection(interp: Interpreter, receiver: Value, site: Site) -> Value | Non
         return None
     name = site.name
     args = site.args
-    dialect = _dialect(receiver.qname)
+    dialect = _dialect(receiver)
     if name in _EXECUTE:
         return execute(interp, receiver, site, dialect)
     if name in _FETCH and receiver.last_result is not None:
         return receiver.last_result
     if name in ("cursor", "connect", "begin", "raw_connection", "__enter__", "get_conn", "get_sqlalchemy_engine"):
-        child = Obj(receiver.qname, "connection")
-        return child
+        return Obj(receiver.qname, "connection", _dialect(receiver))
     if name == "load_table_from_dataframe":
         tables = interp.sink.table_names(interp, site.ctx, args.node(1) or site.node, args.get(1, "destination"),
                                          None, "bigquery")  # fmt: skip
@@ -206,8 +197,14 @@ def _connect(interp: Interpreter, site: Site) -> Value | None:
     """``create_engine(url)``, ``psycopg2.connect(…)``, ``bigquery.Client()``: connection objects."""
     short = site.name.rsplit(".", 1)[-1]
     connecting = short in _CONNECT or short.endswith("Hook")
-    known = _dialect(site.name) or site.name.startswith(("sqlalchemy", "airflow", "google.cloud", "snowflake"))
-    return Obj(site.name, "connection") if connecting and known else None
+    dialect = dialect_of_module(site.name)
+    known = dialect or site.name.startswith(("sqlalchemy", "airflow", "google.cloud", "snowflake"))
+    if not (connecting and known):
+        return None
+    url = site.args.get(0, "url")
+    if isinstance(url, Str) and url.exact:
+        dialect = dialect_of_url(url.exact) or dialect
+    return Obj(site.name, "connection", dialect)
 
 
 _CONNECT = frozenset(

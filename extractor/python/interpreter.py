@@ -199,6 +199,13 @@ class Registry:
                 return new + name[len(old) :]
         return name
 
+    def knows(self, qname: str) -> bool:
+        """Whether some handler is registered for ``qname`` or for a name below it (``qname.apply``)."""
+        if self.lookup(qname) is not None:
+            return True
+        below = qname + "."
+        return any(k.startswith(below) for k in self.exact) or any(p.startswith(below) for p, _ in self.prefixes)
+
     def lookup(self, name: str) -> Handler | None:
         handler = self.exact.get(name)
         if handler is not None:
@@ -239,6 +246,8 @@ class Interpreter:
         self.module_tasks: dict[str, list[Task]] = {}
         #: Facts frameworks keep across calls (``mlflow.autolog()`` seen, the current DAG …).
         self.state: dict[str, Any] = {}
+        #: ``from <library> import *`` per module path: where its undefined names may come from.
+        self.star_imports: dict[str, list[str]] = {}
 
     def hook(self, name: str, site: Site) -> Value | None:
         for handler in REGISTRY.hooks.get(name, ()):
@@ -532,6 +541,8 @@ class Interpreter:
                 for k, v in env.items():
                     if not k.startswith("_"):
                         ctx.scope[k] = v
+            elif not repo and not level and dotted:
+                self.star_imports.setdefault(ctx.module.path, []).append(dotted)
             return
         for alias in small.names:
             name = _dotted(alias.name)
@@ -711,6 +722,11 @@ class Interpreter:
             return NONE
         if name in _BUILTIN_NAMES:
             return QName(f"builtins.{name}")
+        for module in self.star_imports.get(ctx.module.path, ()):
+            # ``from awsglue.transforms import *`` then ``ApplyMapping``: a name the library defines.
+            qname = REGISTRY.canonical(f"{module}.{name}")
+            if REGISTRY.knows(qname):
+                return QName(qname)
         return Unknown(name, f"name {name!r} is not defined statically")
 
     def lookup_name(self, name: str, ctx: Ctx) -> Value | None:
@@ -1352,6 +1368,8 @@ def element_of(value: Value, name: str) -> Value:
         return value
     if isinstance(value, Obj) and value.trained:
         return join_values(value.trained)
+    if isinstance(value, Obj) and value.last_result is not None:
+        return value.last_result  # ``for row in cursor:``: rows of the cursor's last query
     return Unknown(name, "loop variable")
 
 

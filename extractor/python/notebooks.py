@@ -39,6 +39,7 @@ def notebook_cells(text: str) -> list[Cell]:
         raise NotebookError("not a Jupyter notebook (no cell list)")
     cells: list[Cell] = []
     offset = 0
+    connection: str | None = None  # the URL of the last ``%sql <url>`` / ``%%sql <url>``: later cells use it
     for index, cell in enumerate(data.get("cells", [])):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -47,7 +48,7 @@ def notebook_cells(text: str) -> list[Cell]:
             source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str):
             continue
-        code = rewrite_ipython(source)
+        code, connection = rewrite_ipython_with_connection(source, connection)
         cells.append(Cell(index, code, offset))
         offset += code.count("\n") + (0 if code.endswith("\n") or not code else 1)
     return cells
@@ -55,33 +56,56 @@ def notebook_cells(text: str) -> list[Cell]:
 
 def rewrite_ipython(source: str) -> str:
     """IPython cell text -> Python text with the same number of lines."""
+    return rewrite_ipython_with_connection(source, None)[0]
+
+
+def _magic_call(sql: str, connection: str | None) -> str:
+    return f"{SQL_MAGIC}({sql!r}, {connection!r})" if connection else f"{SQL_MAGIC}({sql!r})"
+
+
+def _connection_url(arguments: str) -> str | None:
+    """The connection URL among a ``%sql`` / ``%%sql`` magic's arguments (``postgresql://…``)."""
+    for word in arguments.split():
+        if "://" in word:
+            return word
+    return None
+
+
+def rewrite_ipython_with_connection(source: str, connection: str | None) -> tuple[str, str | None]:
+    """IPython cell text -> Python text with the same number of lines, and the ``%sql`` connection
+    URL in effect after the cell (``connection`` is the one before it)."""
     lines = source.split("\n")
     if not lines:
-        return source
+        return source, connection
     first = lines[0].strip()
     if first.startswith("%%"):
         magic = first[2:].split(None, 1)
         name = magic[0] if magic else ""
         if name == "sql":
+            connection = _connection_url(magic[1] if len(magic) > 1 else "") or connection
             body = "\n".join(lines[1:])
-            return f"{SQL_MAGIC}({body!r})" + "\n" * (len(lines) - 1)
+            return _magic_call(body, connection) + "\n" * (len(lines) - 1), connection
         if name in _PYTHON_CELL_MAGICS:
             lines[0] = ""
         else:
-            return "\n" * (len(lines) - 1)
+            return "\n" * (len(lines) - 1), connection
     out: list[str] = []
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
         if stripped.startswith("%sql "):
-            out.append(f"{indent}{SQL_MAGIC}({stripped[5:]!r})")
+            url = _connection_url(stripped[5:].split(None, 1)[0]) if stripped[5:].strip() else None
+            if url is not None:
+                connection = url
+                stripped = "%sql " + stripped[5:].strip()[len(url) :]
+            out.append(indent + _magic_call(stripped[5:], connection))
         elif stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
             out.append(f"{indent}pass" if indent else "")
         elif _is_shell_assignment(stripped):
             out.append(f"{indent}pass")
         else:
             out.append(line)
-    return "\n".join(out)
+    return "\n".join(out), connection
 
 
 def _is_shell_assignment(line: str) -> bool:

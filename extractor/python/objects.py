@@ -118,11 +118,12 @@ class Instance(Value, Trainable):
 class Obj(Value, Trainable):
     """An object made by code outside the repository (an engine, a client, an estimator …)."""
 
-    __slots__ = ("attrs", "kind", "last_result", "loaded_from", "qname", "trained")
+    __slots__ = ("attrs", "dialect", "kind", "last_result", "loaded_from", "qname", "trained")
 
-    def __init__(self, qname: str, kind: str = "object") -> None:
+    def __init__(self, qname: str, kind: str = "object", dialect: str | None = None) -> None:
         self.qname = qname
         self.kind = kind  # object | estimator | cursor
+        self.dialect = dialect  # the SQL dialect of a connection, when known (its URL, its library)
         self.attrs: dict[str, Value] = {}
         self.trained: list[Value] = []
         self.loaded_from: set[str] = set()

@@ -53,6 +53,7 @@ _WRITERS = {
     "to_pickle": ("path", DatasetKind.FILE), "to_hdf": ("path_or_buf", DatasetKind.FILE),
     "to_stata": ("path", DatasetKind.FILE), "to_xml": ("path_or_buffer", DatasetKind.FILE),
     "to_html": ("buf", DatasetKind.FILE), "to_markdown": ("buf", DatasetKind.FILE),
+    "to_string": ("buf", DatasetKind.FILE), "to_latex": ("buf", DatasetKind.FILE),
 }  # fmt: skip
 
 #: Methods that return the frame with its columns and rows unchanged for lineage purposes.
@@ -256,7 +257,8 @@ def write(interp: Interpreter, frame: Value, site: Site) -> Value | None:
     keyword, kind = spec
     target = site.args.get(0, keyword)
     if target is None or (isinstance(target, Const) and target.value is None):
-        return Unknown(f"{name}()", "written to a string") if name != "to_markdown" else Str.of("")
+        # Serialized to a string: it still carries the frame's data (``f.write(df.to_json())``).
+        return frame.copy("data") if isinstance(frame, Frame) else Unknown(f"{name}()", "written to a string")
     if isinstance(target, Obj) and target.qname.startswith(("io.", "builtins.io")):
         return NONE
     node = site.args.node(0, keyword) or site.node

@@ -31,6 +31,9 @@ class Unit:
     module: cst.Module
     positions: Mapping[cst.CSTNode, CodeRange]
     line_offset: int = 0
+    #: The unit's source text (what ``module`` was parsed from) and where each of its lines starts.
+    source: str = ""
+    _line_starts: list[int] | None = None
 
     def line(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
@@ -41,10 +44,29 @@ class Unit:
         return pos.start.column + 1 if pos is not None else 0
 
     def code(self, node: cst.CSTNode) -> str:
+        """The node's source text, whitespace collapsed.
+
+        Sliced from the source by the node's position: regenerating it with ``code_for_node``
+        costs the size of the subtree each time, quadratic over a long method chain."""
+        pos = self.positions.get(node)
+        if pos is not None and self.source:
+            start, end = self._offset(pos.start.line, pos.start.column), self._offset(pos.end.line, pos.end.column)
+            return " ".join(self.source[start:end].split())
         try:
             return " ".join(self.module.code_for_node(node).split())
         except Exception:  # pragma: no cover - code generation of a parsed node does not fail
             return type(node).__name__
+
+    def _offset(self, line: int, column: int) -> int:
+        """Character offset of a 1-based line and 0-based column (libcst's positions count characters)."""
+        if self._line_starts is None:
+            starts = [0]
+            for i, ch in enumerate(self.source):
+                if ch == "\n":
+                    starts.append(i + 1)
+            self._line_starts = starts
+        starts = self._line_starts
+        return starts[min(line, len(starts)) - 1] + column
 
 
 @dataclass
@@ -110,7 +132,7 @@ class ModuleInfo:
         except (RecursionError, MemoryError, ValueError) as e:
             self.problems.append(SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}"))
             return None
-        return Unit(module, _positions(module), offset)
+        return Unit(module, _positions(module), offset, code)
 
 
 def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> SyntaxProblem:
@@ -159,7 +181,9 @@ class Project:
             directory = posixpath.dirname(source.path)
             while directory:
                 self.directories.add(directory)
-                directory = posixpath.dirname(directory)
+                parent = posixpath.dirname(directory)
+                # A path outside the scan root (``../x.py``, ``/abs/x.py``) ends at "/" or ".."; "/" is its own parent.
+                directory = parent if parent != directory else ""
 
     def bases(self, importer: ModuleInfo) -> list[str]:
         """Directories an absolute import is looked up from, nearest first."""
@@ -167,9 +191,10 @@ class Project:
         directory = importer.directory
         while True:
             result.append(directory)
-            if not directory:
+            parent = posixpath.dirname(directory)
+            if not directory or parent == directory:
                 break
-            directory = posixpath.dirname(directory)
+            directory = parent
         if "src" in self.directories and "src" not in result:
             result.append("src")
         return result

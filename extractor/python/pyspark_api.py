@@ -370,6 +370,9 @@ def _glue_read(interp: Interpreter, site: Site) -> Value:
         value = Str.of(f"{db.text}.").concat(table) if isinstance(db, Str) and isinstance(table, Str) else table
         return _read_table(interp, site, value, None)
     opts = args.kw.get("connection_options")
+    if isinstance(opts, DictVal) and "dbtable" in opts.items:
+        # A JDBC source (``connection_type="postgresql"``, ``"mysql"`` …): the table it names.
+        return _read_table(interp, site, opts.items["dbtable"], None)
     paths = opts.items.get("paths") or opts.items.get("path") if isinstance(opts, DictVal) else None
     names = interp.sink.path_names(interp, site.ctx, site.node, paths)
     return interp.sink.read(interp, site.ctx, site.node, names, DatasetKind.FILE, "spark")
@@ -405,7 +408,12 @@ def _from_df(interp: Interpreter, site: Site) -> Value:
 @REGISTRY.function("awsglue.transforms.ApplyMapping.apply")
 def _apply_mapping(interp: Interpreter, site: Site) -> Value:
     frame = site.args.kw.get("frame") or site.args.get(0)
-    mappings = site.args.kw.get("mappings")
+    return apply_mapping(frame, site.args.kw.get("mappings"))
+
+
+def apply_mapping(frame: Value | None, mappings: Value | None) -> Value:
+    """Glue's ``ApplyMapping.apply(frame=…, mappings=[(src, type, dst, type), …])`` and
+    ``DynamicFrame.apply_mapping(mappings)``: only the mapped columns, renamed."""
     if not isinstance(frame, Frame) or not isinstance(mappings, ListVal):
         return frame if frame is not None else Frame("spark")
     columns: dict[str, Col] = {}
@@ -618,6 +626,8 @@ def frame_method(interp: Interpreter, frame: Value, site: Site) -> Value | None:
     args = site.args
     text = interp.code(site.ctx, site.node)
     loc = interp.loc(site.ctx, site.node)
+    if name == "apply_mapping":
+        return apply_mapping(frame, args.get(0, "mappings"))
     if name == "select":
         return select_exprs(frame, _outputs(frame, args.pos))
     if name == "selectExpr":

@@ -19,8 +19,10 @@ from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location
 from ..recorder import record_statement
 from ..sql.analyze import analyze_sql
 from ..sql.naming import get_dialect
+from ..sql.preprocess import dbapi_parameters
 from ..sql.query_lineage import Origin, OutputLineage
 from ..sql.statements import StatementLineage
+from .connections import dialect_of_url
 from .frames import Col, Frame, union_frames
 from .interpreter import REGISTRY, Site
 from .templating import PLACEHOLDER, Holes, Scope, is_templated, render_template
@@ -102,18 +104,20 @@ def run_sql(
     templated: bool = False,
     stdio: str | None = None,
     data: Value | None = None,
+    dbapi: bool = False,
 ) -> Frame | None:
     """Analyse SQL held by ``value``; record its writes; return the frame of its last SELECT.
 
     ``data`` is what the code passes as query parameters: rows inserted by ``INSERT … VALUES
-    (%s, …)`` come from it.
+    (%s, …)`` come from it. ``dbapi``: the SQL goes through a DB-API ``execute``, so ``%s`` and
+    ``%(name)s`` are parameters.
     """
     frames: list[Frame] = []
     for option in options(value if value is not None else Unknown("sql")):
         if isinstance(option, ListVal):
             for item in option.items:
                 frame = run_sql(interp, ctx, node, item, dialect, flavor=flavor, params=params, templated=templated,
-                                data=data)  # fmt: skip
+                                data=data, dbapi=dbapi)  # fmt: skip
                 if frame is not None:
                     frames.append(frame)
             continue
@@ -123,7 +127,7 @@ def run_sql(
             name = interp.sink.unknown(interp, ctx, node, "DT303", reason, label)
             frames.append(Frame(flavor, {}, {name}, {name}))
             continue
-        frame = _run_one(interp, ctx, node, option, dialect, flavor, params, templated, stdio, data)
+        frame = _run_one(interp, ctx, node, option, dialect, flavor, params, templated, stdio, data, dbapi)
         if frame is not None:
             frames.append(frame)
     if not frames:
@@ -142,6 +146,7 @@ def _run_one(
     templated: bool,
     stdio: str | None,
     data: Value | None,
+    dbapi: bool = False,
 ) -> Frame | None:
     holes = Holes()
     sql = render(sql_value, holes)
@@ -159,9 +164,18 @@ def _run_one(
     path = loc.path if loc is not None else ctx.path
     line_offset = max(loc.line - 1, 0) if loc is not None else max(interp.loc(ctx, node).line - 1, 0)
     name = interp.sink.sql_dialect(ctx.path, dialect)
+    if dbapi:
+        sql = dbapi_parameters(sql, get_dialect(name))
     config = interp.sink.config
+    # Script variables (``${x}``, ``${hiveconf:x}``) take the values the caller passes (operator
+    # params / hiveconfs), then the configured ones.
+    variables = dict(config.variables)
+    passed = python_value(params) if params is not None else None
+    if isinstance(passed, dict):
+        variables.update({str(k): str(v) for k, v in passed.items() if isinstance(v, str | int | float)})
     result = analyze_sql(sql, name, interp.sink.catalog, path=path, line_offset=line_offset,
-                         default_db=config.default_schema, default_catalog=config.default_database)  # fmt: skip
+                         default_db=config.default_schema, default_catalog=config.default_database,
+                         variables=variables)  # fmt: skip
     graph = interp.sink.graph
     parse_failed = any(d.code == "DT100" for d in result.diagnostics)
     if holes.names and parse_failed:
@@ -183,8 +197,10 @@ def _run_one(
 
 @REGISTRY.on("sql_magic")
 def _sql_magic(interp: Interpreter, site: Site) -> Value | None:
-    """A notebook ``%%sql`` cell or ``%sql`` line."""
-    frame = run_sql(interp, site.ctx, site.node, site.args.pos[0] if site.args.pos else None)
+    """A notebook ``%%sql`` cell or ``%sql`` line, in the dialect of its connection URL when known."""
+    url = site.args.pos[1] if len(site.args.pos) > 1 else None
+    dialect = dialect_of_url(url.exact or "") if isinstance(url, Str) else None
+    frame = run_sql(interp, site.ctx, site.node, site.args.pos[0] if site.args.pos else None, dialect)
     return frame if frame is not None else NONE
 
 
@@ -208,6 +224,11 @@ def _record(interp: Interpreter, ctx: Ctx, statement: StatementLineage) -> None:
     job = record_statement(sink.graph, statement, ctx.root.path, sink.catalog, kind="python")
     if job is not None:
         sink.tag(ctx, job)
+        where = statement.location
+        if where.path and where.path != ctx.root.path:
+            # SQL loaded from a template file: the job points at that file, at its own line.
+            sink.graph.jobs[job].path = where.path
+            sink.graph.jobs[job].line = where.line
         for name in statement.target_tables:
             if name.startswith("{") or "{" in name:
                 sink.graph.dataset(name).attributes["pattern"] = True

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from ..model import DatasetKind
 from .frames import Frame
 from .interpreter import REGISTRY, UNROLL_LIMIT, Args, Ctx, Interpreter, Site
 from .objects import ArgParser, FileHandle, Namespace
@@ -397,3 +398,16 @@ def _method(interp: Interpreter, receiver: Value, site: Site) -> Value | None:
 
 for _kind in (Str, ListVal, DictVal, ArgParser):
     REGISTRY.method(_kind)(_method)
+
+
+@REGISTRY.method(FileHandle)
+def _file_method(interp: Interpreter, receiver: Value, site: Site) -> Value | None:
+    """``f.write(df.to_json())`` / ``open(p, "w").write(text)``: data written to the file's path."""
+    assert isinstance(receiver, FileHandle)
+    if site.name not in ("write", "writelines") or not receiver.writing:
+        return None
+    data = site.args.get(0)
+    if data is not None and interp.data_in(data):
+        paths = interp.sink.path_names(interp, site.ctx, site.node, receiver.path)
+        interp.sink.write(interp, site.ctx, site.node, data, paths, DatasetKind.FILE, f"file.{site.name}")
+    return NONE

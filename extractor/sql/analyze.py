@@ -17,6 +17,7 @@ from ..model import ColumnEdge, Diagnostic, Location
 from .catalog import SchemaCatalog
 from .naming import get_dialect, parse_qualified
 from .parse import LineIndex, ParsedStatement, parse_script
+from .preprocess import preprocess
 from .statements import StatementAnalyzer, StatementLineage
 
 
@@ -68,6 +69,7 @@ def analyze_sql(
     default_db: str | None = None,
     default_catalog: str | None = None,
     line_offset: int = 0,
+    variables: Mapping[str, str] | None = None,
 ) -> SqlResult:
     """Table- and column-level lineage of a SQL script.
 
@@ -77,6 +79,7 @@ def analyze_sql(
     """
     sqlglot_dialect = get_dialect(dialect)
     catalog = catalog_from_mapping(schema, sqlglot_dialect)
+    sql = preprocess(sql, sqlglot_dialect, path, variables)
     lines = LineIndex(sql, line_offset)
     statements, diagnostics = parse_script(sql, sqlglot_dialect, path, lines)
     result = analyze_statements(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from sqlglot import exp
 
-from .naming import literal_path
+from .naming import in_hint, literal_path
 
 _WRITES = (exp.Insert, exp.Create, exp.Merge, exp.Update, exp.Copy, exp.Cache)
 
@@ -34,7 +34,7 @@ def reads_and_writes(statements: Iterable[exp.Expr], name: Callable[[exp.Table],
             writes.add(name(target))
         ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
         for table in statement.find_all(exp.Table):
-            if table is target or not table.name:
+            if table is target or not table.name or in_hint(table):
                 continue
             if not table.db and table.name.lower() in ctes:
                 continue

@@ -11,7 +11,12 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 
-DIALECT_ALIASES = {"ansi": "", "sparksql": "spark", "sqlserver": "tsql"}
+#: Names users (and sqlfluff / sqllineage) give dialects that sqlglot knows under another name, or
+#: reads closely enough: MariaDB is MySQL; Greenplum, Materialize and Vertica speak Postgres SQL.
+DIALECT_ALIASES = {
+    "ansi": "", "sparksql": "spark", "sqlserver": "tsql", "mariadb": "mysql", "greenplum": "postgres",
+    "materialize": "postgres", "vertica": "postgres", "db2": "",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=64)
@@ -110,6 +115,12 @@ def path_of_table(table: exp.Table) -> str | None:
             if literal.is_string and looks_like_path(literal.name):
                 return str(literal.name)
     return None
+
+
+def in_hint(table: exp.Table) -> bool:
+    """Whether a table reference is an argument of an optimizer hint (``/*+ BROADCAST(t) */``):
+    it names an alias of the query, not a dataset it reads."""
+    return table.find_ancestor(exp.Hint) is not None
 
 
 #: Dialects where a select item may refer to an alias defined earlier in the same SELECT.

@@ -23,7 +23,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from .. import codes
 from ..model import Subtype
 from .catalog import SchemaCatalog
-from .naming import fold, identifier, path_of_table, supports_lateral_alias, table_name
+from .naming import fold, identifier, in_hint, path_of_table, supports_lateral_alias, table_name
 from .parse import first_offset
 
 _RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
@@ -140,7 +140,12 @@ class QueryResolver:
                         (paths if _is_path_table(source) else sources).add(name)
         ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
         for table in query.find_all(exp.Table):
-            if table.name and not (not table.db and table.name in ctes) and not isinstance(table.parent, exp.Into):
+            if (
+                table.name
+                and not (not table.db and table.name in ctes)
+                and not isinstance(table.parent, exp.Into)
+                and not in_hint(table)
+            ):
                 (paths if _is_path_table(table) else sources).add(self._table_source_name(table))
         outputs = []
         for i, out in enumerate(self.outputs(root)):
@@ -174,7 +179,7 @@ class QueryResolver:
         expression = scope.expression
         result: list[_Output] = []
         if isinstance(expression, exp.SetOperation) and scope.set_operation_scopes:
-            result = [_Output(o.name, node=o.node) for o in self.outputs(scope.set_operation_scopes[0])]
+            result = self._set_outputs(scope)
         elif isinstance(expression, exp.Select):
             for projection in expression.expressions:
                 result.extend(self._projection_outputs(scope, projection))
@@ -188,6 +193,31 @@ class QueryResolver:
         self._outputs[key] = result
         return result
 
+    def _set_outputs(self, scope: Scope) -> list[_Output]:
+        """Outputs of a set operation: the first branch names them.
+
+        When the first branch selects a star of unknown columns, a later branch whose columns are
+        all known names them instead (the rows line up by position, so its names are the best
+        known); with no such branch the output stays an unexpanded star."""
+        branches = [self.outputs(b) for b in scope.set_operation_scopes]
+        first = branches[0]
+        if any(o.star_of is not None for o in first):
+            for other in branches[1:]:
+                if other and not any(o.star_of is not None for o in other):
+                    return [_Output(o.name, node=o.node) for o in other]
+            return [_Output(o.name, node=o.node, star_of=o.star_of) for o in first]
+        return [_Output(o.name, node=o.node) for o in first]
+
+    def _branch_positions(self, branch: Scope, index: int) -> list[int]:
+        """Outputs of a set operation branch that can land at position ``index``.
+
+        Past an unexpanded star the positions are unknown: any output from the star on can."""
+        outs = self.outputs(branch)
+        star = next((k for k, o in enumerate(outs) if o.star_of is not None), None)
+        if star is None or index < star:
+            return [index] if index < len(outs) else []
+        return list(range(star, len(outs)))
+
     def _projection_outputs(self, scope: Scope, projection: exp.Expr) -> list[_Output]:
         star: exp.Star | None = None
         qualifier: str | None = None
@@ -196,6 +226,20 @@ class QueryResolver:
         elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
             star = projection.this
             qualifier = projection.table
+        if isinstance(projection, exp.Aliases):
+            # ``explode(m) AS (k, v)``: one function, several named outputs.
+            return [
+                _Output(identifier(a, self.dialect), expr=projection.this, node=projection)
+                for a in projection.expressions
+            ]
+        if isinstance(projection, exp.QueryTransform) and isinstance(projection.args.get("schema"), exp.Schema):
+            # Hive ``TRANSFORM(a, b) USING 'script' AS (c, d)``: the script makes every output of all inputs.
+            schema = projection.args["schema"]
+            return [
+                _Output(identifier(c.this if isinstance(c, exp.ColumnDef) else c, self.dialect), expr=projection,
+                        node=projection)
+                for c in schema.expressions
+            ]  # fmt: skip
         if star is None:
             name = self._output_name(projection)
             return [_Output(name, expr=projection.unalias(), node=projection)]
@@ -246,7 +290,13 @@ class QueryResolver:
         if from_ is not None:
             nodes.append(from_.this)
         nodes.extend(j.this for j in select.args.get("joins") or [])
-        for node in nodes:
+        while nodes:
+            node = nodes.pop(0)
+            if isinstance(node, exp.Subquery) and not node.alias and not isinstance(node.unnest(), exp.Query):
+                # ``FROM ((a JOIN b ON …))``: a parenthesized join names its tables, not itself.
+                inner = node.unnest()
+                nodes[:0] = [inner, *(j.this for j in inner.args.get("joins") or [])]
+                continue
             alias = node.alias_or_name
             if alias:
                 yield alias
@@ -271,8 +321,11 @@ class QueryResolver:
             outs = self.outputs(source)
             cols = None if any(o.star_of is not None for o in outs) else [o.name for o in outs]
         pivot = _pivot_of(source)
-        if cols is not None and pivot is not None:
-            return self._pivot_columns(pivot, cols)
+        if pivot is not None:
+            if cols is not None:
+                return _renamed(pivot, self._pivot_columns(pivot, cols), self.dialect)
+            # ``PIVOT (…) AS p (c1, c2, …)`` names every output even when the source's are unknown.
+            return _alias_columns(pivot, self.dialect) or None
         return cols
 
     def _source_columns_unpivoted(self, source: object) -> list[str] | None:
@@ -299,7 +352,7 @@ class QueryResolver:
             ]
             return [c for c in cols if c not in used] + added
         used = {identifier(c.this, self.dialect) for c in pivot.find_all(exp.Column)}
-        return [c for c in cols if c not in used] + [_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)]
+        return [c for c in cols if c not in used] + [n for n, _ in _pivot_outputs(pivot, self.dialect)]
 
     # -- tracing ---------------------------------------------------------------------------------
 
@@ -322,8 +375,8 @@ class QueryResolver:
         if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
             result: set[Origin] = set()
             for branch in _value_branches(scope):
-                if index < len(self.outputs(branch)):
-                    result |= self.trace(branch, index)
+                for position in self._branch_positions(branch, index):
+                    result |= self.trace(branch, position)
             return frozenset(result)
         outs = self.outputs(scope)
         if index >= len(outs):
@@ -342,7 +395,9 @@ class QueryResolver:
     def _star_origins(self, scope: Scope, key: str) -> set[Origin]:
         source = scope.sources.get(key)
         if isinstance(source, exp.Table):
-            return {Origin(self._table_source_name(source), None, Subtype.IDENTITY)}
+            name = self._table_source_name(source)
+            # A table function that names no dataset (an unknown macro's placeholder call) has no origin.
+            return {Origin(name, None, Subtype.IDENTITY)} if name else set()
         if isinstance(source, Scope):
             result: set[Origin] = set()
             for i, out in enumerate(self.outputs(source)):
@@ -359,15 +414,21 @@ class QueryResolver:
             node, subtype = stack.pop()
             if isinstance(node, exp.Column):
                 if isinstance(node.this, exp.Star):
+                    if node is not expr and node.table:
+                        # ``md5((t.*)::text)``: a whole-row value reads every column of ``t``.
+                        result |= self._row_origins(scope, node.table, compose(subtype, Subtype.TRANSFORMATION))
                     continue
                 result |= self.column_origins(scope, node, subtype)
                 continue
-            if isinstance(node, exp.Star) and node is not expr:
-                # COUNT(*) and the like: the value depends on every row of every source.
-                for key in self._selected_keys(scope):
-                    source = scope.sources.get(key)
-                    if isinstance(source, exp.Table):
-                        result.add(Origin(self._table_source_name(source), "*", compose(subtype, Subtype.AGGREGATION)))
+            if isinstance(node, exp.Star):
+                # COUNT(*) reads no column's value, only which rows exist: an indirect (CONDITIONAL)
+                # influence of the whole source table, never a direct AGGREGATION of its columns.
+                if node is not expr:
+                    for key in self._selected_keys(scope):
+                        source = scope.sources.get(key)
+                        if isinstance(source, exp.Table):
+                            name = self._table_source_name(source)
+                            result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
                 continue
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
@@ -388,6 +449,18 @@ class QueryResolver:
                 elif isinstance(value, exp.Expr):
                     stack.append((value, sub))
         return result
+
+    def _row_origins(self, scope: Scope, qualifier: str, subtype: Subtype) -> set[Origin]:
+        """Every column of the source ``qualifier`` names, used as one value (a whole-row reference)."""
+        for found in _scope_chain(scope):
+            key = self._source_key(found, qualifier)
+            if key is None:
+                continue
+            columns = self._source_columns(found, key)
+            if columns is not None:
+                return {o for c in columns for o in self._origins_of_source_column(found, key, c, subtype, None)}
+            return {Origin(o.table, o.column, compose(subtype, o.subtype)) for o in self._star_origins(found, key)}
+        return set()
 
     def column_origins(self, scope: Scope, column: exp.Column, subtype: Subtype) -> set[Origin]:
         return self._origins_of_resolution(self.resolve(scope, column), subtype)
@@ -428,7 +501,7 @@ class QueryResolver:
     def _through_star(self, scope: Scope, name: str, subtype: Subtype) -> set[Origin]:
         """A column selected from a derived table whose columns are unknown (``SELECT *``)."""
         result: set[Origin] = set()
-        for out in self.outputs(scope):
+        for out in [] if isinstance(scope.expression, exp.SetOperation) else self.outputs(scope):
             if out.star_of is None:
                 continue
             result |= self._origins_of_source_column(scope, out.star_of, name, subtype, out.node)
@@ -614,6 +687,17 @@ class QueryResolver:
                         else _Resolved(_UNRESOLVED, column=c)
                     )
 
+            aliases = _alias_columns(pivot, self.dialect)
+            if aliases and name in aliases:
+                natural = self._natural_pivot_name(source, pivot, aliases.index(name), len(aliases))
+                if natural is None:
+                    self._report(
+                        codes.COLUMN_UNRESOLVED,
+                        f"cannot resolve PIVOT output {name}: the columns of its source are unknown",
+                        node,
+                    )
+                    return _Resolved(_UNRESOLVED, column=name)
+                name = natural
             resolved = self._pivot_source(pivot, name, base)
             if resolved is not None:
                 return resolved
@@ -643,6 +727,23 @@ class QueryResolver:
         self._report(codes.COLUMN_UNRESOLVED, f"column {name} is not an output of the subquery", scope.expression)
         return _Resolved(_UNRESOLVED, column=name)
 
+    def _natural_pivot_name(self, source: object, pivot: exp.Pivot, position: int, count: int) -> str | None:
+        """The name PIVOT gives the output at ``position`` of its alias column list.
+
+        The pivot values are the last outputs, so they map without knowing the source's columns;
+        the grouping columns before them need the source's columns."""
+        values = [n for n, _ in _pivot_outputs(pivot, self.dialect)]
+        if pivot.args.get("unpivot"):
+            values = []
+        base = self._source_columns_unpivoted(source)
+        if base is not None:
+            natural = self._pivot_columns(pivot, base)
+            return natural[position] if position < len(natural) else None
+        from_end = count - position
+        if values and 0 < from_end <= len(values):
+            return values[len(values) - from_end]
+        return None
+
     def _pivot_source(self, pivot: exp.Pivot, name: str, base: Callable[[str], _Resolved]) -> _Resolved | None:
         """A column of a PIVOTed or UNPIVOTed source; ``base`` resolves a column of the source itself.
 
@@ -664,9 +765,13 @@ class QueryResolver:
                         )
                     )
             return _group(parts, name)
-        if name not in {_pivot_value_name(v, self.dialect) for v in _pivot_values(pivot)}:
+        outputs = dict(_pivot_outputs(pivot, self.dialect))
+        if name not in outputs:
             return None
-        measures = sorted({identifier(c.this, self.dialect) for e in pivot.expressions for c in e.find_all(exp.Column)})
+        # The value column aggregates its own aggregation's measure (all of them when unknown).
+        own = outputs[name]
+        aggregations = [own] if own is not None else list(pivot.expressions)
+        measures = sorted({identifier(c.this, self.dialect) for e in aggregations for c in e.find_all(exp.Column)})
         for_columns = sorted(
             {identifier(f.this.this if isinstance(f.this, exp.Column) else f.this, self.dialect) for f in fields}
         )
@@ -692,7 +797,11 @@ class QueryResolver:
                 (expression.args.get("qualify"), Subtype.FILTER),
                 (expression.args.get("order"), Subtype.SORT),
             ]
-            for join in expression.args.get("joins") or []:
+            joins = list(expression.args.get("joins") or [])
+            for source in scope.sources.values():
+                if isinstance(source, exp.Table):
+                    joins.extend(source.args.get("joins") or [])  # ``FROM ((a JOIN b ON …))``
+            for join in joins:
                 clauses.append((join.args.get("on"), Subtype.JOIN))
                 for ident in join.args.get("using") or []:
                     clauses.append((exp.column(ident.copy()), Subtype.JOIN))
@@ -754,7 +863,11 @@ class QueryResolver:
     def _inline(self, scope: Scope, index: int) -> str:
         if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
             op = type(scope.expression).__name__.upper()
-            parts = [self.inline(b, index) for b in scope.set_operation_scopes if index < len(self.outputs(b))]
+            parts = [
+                self.inline(b, position)
+                for b in scope.set_operation_scopes
+                for position in self._branch_positions(b, index)
+            ]
             return f"{op}({', '.join(parts)})"
         outs = self.outputs(scope)
         if index >= len(outs):
@@ -843,11 +956,8 @@ def prepare(query: exp.Expr, dialect: Dialect) -> None:
     n = 0
     for node in list(query.find_all(exp.Subquery, exp.Table)):
         unaliased_function = isinstance(node, exp.Table) and isinstance(node.this, exp.Func)
-        if (
-            (isinstance(node, exp.Subquery) or unaliased_function)
-            and not node.alias
-            and isinstance(node.parent, (exp.From, exp.Join))
-        ):
+        derived = isinstance(node, exp.Subquery) and isinstance(node.unnest(), exp.Query)
+        if (derived or unaliased_function) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
             node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_dt{n}")))
             n += 1
 
@@ -963,6 +1073,35 @@ def _scope_label(scope: Scope) -> str:
     if isinstance(parent, (exp.CTE, exp.Subquery)) and parent.alias:
         return parent.alias
     return "subquery"
+
+
+def _alias_columns(pivot: exp.Pivot, dialect: Dialect) -> list[str]:
+    """The column list of ``PIVOT (…) AS p (c1, c2, …)``: new names for every output, in order."""
+    alias = pivot.args.get("alias")
+    if not isinstance(alias, exp.TableAlias):
+        return []
+    return [identifier(c, dialect) for c in alias.columns]
+
+
+def _renamed(pivot: exp.Pivot, natural: list[str], dialect: Dialect) -> list[str]:
+    """Outputs of a PIVOT after its alias column list renames the first of them."""
+    aliases = _alias_columns(pivot, dialect)
+    return aliases + natural[len(aliases) :]
+
+
+def _pivot_outputs(pivot: exp.Pivot, dialect: Dialect) -> list[tuple[str, exp.Expr | None]]:
+    """The value columns a PIVOT makes, each with the aggregation it holds.
+
+    sqlglot computes the names the dialect gives them (Spark ``q1_s``, BigQuery ``s_q1``,
+    Snowflake ``'Q1'``) in ``columns``, value-major when there are several aggregations; without
+    them, one column per pivot value."""
+    aggregations = list(pivot.expressions)
+    computed = [identifier(c, dialect) for c in pivot.args.get("columns") or []]
+    if computed and aggregations and len(computed) % len(aggregations) == 0:
+        if len(aggregations) == 1:
+            return [(c, aggregations[0]) for c in computed]
+        return [(c, aggregations[k % len(aggregations)]) for k, c in enumerate(computed)]
+    return [(_pivot_value_name(v, dialect), None) for v in _pivot_values(pivot)]
 
 
 def _pivot_values(pivot: exp.Pivot) -> list[exp.Expr]:

@@ -19,7 +19,7 @@ from sqlglot.tokens import TokenType
 from .. import codes
 from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .catalog import SchemaCatalog
-from .naming import identifier, literal_path, path_of_table, table_name
+from .naming import identifier, in_hint, literal_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
 from .query_lineage import Origin, OutputLineage, QueryLineage, QueryResolver
 
@@ -59,7 +59,7 @@ class StatementLineage:
 
 _NO_LINEAGE = (
     exp.Use, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Describe, exp.Show,
-    exp.Declare, exp.Analyze, exp.Grant, exp.Pragma, exp.Semicolon, exp.TruncateTable,
+    exp.Declare, exp.Analyze, exp.Grant, exp.Pragma, exp.Semicolon, exp.TruncateTable, exp.Refresh,
 )  # fmt: skip
 _TABLE_KINDS = {"TABLE", "VIEW", "MATERIALIZED VIEW", "DYNAMIC TABLE", "EXTERNAL TABLE", "STREAMING TABLE"}
 
@@ -147,7 +147,9 @@ class StatementAnalyzer:
             )
             body = node.expression
             if isinstance(body, exp.Expr):
-                lineage.source_tables = frozenset(self.name(t) for t in body.find_all(exp.Table) if t.name)
+                lineage.source_tables = frozenset(
+                    self.name(t) for t in body.find_all(exp.Table) if t.name and not in_hint(t)
+                )
             return [lineage]
         if isinstance(node, exp.Create) and node.kind in ("PROCEDURE", "FUNCTION"):
             body = node.expression
@@ -208,7 +210,7 @@ class StatementAnalyzer:
             exchanged = self._exchange_partition(statement, body)
             if exchanged is not None:
                 return [exchanged]
-        if keyword in _SILENT_COMMANDS:
+        if keyword in _SILENT_COMMANDS or keyword.split(" ", 1)[0] in _SILENT_COMMANDS:
             return []
         if _is_failed_dml(keyword, body, self.dialect):
             # sqlglot falls back to a Command when it cannot parse a statement it knows.
@@ -329,7 +331,9 @@ class StatementAnalyzer:
             lineage.target_tables = frozenset({target})
             lineage.dataset_kinds.setdefault(target, kind)
             if query is not None:
-                lineage.source_tables = frozenset(self.name(t) for t in query.find_all(exp.Table) if t.name)
+                lineage.source_tables = frozenset(
+                    self.name(t) for t in query.find_all(exp.Table) if t.name and not in_hint(t)
+                )
             return
         query = _with_ctes(node, query)
         if columns is None:
@@ -377,6 +381,11 @@ class StatementAnalyzer:
             return
         lineage.target_tables = frozenset({target})
         lineage.dataset_kinds[target] = kind
+        data_path = _data_source_path(properties)
+        if data_path is not None:
+            # Spark ``CREATE [TEMPORARY] VIEW v USING csv OPTIONS (path '…')``: the view reads the files.
+            lineage.source_tables = frozenset({data_path})
+            lineage.dataset_kinds[data_path] = DatasetKind.FILE
         if source_table is not None:
             source = self.name(source_table)
             lineage.source_tables = frozenset({source})
@@ -547,6 +556,11 @@ class StatementAnalyzer:
                 lineage.target_tables = frozenset({target})
                 lineage.dataset_kinds[target] = DatasetKind.FILE
             return
+        listed: list[str] | None = None
+        if isinstance(this, exp.Schema) and isinstance(this.this, exp.Table):
+            # COPY t (a, b) FROM / TO: only the listed columns move.
+            listed = [identifier(c, self.dialect) for c in this.expressions]
+            this = this.this
         if not isinstance(this, exp.Table):
             return
         table = self.name(this)
@@ -557,7 +571,7 @@ class StatementAnalyzer:
             lineage.source_tables = frozenset({table})
             lineage.target_tables = frozenset(file_names)
             # COPY table TO 'file': the file holds the table's columns as they are.
-            columns = self.catalog.columns(table) or ()
+            columns = listed or self.catalog.columns(table) or ()
             for name in file_names:
                 if columns:
                     lineage.target_columns[name] = tuple(columns)
@@ -583,6 +597,7 @@ class StatementAnalyzer:
         if not isinstance(node.this, exp.Table):
             return
         old = self.name(node.this)
+        self._alter_columns(node, old, lineage)
         for action in node.args.get("actions") or []:
             if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
                 new_table = action.this.copy()
@@ -604,6 +619,42 @@ class StatementAnalyzer:
                         ColumnEdge(ColumnRef(other, column), ColumnRef(old, column), Subtype.IDENTITY, text,
                                    fingerprint(text), lineage.location)
                     )  # fmt: skip
+
+    def _alter_columns(self, node: exp.Alter, table: str, lineage: StatementLineage) -> None:
+        """ADD / DROP / RENAME COLUMN change the table's known columns, so a later ``t.*`` sees them.
+
+        Only a table whose columns are known changes: new columns alone are not all of them."""
+        known = self.catalog.columns(table)
+        if known is None:
+            return
+        columns = list(known)
+        changed = False
+        for action in node.args.get("actions") or []:
+            defs = action.expressions if isinstance(action, exp.Schema) else [action]
+            for item in defs:
+                if isinstance(item, exp.ColumnDef):
+                    name = identifier(item.this, self.dialect)
+                    if name not in columns:
+                        columns.append(name)
+                        changed = True
+                elif isinstance(item, exp.Drop) and item.args.get("kind") == "COLUMN":
+                    for dropped in item.args.get("tables") or []:
+                        name = identifier(dropped.this if isinstance(dropped, exp.Column) else dropped, self.dialect)
+                        if name in columns:
+                            columns.remove(name)
+                            changed = True
+                elif isinstance(item, exp.RenameColumn):
+                    before = identifier(
+                        item.this.this if isinstance(item.this, exp.Column) else item.this, self.dialect
+                    )
+                    after = item.args.get("to")
+                    if before in columns and after is not None:
+                        columns[columns.index(before)] = identifier(
+                            after.this if isinstance(after, exp.Column) else after, self.dialect
+                        )
+                        changed = True
+        if changed and columns:
+            lineage.target_columns[table] = tuple(columns)
 
     def _drop(self, statement: ParsedStatement, node: exp.Drop, lineage: StatementLineage) -> None:
         lineage.kind = "drop"
@@ -693,7 +744,8 @@ class StatementAnalyzer:
 #: Commands that carry no lineage and deserve no diagnostic.
 _SILENT_COMMANDS = frozenset(
     {"GO", "END", "COMMIT", "ROLLBACK", "BEGIN", "EXEC", "EXECUTE", "CALL", "VACUUM", "GRANT", "REVOKE",
-     "COMMENT", "SET", "DECLARE", "OPTIMIZE", "MSCK", "REFRESH", "UNCACHE", "ANALYZE", "SHOW", "DESCRIBE"}
+     "COMMENT", "SET", "DECLARE", "OPTIMIZE", "MSCK", "REFRESH", "UNCACHE", "ANALYZE", "SHOW", "DESCRIBE",
+     "ADD", "LIST", "RESET"}  # Hive/Spark session resources (ADD JAR/FILE/ARCHIVE …): no lineage
 )  # fmt: skip
 _DML = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "REPLACE", "UPSERT"})
 
@@ -734,6 +786,20 @@ def _reads_target(result: QueryLineage, target: str) -> bool:
     Reading the target only to pick rows (WHERE, ON, ``WHEN MATCHED AND …``) does not make it a
     source: its rows are changed in place, which the target edge already says."""
     return any(o.table == target for output in result.outputs for o in output.origins)
+
+
+def _data_source_path(properties: exp.Expr | None) -> str | None:
+    """The files a Spark data-source table or view reads: ``USING fmt OPTIONS (path '…')`` / ``LOCATION``."""
+    if not isinstance(properties, exp.Properties) or properties.find(exp.FileFormatProperty) is None:
+        return None
+    for option in properties.find_all(exp.Property):
+        value = option.args.get("value")
+        if option.name.lower() == "path" and isinstance(value, exp.Literal) and value.is_string:
+            return str(value.name)
+    location = properties.find(exp.LocationProperty)
+    if location is not None and isinstance(location.this, exp.Literal):
+        return str(location.this.name)
+    return None
 
 
 def _modifiers(query: exp.Query, dialect: Dialect) -> dict[str, str]:

@@ -1,0 +1,579 @@
+"""Script-level constructs that sqlglot does not parse, rewritten before parsing.
+
+Every rewrite works on the dialect's own tokens (never on raw SQL text), replaces only the
+tokens it understands and keeps line breaks, so line numbers stay exact:
+
+- **Script variables** — ``${x}``, ``${hivevar:x}``, ``${hiveconf:x}``, psql ``:x`` / ``:'x'`` and
+  the ``__x__`` placeholders that rendering ``{{ x }}`` leaves — take their value when it is known
+  (``[tool.datatrail.variables]``, a ``SET hivevar:x = …`` or psql ``\\set x …`` earlier in the same
+  file). Unknown ones that stand in a table name become a quoted placeholder named after the
+  variable *and the file* (``"${db}@jobs/daily.hql".orders``): two scripts that both write
+  ``${db}.orders`` are not assumed to write the same table. Unknown ones in a value position
+  become a string constant (or stay as sqlglot's Hive parameter).
+- **psql meta-commands** — ``\\copy`` becomes the server-side ``COPY`` it mirrors (ended at the
+  end of its line, as psql ends it); ``\\set`` defines a variable; any other meta-command
+  (``\\echo``, ``\\timing``, ``\\connect`` …) is blanked out.
+- **Hive CLI commands** — ``!shell command;`` and ``source file.hql;`` run no SQL and are blanked.
+- **Dataform ``.sqlx``** — ``config { … }`` / ``js { … }`` blocks are blanked, ``${ref("t")}`` becomes
+  the table, and a ``table``/``view``/``incremental`` becomes ``CREATE TABLE <schema>.<file name> AS …``.
+- **T-SQL compound assignments** — ``SET col += x`` becomes ``SET col = col + x``.
+- **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
+  which Athena accepts) become the dialect's quoted identifier.
+- **Spark ``INSERT OVERWRITE DIRECTORY … USING fmt OPTIONS (…)``** — rewritten to the Hive form
+  sqlglot parses (``INSERT OVERWRITE DIRECTORY 'path' SELECT …``); a ``path`` option names the
+  directory when no path literal is written.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import TokenError
+from sqlglot.tokens import Token, TokenType
+
+#: Tokens after which a name (not a value) follows: ``FROM ${db}.t``, ``INSERT INTO ${t}``.
+_NAME_CONTEXT = frozenset({
+    TokenType.FROM, TokenType.JOIN, TokenType.TABLE, TokenType.INTO, TokenType.UPDATE, TokenType.VIEW,
+    TokenType.EXISTS, TokenType.USING, TokenType.MERGE, TokenType.DATABASE, TokenType.SCHEMA, TokenType.USE,
+})  # fmt: skip
+#: Dialects whose parser reads ``${x}`` itself (as a parameter) in a value position.
+_NATIVE_PARAMETERS = frozenset({"hive", "spark", "spark2", "databricks"})
+_NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+
+
+@dataclass(frozen=True)
+class _Variable:
+    """One variable reference: tokens ``first``..``last`` (indexes), its name and how it is written."""
+
+    first: int
+    last: int
+    name: str
+    written: str
+
+
+def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, str] | None = None) -> str:
+    """``sql`` with the constructs above rewritten; text it does not understand is unchanged."""
+    if not _may_need(sql, path):
+        return sql  # most scripts: no tokenizing twice
+    try:
+        tokens = dialect.tokenize(sql)
+    except TokenError:
+        # ``t_${env}`` reads as the start of a dollar-quoted string in Postgres: find the variables
+        # with Hive's tokenizer, which knows ``${…}``; what it cannot read the parser reports.
+        try:
+            tokens = Dialect.get_or_raise("hive").tokenize(sql)
+        except TokenError:
+            return sql
+    if not tokens:
+        return sql
+    known = dict(variables or {})
+    edits: list[tuple[int, int, str]] = []  # (start, end exclusive, replacement)
+    if path.lower().endswith(".sqlx"):
+        _dataform(sql, tokens, dialect, path, edits)
+    _meta_commands(sql, tokens, known, edits)
+    _cli_commands(sql, tokens, edits)
+    _insert_directory_using(sql, tokens, edits)
+    _set_statements(sql, tokens, known)
+    _compound_assignments(sql, tokens, edits)
+    _backtick_names(sql, tokens, dialect, edits)
+    _variables(sql, tokens, dialect, path, known, edits)
+    if not edits:
+        return sql
+    out: list[str] = []
+    position = 0
+    for start, end, text in sorted(edits):
+        if start < position:
+            continue  # overlapping rewrites: the first wins
+        out.append(sql[position:start])
+        out.append(text)
+        position = end
+    out.append(sql[position:])
+    return "".join(out)
+
+
+def _may_need(sql: str, path: str) -> bool:
+    """A cheap look for the characters every construct above needs (a false positive only costs a
+    tokenizer pass; the rewrites themselves are decided on tokens)."""
+    if path.lower().endswith(".sqlx") or any(ch in sql for ch in "$\\`") or "__" in sql:
+        return True
+    if any(op in sql for op in ("+=", "-=", "*=", "/=", "%=")):
+        return True
+    if ":" in sql.replace("::", ""):
+        return True
+    lowered = sql.lower()
+    if "directory" in lowered:
+        return True
+    return any(line.lstrip().startswith(("!", "source ")) for line in lowered.splitlines())
+
+
+def _blank(sql: str, start: int, end: int) -> str:
+    """Spaces for ``sql[start:end]``, keeping its line breaks."""
+    return "".join(ch if ch in "\r\n" else " " for ch in sql[start:end])
+
+
+# -- Dataform SQLX ---------------------------------------------------------------------------------
+
+_SQLX_BLOCKS = frozenset({"config", "js", "pre_operations", "post_operations"})
+_SQLX_TABLES = frozenset({"table", "view", "incremental"})
+
+
+def _dataform(sql: str, tokens: list[Token], dialect: Dialect, path: str, edits: list[tuple[int, int, str]]) -> None:
+    """A Dataform ``.sqlx`` file: its ``config { … }`` (and ``js``/``*_operations``) blocks are
+    not SQL; ``${ref("t")}`` names a table; a ``table``/``view``/``incremental`` is the SELECT
+    landing in the table named after the file (in the config's ``schema``)."""
+    config: dict[str, str] = {}
+    select_at: int | None = None
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.text.lower() in _SQLX_BLOCKS and i + 1 < len(tokens) and tokens[i + 1].token_type is TokenType.L_BRACE:
+            close = _matching(tokens, i + 1, TokenType.L_BRACE, TokenType.R_BRACE)
+            if close is None:
+                return
+            if t.text.lower() == "config":
+                config = _options(tokens[i + 2 : close])
+            edits.append((t.start, tokens[close].end + 1, _blank(sql, t.start, tokens[close].end + 1)))
+            i = close + 1
+            continue
+        if t.text == "$" and i + 1 < len(tokens) and tokens[i + 1].token_type is TokenType.L_BRACE:
+            close = _matching(tokens, i + 1, TokenType.L_BRACE, TokenType.R_BRACE)
+            if close is None:
+                return
+            edits.append((t.start, tokens[close].end + 1, _sqlx_expression(tokens[i + 2 : close], dialect, path)))
+            i = close + 1
+            continue
+        if select_at is None and t.token_type in (TokenType.SELECT, TokenType.WITH):
+            select_at = t.start
+        i += 1
+    kind = config.get("type", "").lower()
+    if select_at is not None and kind in _SQLX_TABLES:
+        name = config.get("name") or posixpath.splitext(posixpath.basename(path))[0]
+        target = ".".join(_quoted(p, dialect) for p in (config.get("schema"), name) if p)
+        ddl = "CREATE VIEW" if kind == "view" else "CREATE TABLE"
+        edits.append((select_at, select_at, f"{ddl} {target} AS "))
+
+
+def _sqlx_expression(tokens: list[Token], dialect: Dialect, path: str) -> str:
+    """``ref("t")`` / ``ref("schema", "t")`` / ``resolve(…)`` as the table; anything else (``self()``,
+    ``when(…)``) as nothing."""
+    if (
+        tokens
+        and tokens[0].text in ("ref", "resolve")
+        and all(
+            t.token_type in (TokenType.STRING, TokenType.COMMA, TokenType.L_PAREN, TokenType.R_PAREN)
+            for t in tokens[1:]
+        )
+    ):
+        parts = [t.text for t in tokens if t.token_type is TokenType.STRING]
+        if parts:
+            return ".".join(_quoted(p, dialect) for p in parts)
+    if tokens and tokens[0].text == "self":
+        return _quoted(posixpath.splitext(posixpath.basename(path))[0], dialect)
+    return ""
+
+
+def _matching(tokens: list[Token], start: int, opening: TokenType, closing: TokenType) -> int | None:
+    depth = 0
+    for k in range(start, len(tokens)):
+        if tokens[k].token_type is opening:
+            depth += 1
+        elif tokens[k].token_type is closing:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+# -- psql meta-commands -------------------------------------------------------------------------
+
+
+def _meta_commands(sql: str, tokens: list[Token], known: dict[str, str], edits: list[tuple[int, int, str]]) -> None:
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.token_type is not TokenType.BACKSLASH or i + 1 >= len(tokens):
+            i += 1
+            continue
+        # A meta-command runs to the end of its line.
+        j = i + 1
+        while j + 1 < len(tokens) and tokens[j + 1].line == token.line:
+            j += 1
+        command = tokens[i + 1].text.lower()
+        if command == "copy":
+            edits.append((token.start, token.end + 1, " "))
+            edits.append((tokens[j].end + 1, tokens[j].end + 1, ";"))
+        else:
+            if command == "set" and j >= i + 2:
+                name = tokens[i + 2].text
+                value = sql[tokens[i + 3].start : tokens[j].end + 1] if j >= i + 3 else ""
+                if tokens[i + 3 : j + 1] and all(t.token_type is TokenType.STRING for t in tokens[i + 3 : j + 1]):
+                    value = "".join(t.text for t in tokens[i + 3 : j + 1])
+                known.setdefault(name, value)
+            edits.append((token.start, tokens[j].end + 1, _blank(sql, token.start, tokens[j].end + 1)))
+        i = j + 1
+
+
+def _cli_commands(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    """Hive CLI commands run no SQL: ``!shell command;`` and ``source other.hql;`` (the sourced
+    file is scanned on its own). Blanked, up to their ``;``."""
+    starts = [0] + [k + 1 for k, t in enumerate(tokens) if t.token_type is TokenType.SEMICOLON]
+    for start in starts:
+        if start >= len(tokens):
+            continue
+        first = tokens[start]
+        shell = first.token_type is TokenType.NOT and first.text == "!"
+        source = first.text.lower() == "source" and first.token_type is TokenType.VAR
+        if not (shell or source):
+            continue
+        end = start
+        while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON:
+            end += 1
+        edits.append((first.start, tokens[end].end + 1, _blank(sql, first.start, tokens[end].end + 1)))
+
+
+# -- Spark INSERT OVERWRITE DIRECTORY … USING -------------------------------------------------------
+
+
+def _insert_directory_using(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    for i, token in enumerate(tokens):
+        if token.token_type is not TokenType.INSERT:
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j].token_type is TokenType.OVERWRITE:
+            j += 1
+        if j < len(tokens) and tokens[j].text.upper() == "LOCAL":
+            j += 1
+        if j >= len(tokens) or tokens[j].text.upper() != "DIRECTORY":
+            continue
+        directory = tokens[j]
+        j += 1
+        path: str | None = None
+        if j < len(tokens) and tokens[j].token_type is TokenType.STRING:
+            path = tokens[j].text
+            j += 1
+        if j >= len(tokens) or tokens[j].token_type is not TokenType.USING:
+            continue
+        using = tokens[j]
+        end = j + 1  # the format name
+        options: dict[str, str] = {}
+        if end + 1 < len(tokens) and tokens[end + 1].text.upper() == "OPTIONS":
+            close = _closing_paren(tokens, end + 2)
+            if close is None:
+                continue
+            options = _options(tokens[end + 3 : close])
+            end = close
+        if path is None:
+            path = options.get("path")
+            if path is None:
+                continue
+            replacement = " '" + path.replace("'", "''") + "' " + _blank(sql, using.start, tokens[end].end + 1)
+            edits.append((directory.end + 1, tokens[end].end + 1, replacement))
+        else:
+            edits.append((using.start, tokens[end].end + 1, _blank(sql, using.start, tokens[end].end + 1)))
+
+
+def _closing_paren(tokens: list[Token], start: int) -> int | None:
+    if start >= len(tokens) or tokens[start].token_type is not TokenType.L_PAREN:
+        return None
+    depth = 0
+    for k in range(start, len(tokens)):
+        if tokens[k].token_type is TokenType.L_PAREN:
+            depth += 1
+        elif tokens[k].token_type is TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _options(tokens: list[Token]) -> dict[str, str]:
+    """``key 'value', key = 'value'`` pairs of an OPTIONS list."""
+    result: dict[str, str] = {}
+    key: str | None = None
+    for token in tokens:
+        if token.token_type is TokenType.COMMA:
+            key = None
+        elif token.token_type is TokenType.STRING and key is not None:
+            result[key.lower()] = token.text
+            key = None
+        elif token.token_type is not TokenType.EQ and key is None:
+            key = token.text
+    return result
+
+
+# -- compound assignments ---------------------------------------------------------------------------
+
+_COMPOUND = frozenset({TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD})
+
+
+def _compound_assignments(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    """T-SQL ``SET col += x`` (``-=``, ``*=``, ``/=``, ``%=``): ``SET col = col + x``, which parses."""
+    in_set = False
+    for i in range(1, len(tokens) - 1):
+        if tokens[i - 1].token_type is TokenType.SEMICOLON:
+            in_set = False
+        if tokens[i - 1].token_type is TokenType.SET:
+            in_set = True  # only assignments: ``WHERE a *= b`` is the old outer-join syntax
+        op, eq = tokens[i], tokens[i + 1]
+        if not in_set or op.token_type not in _COMPOUND or eq.token_type is not TokenType.EQ or not _glued(op, eq):
+            continue
+        # The assigned name: the dotted name (or ``@var``) right before the operator.
+        start = i - 1
+        while start > 0 and (
+            tokens[start - 1].token_type is TokenType.DOT
+            or (tokens[start].token_type is TokenType.DOT and tokens[start - 1].token_type in _NAME_TOKENS)
+            or (tokens[start - 1].text == "@" and _glued(tokens[start - 1], tokens[start]))
+        ):
+            start -= 1
+        if tokens[start].token_type not in (*_NAME_TOKENS, TokenType.PARAMETER) and tokens[start].text != "@":
+            continue
+        target = sql[tokens[start].start : tokens[i - 1].end + 1]
+        edits.append((op.start, eq.end + 1, f"= {target} {op.text}"))
+
+
+# -- backtick-quoted names ------------------------------------------------------------------------
+
+
+def _backtick_names(sql: str, tokens: list[Token], dialect: Dialect, edits: list[tuple[int, int, str]]) -> None:
+    """`` `name` `` where the dialect's tokenizer does not know backticks (Athena's DML, which
+    Athena itself accepts): the dialect's own quoted identifier."""
+    i = 0
+    while i < len(tokens):
+        if not (tokens[i].token_type is TokenType.UNKNOWN and tokens[i].text == "`"):
+            i += 1
+            continue
+        close = next(
+            (
+                k
+                for k in range(i + 1, len(tokens))
+                if tokens[k].token_type is TokenType.UNKNOWN and tokens[k].text == "`"
+            ),
+            None,
+        )
+        if close is None or tokens[close].line != tokens[i].line:
+            return
+        name = sql[tokens[i].end + 1 : tokens[close].start]
+        edits.append((tokens[i].start, tokens[close].end + 1, _quoted(name, dialect)))
+        i = close + 1
+
+
+# -- script variables -----------------------------------------------------------------------------
+
+
+def _set_statements(sql: str, tokens: list[Token], known: dict[str, str]) -> None:
+    """``SET hivevar:x = value;`` (and ``hiveconf:`` / bare ``SET x = value``) defines ``x``."""
+    for i, token in enumerate(tokens):
+        if token.token_type is not TokenType.SET or (i > 0 and tokens[i - 1].token_type is not TokenType.SEMICOLON):
+            continue
+        j = i + 1
+        if j + 1 < len(tokens) and tokens[j + 1].token_type is TokenType.COLON:
+            j += 2  # the namespace
+        eq = j + 1
+        while eq < len(tokens) and eq < j + 12 and tokens[eq].token_type in (TokenType.DOT, *_NAME_TOKENS):
+            eq += 1  # a dotted name: ``SET hex.db = …``
+        if j >= len(tokens) or eq >= len(tokens) or tokens[eq].token_type is not TokenType.EQ:
+            continue
+        name = sql[tokens[j].start : tokens[eq - 1].end + 1]
+        k = eq + 1
+        last = k
+        while last + 1 < len(tokens) and tokens[last + 1].token_type is not TokenType.SEMICOLON:
+            last += 1
+        if k < len(tokens):
+            value = sql[tokens[k].start : tokens[last].end + 1]
+            if k == last and tokens[k].token_type is TokenType.STRING:
+                value = tokens[k].text
+            known.setdefault(name, value)
+
+
+def _find_variables(sql: str, tokens: list[Token]) -> list[_Variable]:
+    found: list[_Variable] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        # ${name} / ${ns:name}
+        close = _closing_brace(tokens, i)
+        if close is not None:
+            found.append(
+                _Variable(i, close, _variable_name(sql, tokens, i, close), sql[t.start : tokens[close].end + 1])
+            )
+            i = close + 1
+            continue
+        # psql :name / :'name' / :"name" — a colon right before the name, after a non-value token.
+        if (
+            t.token_type is TokenType.COLON
+            and i + 1 < len(tokens)
+            and tokens[i + 1].start == t.end + 1
+            and (tokens[i + 1].token_type in (*_NAME_TOKENS, TokenType.STRING) or tokens[i + 1].text.isidentifier())
+            and (i == 0 or not _ends_value(tokens[i - 1]) or tokens[i - 1].end + 1 < t.start)
+            and not (i > 0 and tokens[i - 1].token_type is TokenType.COLON)
+        ):
+            found.append(_Variable(i, i + 1, tokens[i + 1].text, sql[t.start : tokens[i + 1].end + 1]))
+            i += 2
+            continue
+        # __x__: what rendering an unknown {{ x }} leaves (see dbt/jinja.py placeholder_name).
+        if t.token_type is TokenType.VAR and len(t.text) > 4 and t.text.startswith("__") and t.text.endswith("__"):
+            found.append(_Variable(i, i, t.text[2:-2], "{{ " + t.text[2:-2] + " }}"))
+        i += 1
+    return found
+
+
+def _closing_brace(tokens: list[Token], i: int) -> int | None:
+    """The ``}`` of a ``${name}`` / ``${ns:name}`` that starts at token ``i``."""
+    if not (
+        tokens[i].token_type in (TokenType.PARAMETER, TokenType.VAR)
+        and tokens[i].text == "$"
+        and i + 2 < len(tokens)
+        and tokens[i + 1].token_type is TokenType.L_BRACE
+    ):
+        return None
+    for k in range(i + 2, min(i + 16, len(tokens))):
+        if tokens[k].token_type is TokenType.R_BRACE:
+            return k if k > i + 2 else None
+        if tokens[k].token_type in (TokenType.L_BRACE, TokenType.L_PAREN, TokenType.STRING):
+            return None  # an expression (Dataform ``${ref("t")}``), not a variable name
+    return None
+
+
+def _variable_name(sql: str, tokens: list[Token], first: int, close: int) -> str:
+    """The name inside ``${…}``: after a ``hivevar:`` / ``hiveconf:`` namespace, dots kept (``hex.db``)."""
+    inner = tokens[first + 2 : close]
+    colon = next((k for k, t in enumerate(inner) if t.token_type is TokenType.COLON), None)
+    if colon is not None:
+        inner = inner[colon + 1 :]
+    if not inner:
+        return ""
+    return sql[inner[0].start : inner[-1].end + 1]
+
+
+def _ends_value(token: Token) -> bool:
+    """Whether ``token`` can end a value, so that a colon after it is an operator (``a:b``)."""
+    return token.token_type in (
+        *_NAME_TOKENS, TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.STRING, TokenType.NUMBER,
+    )  # fmt: skip
+
+
+def _variables(
+    sql: str,
+    tokens: list[Token],
+    dialect: Dialect,
+    path: str,
+    known: Mapping[str, str],
+    edits: list[tuple[int, int, str]],
+) -> None:
+    found = _find_variables(sql, tokens)
+    if not found:
+        return
+    by_first = {v.first: v for v in found}
+    i = 0
+    while i < len(tokens):
+        if i not in by_first:
+            i += 1
+            continue
+        # A name part may glue a variable to text around it: ``stage_${env}``, ``${db}_raw``.
+        first, last = i, by_first[i].last
+        while (
+            first > 0
+            and tokens[first - 1].token_type in _NAME_TOKENS
+            and tokens[first - 1].end + 1 == tokens[first].start
+        ):
+            first -= 1
+        while last + 1 < len(tokens) and tokens[last + 1].start == tokens[last].end + 1:
+            nxt = tokens[last + 1]
+            if nxt.token_type in _NAME_TOKENS:
+                last += 1
+            elif last + 1 in by_first:
+                last = by_first[last + 1].last
+            else:
+                break
+        parts: list[str] = []
+        unknown: list[str] = []
+        k = first
+        while k <= last:
+            variable = by_first.get(k)
+            if variable is not None:
+                value = known.get(variable.name)
+                if value is None:
+                    unknown.append(variable.written)
+                    parts.append(variable.written)
+                else:
+                    parts.append(value)
+                k = variable.last + 1
+            else:
+                parts.append(tokens[k].text)
+                k += 1
+        start, end = tokens[first].start, tokens[last].end + 1
+        if not unknown:
+            edits.append((start, end, "".join(parts)))
+        elif _is_name(tokens, first, last):
+            placeholder = f"{''.join(parts)}@{path}"
+            edits.append((start, end, _quoted(placeholder, dialect)))
+        elif first == last and by_first.get(first) is not None and by_first[first].written.startswith("{{"):
+            pass  # an Airflow placeholder in a value position is already a harmless identifier
+        elif type(dialect).__name__.lower() not in _NATIVE_PARAMETERS or first != i or last != by_first[i].last:
+            edits.append((start, end, "'" + "".join(parts).replace("'", "''") + "'"))
+        i = last + 1
+
+
+def _glued(before: Token, after: Token) -> bool:
+    """Whether two tokens touch, with no whitespace between them."""
+    return before.end + 1 == after.start
+
+
+def _is_name(tokens: list[Token], first: int, last: int) -> bool:
+    """Whether tokens ``first``..``last`` stand where a table (or schema) name belongs."""
+    if last + 1 < len(tokens) and tokens[last + 1].token_type is TokenType.DOT:
+        return True
+    if first > 0 and tokens[first - 1].token_type is TokenType.DOT:
+        return True
+    k = first - 1
+    if k >= 0 and tokens[k].token_type is TokenType.OVERWRITE:
+        return True
+    return k >= 0 and tokens[k].token_type in _NAME_CONTEXT
+
+
+def _quoted(name: str, dialect: Dialect) -> str:
+    quote_start = dialect.IDENTIFIER_START
+    quote_end = dialect.IDENTIFIER_END
+    return f"{quote_start}{name.replace(quote_end, quote_end * 2)}{quote_end}"
+
+
+def dbapi_parameters(sql: str, dialect: Dialect) -> str:
+    """DB-API ``format`` / ``pyformat`` parameters (``%s``, ``%(name)s``) as ``?`` placeholders.
+
+    psycopg2, PyMySQL, the Snowflake and Redshift connectors write parameters this way whatever
+    the SQL dialect, and most dialects cannot parse them; ``?`` parses everywhere."""
+    try:
+        tokens = dialect.tokenize(sql)
+    except TokenError:
+        return sql
+    edits: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if token.token_type is not TokenType.MOD or i + 1 >= len(tokens) or not _glued(token, tokens[i + 1]):
+            continue
+        after = tokens[i + 1]
+        if after.text == "s":
+            edits.append((token.start, after.end + 1))
+        elif (
+            after.token_type is TokenType.L_PAREN
+            and i + 4 < len(tokens)
+            and tokens[i + 3].token_type is TokenType.R_PAREN
+            and tokens[i + 4].text == "s"
+            and _glued(tokens[i + 3], tokens[i + 4])
+        ):
+            edits.append((token.start, tokens[i + 4].end + 1))
+    if not edits:
+        return sql
+    out: list[str] = []
+    position = 0
+    for start, end in edits:
+        out.append(sql[position:start])
+        out.append("?")
+        position = end
+    out.append(sql[position:])
+    return "".join(out)
+
+
+__all__ = ["dbapi_parameters", "preprocess"]

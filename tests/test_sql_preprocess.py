@@ -1,0 +1,110 @@
+"""Script pre-processing: variables, psql meta-commands, Spark directory writes (extractor/sql/preprocess.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extractor.config import config_from_mapping
+from extractor.scan import scan
+from extractor.sql.naming import get_dialect
+from extractor.sql.preprocess import preprocess
+
+
+def _pre(sql: str, dialect: str = "hive", variables: dict[str, str] | None = None) -> str:
+    return preprocess(sql, get_dialect(dialect), "jobs/a.hql", variables)
+
+
+def test_unknown_variable_in_a_table_name_is_a_per_file_placeholder() -> None:
+    out = _pre("INSERT INTO ${hivevar:db}.daily SELECT x FROM ${src} WHERE d = ${hiveconf:ds}")
+    assert "`${hivevar:db}@jobs/a.hql`.daily" in out
+    assert "FROM `${src}@jobs/a.hql`" in out
+    # Hive parses a parameter in a value position itself.
+    assert "d = ${hiveconf:ds}" in out
+
+
+def test_known_variables_come_from_config_and_from_set_statements() -> None:
+    out = _pre("SET hivevar:db=mart;\nINSERT INTO ${hivevar:db}.t_${env} SELECT 1", variables={"env": "prod"})
+    assert "INSERT INTO mart.t_prod SELECT 1" in out
+
+
+def test_value_variables_outside_hive_become_constants() -> None:
+    out = _pre("SELECT a FROM t WHERE d > ${start}", dialect="postgres")
+    assert out.endswith("d > '${start}'")
+
+
+def test_snowflake_path_colon_is_not_a_variable() -> None:
+    sql = "SELECT v:field, x::int FROM t"
+    assert _pre(sql, dialect="snowflake") == sql
+
+
+def test_psql_meta_commands_keep_line_numbers() -> None:
+    sql = "\\set s 'analytics'\n\\timing on\n\\copy t FROM 'x.csv' CSV\nINSERT INTO :s.o SELECT * FROM t;\n"
+    out = _pre(sql, dialect="postgres")
+    assert out.count("\n") == sql.count("\n")
+    lines = out.split("\n")
+    assert lines[0].strip() == "" and lines[1].strip() == ""
+    assert lines[2] == " copy t FROM 'x.csv' CSV;"
+    assert lines[3] == "INSERT INTO analytics.o SELECT * FROM t;"
+
+
+def test_insert_overwrite_directory_using_options_takes_the_path_option() -> None:
+    out = _pre("INSERT OVERWRITE DIRECTORY USING csv OPTIONS (path '/out/x', header 'true') SELECT 1", "spark")
+    assert out.startswith("INSERT OVERWRITE DIRECTORY '/out/x' ")
+    assert "USING" not in out and "OPTIONS" not in out
+
+
+def test_scan_reads_hql_and_keeps_unknown_variables_apart_per_file(tmp_path: Path) -> None:
+    (tmp_path / "a.hql").write_text("INSERT OVERWRITE TABLE ${db}.daily SELECT id FROM ${src}.events;\n")
+    (tmp_path / "b.hql").write_text("INSERT OVERWRITE TABLE ${db}.weekly SELECT id FROM ${src}.events;\n")
+    graph = scan([tmp_path], config_from_mapping({}, root=tmp_path))
+    assert {"${db}@a.hql.daily", "${src}@a.hql.events", "${db}@b.hql.weekly", "${src}@b.hql.events"} <= set(
+        graph.datasets
+    )
+    assert len(graph.jobs) == 2
+
+
+def test_configured_variables_join_scripts_through_the_same_table(tmp_path: Path) -> None:
+    (tmp_path / "a.hql").write_text("INSERT OVERWRITE TABLE ${db}.daily SELECT id FROM raw.events;\n")
+    (tmp_path / "b.psql").write_text("INSERT INTO report.r SELECT id FROM :db.daily;\n")
+    graph = scan([tmp_path], config_from_mapping({"variables": {"db": "mart"}}, root=tmp_path))
+    assert {"raw.events", "mart.daily", "report.r"} <= set(graph.datasets)
+    assert not any("@" in name for name in graph.datasets)
+
+
+def test_backticks_become_quoted_names_where_the_tokenizer_does_not_know_them() -> None:
+    assert _pre("SELECT col1 FROM `schema1`.`tab1`", "athena") == 'SELECT col1 FROM "schema1"."tab1"'
+    assert _pre("SELECT col1 FROM `tab1`", "hive") == "SELECT col1 FROM `tab1`"
+
+
+def test_dataform_sqlx_models_land_in_the_table_named_after_the_file(tmp_path: Path) -> None:
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions" / "customer_orders.sqlx").write_text(
+        'config {\n  type: "table",\n  schema: "mart",\n  assertions: { nonNull: ["id"] }\n}\n'
+        'js {\n  const country = "NL";\n}\n'
+        'SELECT o.id, c.name\nFROM ${ref("raw", "orders")} AS o\nJOIN ${ref("customers")} AS c ON c.id = o.id\n'
+        "${ when(incremental(), `WHERE o.ts > (SELECT MAX(ts) FROM ${self()})`) }\n"
+    )
+    (tmp_path / "definitions" / "customers.sqlx").write_text('config { type: "view" }\nSELECT id, name FROM raw.c\n')
+    graph = scan([tmp_path], config_from_mapping({}, root=tmp_path))
+    assert {(e.source, e.target) for e in graph.edges} == {
+        ("raw.orders", "mart.customer_orders"),
+        ("customers", "mart.customer_orders"),
+        ("raw.c", "customers"),
+    }
+    assert not [d for d in graph.diagnostics if d.severity.value == "error"]
+    job = graph.jobs["definitions/customer_orders.sqlx:mart.customer_orders"]
+    assert job.line == 9  # the SELECT's own line: blanked blocks keep line numbers
+
+
+def test_dotted_variable_names_and_set_values() -> None:
+    sql = "set hex.db=exp;\nuse ${hiveconf:hex.db};\ninsert overwrite table ${hiveconf:hex.db}.t select 1"
+    out = _pre(sql)
+    assert "use exp;" in out and "table exp.t select" in out
+
+
+def test_tsql_compound_assignments_in_set_clauses() -> None:
+    sql = "UPDATE sr SET sr.Name += ' - x', n -= 1 FROM a AS sr;\nSET @c *= 2;\nSELECT a FROM t WHERE b *= c"
+    out = _pre(sql, "tsql")
+    assert out == "UPDATE sr SET sr.Name = sr.Name + ' - x', n = n - 1 FROM a AS sr;\nSET @c = @c * 2;\n" + (
+        "SELECT a FROM t WHERE b *= c"
+    )
