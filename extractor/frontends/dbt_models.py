@@ -145,6 +145,8 @@ class DbtModels:
             self.first_renders[node.key] = first
             if not first.failed:
                 node.rendered_config, node.relation = first.config, None
+            elif "enabled" in first.config:  # a render that failed after config(enabled=…) still decided that
+                node.rendered_config = {**node.effective_config(), "enabled": first.config["enabled"]}
             entry = {
                 "refs": [[r.kind, list(r.args), r.version, r.line] for r in node.static_refs],
                 "static": node.static_config,

@@ -95,7 +95,7 @@ def upstream_edges(
             source = (je.edge.source.table or "", je.edge.source.column)
             if source[1] != "*":
                 queue.append(source)
-            elif je.edge.subtype is Subtype.AGGREGATION:
+            elif je.edge.subtype is Subtype.AGGREGATION or je.edge.kind == "indirect":
                 queue.append((source[0], None))  # COUNT(*) counts rows, it reads no column
             else:
                 queue.extend(whole(source[0]))
