@@ -9,7 +9,9 @@ functions of other modules are followed instead of becoming unknowns.
 from __future__ import annotations
 
 import ast
+import io
 import posixpath
+import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -102,6 +104,10 @@ class ModuleInfo:
         return units
 
     def _parse_one(self, code: str, offset: int) -> Unit | None:
+        too_deep = nesting_problem(code)
+        if too_deep is not None:
+            self.problems.append(SyntaxProblem(too_deep[0] + offset, too_deep[1], too_deep[2]))
+            return None
         try:
             module = cst.parse_module(code)
         except cst.ParserSyntaxError as e:
@@ -111,6 +117,60 @@ class ModuleInfo:
             self.problems.append(SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}"))
             return None
         return Unit(module, _positions(module), offset)
+
+
+#: Deepest nesting libcst is given. CPython itself refuses more than 200 nested brackets and 100
+#: indentation levels; libcst's native parser recurses on the C stack per level and would crash
+#: the whole process (not raise) far enough beyond that, so deeper code is refused before parsing.
+MAX_BRACKETS = 200
+MAX_INDENT = 100
+MAX_PREFIX_CHAIN = 200  # `not not not …`, `- - - x`, `lambda: lambda: …` nest without brackets
+_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+_PREFIX_OPS = frozenset({"-", "+", "~", "not", "lambda", "await", "*", "**", ":"})
+
+
+def nesting_problem(code: str) -> tuple[int, int, str] | None:
+    """(line, column, message) when ``code`` nests deeper than libcst can safely parse, else None.
+
+    Measured with the stdlib tokenizer (no parsing, so no recursion): brackets, indentation and
+    runs of prefix operators. Tokenizer errors are left to the parser to report."""
+    brackets = indent = chain = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            kind, text = token.type, token.string
+            if kind == tokenize.OP and text in _OPEN:
+                brackets += 1
+                if brackets > MAX_BRACKETS:
+                    return (
+                        *token.start[:1],
+                        token.start[1] + 1,
+                        _too_deep(f"more than {MAX_BRACKETS} nested brackets"),
+                    )
+            elif kind == tokenize.OP and text in _CLOSE:
+                brackets = max(0, brackets - 1)
+            elif kind == tokenize.INDENT:
+                indent += 1
+                if indent > MAX_INDENT:
+                    return (token.start[0], 1, _too_deep(f"more than {MAX_INDENT} indentation levels"))
+            elif kind == tokenize.DEDENT:
+                indent = max(0, indent - 1)
+            if (kind == tokenize.OP or kind == tokenize.NAME) and text in _PREFIX_OPS:
+                chain += 1
+                if chain > MAX_PREFIX_CHAIN:
+                    return (
+                        token.start[0],
+                        token.start[1] + 1,
+                        _too_deep(f"more than {MAX_PREFIX_CHAIN} operators in a row"),
+                    )
+            elif kind not in (tokenize.NL, tokenize.COMMENT):
+                chain = 0
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return None
+
+
+def _too_deep(what: str) -> str:
+    return f"nested too deeply to parse safely ({what}); the file is skipped"
 
 
 def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> SyntaxProblem:
@@ -148,6 +208,13 @@ def module_name(path: str) -> str:
     return stem.replace("/", ".").replace("-", "_")
 
 
+def _parent(directory: str) -> str:
+    """The parent directory, and "" at the top: a path outside the scanned root (a scan whose
+    --config lives elsewhere) is absolute, and ``dirname("/")`` is "/" again, forever."""
+    parent = posixpath.dirname(directory)
+    return "" if parent == directory else parent
+
+
 class Project:
     """All Python modules of the scan, addressable by path and by import."""
 
@@ -159,7 +226,7 @@ class Project:
             directory = posixpath.dirname(source.path)
             while directory:
                 self.directories.add(directory)
-                directory = posixpath.dirname(directory)
+                directory = _parent(directory)
 
     def bases(self, importer: ModuleInfo) -> list[str]:
         """Directories an absolute import is looked up from, nearest first."""
@@ -169,7 +236,7 @@ class Project:
             result.append(directory)
             if not directory:
                 break
-            directory = posixpath.dirname(directory)
+            directory = _parent(directory)
         if "src" in self.directories and "src" not in result:
             result.append("src")
         return result

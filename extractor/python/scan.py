@@ -100,13 +100,14 @@ def run_deep(func: Callable[[], None]) -> None:
     except (ValueError, RuntimeError):  # pragma: no cover - platforms without a settable stack
         func()
         return
-    try:
-        thread = threading.Thread(target=func, name="datatrail-python", daemon=True)
-    finally:
-        threading.stack_size(old_size)
+    # The size applies to threads *started* while it is set: restore it only after start().
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
     try:
-        thread.start()
+        thread = threading.Thread(target=func, name="datatrail-python", daemon=True)
+        try:
+            thread.start()
+        finally:
+            threading.stack_size(old_size)
         thread.join()
     finally:
         sys.setrecursionlimit(old_limit)
