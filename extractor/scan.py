@@ -18,7 +18,7 @@ import yaml
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from . import codes
+from . import codes, safe_yaml
 from .cache import AnalysisCache, diagnostic_from_list, diagnostic_to_list, statement_from_dict, statement_to_dict
 from .cache import key as cache_key
 from .config import Config
@@ -127,7 +127,7 @@ def load_schema_files(config: Config, diagnostics: list[Diagnostic]) -> SchemaCa
                 text = config.files[name].decode("utf-8")
             else:
                 text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+            data = json.loads(text) if path.suffix == ".json" else safe_yaml.load(text)
         except (OSError, ValueError, yaml.YAMLError) as e:
             diagnostics.append(
                 Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, f"cannot read schema file: {e}")
