@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import keyword
 import posixpath
 import tokenize
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,8 @@ class Unit:
     module: cst.Module
     positions: Mapping[cst.CSTNode, CodeRange]
     line_offset: int = 0
+    source: str = ""
+    _line_starts: list[int] | None = field(default=None, repr=False)
 
     def line(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
@@ -43,6 +46,19 @@ class Unit:
         return pos.start.column + 1 if pos is not None else 0
 
     def code(self, node: cst.CSTNode) -> str:
+        """The node's source text, whitespace normalised.
+
+        Sliced from the source by position: ``code_for_node`` re-prints the subtree, which makes a
+        chain of n calls cost n² (a 2,000-long ``.copy()`` chain took minutes)."""
+        pos = self.positions.get(node)
+        if pos is not None and self.source:
+            if self._line_starts is None:
+                self._line_starts = [0, *(i + 1 for i, ch in enumerate(self.source) if ch == "\n")]
+            starts = self._line_starts
+            if pos.start.line <= len(starts) and pos.end.line <= len(starts):
+                begin = starts[pos.start.line - 1] + pos.start.column
+                end = starts[pos.end.line - 1] + pos.end.column
+                return " ".join(self.source[begin:end].split())
         try:
             return " ".join(self.module.code_for_node(node).split())
         except Exception:  # pragma: no cover - code generation of a parsed node does not fail
@@ -116,7 +132,7 @@ class ModuleInfo:
         except (RecursionError, MemoryError, ValueError) as e:
             self.problems.append(SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}"))
             return None
-        return Unit(module, _positions(module), offset)
+        return Unit(module, _positions(module), offset, code)
 
 
 #: Deepest nesting libcst is given. CPython itself refuses more than 200 nested brackets and 100
@@ -124,6 +140,8 @@ class ModuleInfo:
 #: the whole process (not raise) far enough beyond that, so deeper code is refused before parsing.
 MAX_BRACKETS = 200
 MAX_INDENT = 100
+#: libcst's parser is superlinear in trailer chains (500 calls take 1.2 s, 1,000 take 7 s, 2,000 a minute).
+MAX_TRAILERS = 600  # `.copy()` is two: the attribute and the call
 MAX_PREFIX_CHAIN = 200  # `not not not …`, `- - - x`, `lambda: lambda: …` nest without brackets
 _OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
 _PREFIX_OPS = frozenset({"-", "+", "~", "not", "lambda", "await", "*", "**", ":"})
@@ -135,10 +153,27 @@ def nesting_problem(code: str) -> tuple[int, int, str] | None:
     Measured with the stdlib tokenizer (no parsing, so no recursion): brackets, indentation and
     runs of prefix operators. Tokenizer errors are left to the parser to report."""
     brackets = indent = chain = 0
+    trailers = [0]  # per bracket depth: `.name`, `(…)`, `[…]` trailers in a row (a.b().c()[0] …)
+    previous: tokenize.TokenInfo | None = None
     try:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
             kind, text = token.type, token.string
+            trailer = kind == tokenize.OP and (
+                text == "." or (text in "([" and previous is not None and _ends_primary(previous))
+            )
+            if trailer:
+                trailers[-1] += 1
+                if trailers[-1] > MAX_TRAILERS:
+                    message = _too_deep(f"a chain of more than {MAX_TRAILERS} attributes, calls and subscripts")
+                    return (token.start[0], token.start[1] + 1, message)
+            elif (
+                not (kind == tokenize.NAME and previous is not None and previous.string == ".")
+                and not (kind == tokenize.OP and text in _CLOSE)
+                and kind not in (tokenize.NL, tokenize.COMMENT)
+            ):
+                trailers[-1] = 0
             if kind == tokenize.OP and text in _OPEN:
+                trailers.append(0)
                 brackets += 1
                 if brackets > MAX_BRACKETS:
                     return (
@@ -148,6 +183,8 @@ def nesting_problem(code: str) -> tuple[int, int, str] | None:
                     )
             elif kind == tokenize.OP and text in _CLOSE:
                 brackets = max(0, brackets - 1)
+                if len(trailers) > 1:
+                    trailers.pop()
             elif kind == tokenize.INDENT:
                 indent += 1
                 if indent > MAX_INDENT:
@@ -164,9 +201,18 @@ def nesting_problem(code: str) -> tuple[int, int, str] | None:
                     )
             elif kind not in (tokenize.NL, tokenize.COMMENT):
                 chain = 0
+            if kind not in (tokenize.NL, tokenize.COMMENT):
+                previous = token
     except (tokenize.TokenError, SyntaxError, ValueError):
         return None
     return None
+
+
+def _ends_primary(token: tokenize.TokenInfo) -> bool:
+    """Whether ``token`` can end an expression that a ``(``/``[`` after it calls or subscripts."""
+    if token.type == tokenize.NAME:
+        return not keyword.iskeyword(token.string) or token.string in ("None", "True", "False")
+    return token.type == tokenize.STRING or (token.type == tokenize.OP and token.string in ")]")
 
 
 def _too_deep(what: str) -> str:
