@@ -96,8 +96,16 @@ def read_source(path: Path, rel: str) -> SourceFile | Diagnostic:
     return decode_source(data, rel)
 
 
+#: Largest file analysed: beyond it a file is generated or hostile, and parsing it would take
+#: minutes (sqlglot and libcst are superlinear on some inputs).
+MAX_FILE_BYTES = 10_000_000
+
+
 def decode_source(data: bytes, rel: str) -> SourceFile | Diagnostic:
     """Decode a file's bytes as UTF-8 text, or explain why it is skipped."""
+    if len(data) > MAX_FILE_BYTES:
+        message = f"file of {len(data):,} bytes is over the {MAX_FILE_BYTES:,}-byte budget; skipped"
+        return Diagnostic(rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, message)
     if b"\0" in data:
         return Diagnostic(
             rel, 1, 1, codes.severity(codes.FILE_UNREADABLE), codes.FILE_UNREADABLE, "binary file skipped"
