@@ -135,3 +135,18 @@ def test_yaml_alias_bomb_is_refused_before_it_expands() -> None:
 def test_diagnostics_never_carry_object_addresses() -> None:
     d = Diagnostic("a.sql", 1, 1, Severity.ERROR, "DT900", "TypeError: <x.EmptyTable object at 0x7f3a2b1c> is bad")
     assert d.message == "TypeError: <x.EmptyTable object> is bad"
+
+
+def test_a_blocked_attribute_in_a_dag_template_is_a_diagnostic(tmp_path: Path) -> None:
+    dag = (
+        "from airflow import DAG\nfrom airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\n"
+        "with DAG(dag_id='d') as dag:\n"
+        "    SQLExecuteQueryOperator(task_id='t', sql='insert into {{ params.schema }}.x select {{ params.__class__ }} "
+        "from raw.y', params={'schema': 'mart'})\n"
+        "    SQLExecuteQueryOperator(task_id='u', sql='insert into {{ params.schema }}.z select a from raw.y')\n"
+    )
+    (tmp_path / "dag.py").write_text(dag)
+    graph = scan([tmp_path], Config(root=tmp_path))
+    assert [(d.code, d.line) for d in graph.diagnostics if d.code == "DT205"] == [("DT205", 4)]
+    # One placeholder convention: an unknown templated name is __params_schema__, as in a .sql file.
+    assert "__params_schema__.z" in graph.datasets and "mart.x" not in graph.datasets
