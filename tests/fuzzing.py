@@ -161,3 +161,71 @@ def _tokenizes(statement: str, dialect: str) -> bool:
     # A command token (T-SQL ``GO``, ``EXECUTE`` …) or a block opener may swallow what follows.
     swallowing = {"COMMAND", "BEGIN", "EXECUTE"}
     return not any(t.token_type.name in swallowing for t in tokens)
+
+
+# -- whole files through scan ---------------------------------------------------------------------
+
+GOOD_SQL = "INSERT INTO mart.good SELECT id, amount FROM raw.orders;\n"
+GOOD_PY = "import pandas as pd\npd.read_csv('in/good.csv').to_parquet('out/good.parquet')\n"
+PY_SEED = (
+    "import pandas as pd\nfrom pyspark.sql import functions as F\n\n"
+    "def load(path):\n    df = pd.read_csv(path)\n    df['total'] = df['a'] + df['b']\n"
+    "    return df[['id', 'total']]\n\n"
+    "load('in/x.csv').to_parquet(f'out/{1 + 2}.parquet')\n"
+)
+JINJA_SEED = "insert into {{ params.schema }}.daily\nselect {% for c in ['a', 'b'] %}{{ c }}, {% endfor %}id from raw.t"
+YAML_SEED = "tables:\n  raw.orders:\n    columns: [id, amount]\n  raw.customers: {columns: [id, email]}\n"
+TOML_SEED = '[tool.datatrail]\ndialect = "postgres"\npaths = ["."]\n[tool.datatrail.python]\nmax_call_depth = 3\n'
+
+
+def mutate_text(rng: random.Random, text: str) -> str:
+    """1-4 random edits of a file's text (inserts from VOCABULARY and YAML/Python punctuation, cuts, copies)."""
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randint(0, len(text))
+        roll = rng.random()
+        if roll < 0.4:
+            text = text[:i] + rng.choice((*VOCABULARY, "\n", "    ", ":", "*", "&a", "[", "{{", "%}", "'''")) + text[i:]
+        elif roll < 0.7:
+            text = text[:i] + text[i + rng.randint(1, 20) :]
+        else:
+            j = rng.randint(i, len(text))
+            text = text[:j] + text[i:j] + text[j:]
+    return text
+
+
+FILE_KINDS = ("python", "jinja", "yaml", "toml")
+GOOD_EDGES = {"raw.orders->mart.good", "in/good.csv->out/good.parquet"}
+
+
+def file_case(rng: random.Random, kind: str) -> dict[str, str]:
+    """A small repository: the good files and one mutated file of ``kind``."""
+    files = {"good.sql": GOOD_SQL, "good.py": GOOD_PY}
+    if kind == "python":
+        files["bad.py"] = mutate_text(rng, PY_SEED)
+    elif kind == "jinja":
+        files["bad.sql"] = mutate_text(rng, JINJA_SEED)
+    elif kind == "yaml":
+        files["schema.yml"] = mutate_text(rng, YAML_SEED)
+    else:
+        files["pyproject.toml"] = mutate_text(rng, TOML_SEED)
+    return files
+
+
+def scan_files(root: Path, files: dict[str, str]) -> tuple[set[str], set[str]]:
+    """(table edges, diagnostic codes) of a scan of ``files`` written under ``root``; {"config"} when
+    the mutated pyproject.toml is rejected (a usage error, which is right)."""
+    from extractor.config import load_config
+    from extractor.errors import ConfigError
+    from extractor.scan import scan
+
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        config = load_config(root)
+    except ConfigError:
+        return set(), {"config"}
+    config.schema_files = ["schema.yml"] if "schema.yml" in files else []
+    graph = scan([root], config)
+    return {f"{e.source}->{e.target}" for e in graph.edges}, {d.code for d in graph.diagnostics}
