@@ -13,6 +13,7 @@ import io
 import keyword
 import posixpath
 import tokenize
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -224,7 +225,9 @@ def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> Syn
     """Where the code is wrong: Python's own parser pinpoints it better than libcst's (which
     reports the token after the problem); only parsed, never compiled or run."""
     try:
-        ast.parse(code)
+        with warnings.catch_warnings():  # only the error is wanted, not SyntaxWarnings on stderr
+            warnings.simplefilter("ignore")
+            ast.parse(code)
     except SyntaxError as e:
         return SyntaxProblem((e.lineno or 1) + offset, e.offset or 1, e.msg)
     except (ValueError, RecursionError, MemoryError):
