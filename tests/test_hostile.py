@@ -175,16 +175,17 @@ def test_no_object_addresses_in_any_diagnostic(scanned: tuple[Path, int, dict, d
     assert not [d["message"] for d in report["diagnostics"] if " at 0x" in d["message"]]
 
 
+@pytest.mark.xfail(reason="fixed in proxies.py by issue 12 (MacroProxy's getattr for `_` names)", strict=False)
 def test_dbt_macro_named_like_a_dunder_exposes_nothing(tmp_path: Path) -> None:
     """The ``__reduce_ex__`` macro escape (MacroProxy's getattr for ``_`` names)."""
     files = {
         "dbt_project.yml": "name: p\nconfig-version: 2\nprofile: p\nmodel-paths: [models]\nmacro-paths: [macros]\n",
         "macros/m.sql": "{% macro __reduce_ex__(n) %}x{% endmacro %}",
-        "models/m.sql": "select '{{ __reduce_ex__(2) }}' as a, '{{ __reduce_ex__.__reduce_ex__(2) }}' as b",
+        # ref() of the result puts whatever the call returned into a diagnostic and a dataset name.
+        "models/m.sql": "select a from {{ ref(__reduce_ex__(2) | string) }}",
     }
     write(tmp_path / "p", files)
     _, report = run_scan(tmp_path / "p")
     text = json.dumps(report)
-    if "copyreg" in text or "<class" in text:
-        pytest.xfail("fixed in proxies.py by issue 12")
-    assert "copyreg" not in text and "<class" not in text
+    exposed = [word for word in ("copyreg", "_reconstructor", "<class", "TemplateModule") if word in text]
+    assert not exposed
