@@ -187,3 +187,12 @@ def test_a_constant_column_is_an_added_column(shop: GitRepo, capsys: pytest.Capt
     report = json.loads(capsys.readouterr().out)
     found = {(c["dataset"], c["column"], c["category"], c["reasons"][0]["code"]) for c in report["changes"]}
     assert found == {("marts.one", "y", "additive", "COLUMN_ADDED")}
+
+
+def test_check_fails_on_a_staged_statement_too_deep_to_analyse(
+    shop: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop.write("sql/marts/deep.sql", "CREATE TABLE marts.deep AS SELECT " + "(" * 500 + "1" + ")" * 500 + " AS x;\n")
+    shop.git("add", "-A")
+    assert main(["check"]) == EXIT_FINDINGS
+    assert "sql/marts/deep.sql:1:1: DT102" in capsys.readouterr().out
