@@ -227,5 +227,8 @@ def scan_files(root: Path, files: dict[str, str]) -> tuple[set[str], set[str]]:
     except ConfigError:
         return set(), {"config"}
     config.schema_files = ["schema.yml"] if "schema.yml" in files else []
-    graph = scan([root], config)
+    try:
+        graph = scan([root], config)
+    except ConfigError:  # a section's wrong value, found when the feature reads it: a usage error too
+        return set(), {"config"}
     return {f"{e.source}->{e.target}" for e in graph.edges}, {d.code for d in graph.diagnostics}

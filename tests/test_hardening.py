@@ -150,3 +150,11 @@ def test_a_blocked_attribute_in_a_dag_template_is_a_diagnostic(tmp_path: Path) -
     assert [(d.code, d.line) for d in graph.diagnostics if d.code == "DT205"] == [("DT205", 4)]
     # One placeholder convention: an unknown templated name is __params_schema__, as in a .sql file.
     assert "__params_schema__.z" in graph.datasets and "mart.x" not in graph.datasets
+
+
+def test_code_libcst_rejects_after_parsing_is_a_syntax_error_not_an_internal_one(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text("import pandas as pd\npd.read_csv('in.csv').to_parquet('out.parquet')\n")
+    (tmp_path / "bad.py").write_text("def load(path):\n    return* df[['total']]\n")  # found by benchmarks/fuzz.py
+    graph = scan([tmp_path], Config(root=tmp_path))
+    assert {(d.path, d.code) for d in graph.diagnostics} == {("bad.py", "DT300")}
+    assert {(e.source, e.target) for e in graph.edges} == {("in.csv", "out.parquet")}

@@ -16,7 +16,7 @@ import tokenize
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, cast, overload
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -133,6 +133,10 @@ class ModuleInfo:
         except (RecursionError, MemoryError, ValueError) as e:
             self.problems.append(SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}"))
             return None
+        except Exception as e:  # libcst rejects some code Python rejects too (CSTValidationError): a syntax error
+            problem = _syntax_problem(code, offset, None)
+            self.problems.append(problem or SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}: {e}"))
+            return None
         return Unit(module, _positions(module), offset, code)
 
 
@@ -221,7 +225,11 @@ def _too_deep(what: str) -> str:
     return f"nested too deeply to parse safely ({what}); the file is skipped"
 
 
-def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> SyntaxProblem:
+@overload
+def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> SyntaxProblem: ...
+@overload
+def _syntax_problem(code: str, offset: int, error: None) -> SyntaxProblem | None: ...
+def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError | None) -> SyntaxProblem | None:
     """Where the code is wrong: Python's own parser pinpoints it better than libcst's (which
     reports the token after the problem); only parsed, never compiled or run."""
     try:
@@ -232,6 +240,8 @@ def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> Syn
         return SyntaxProblem((e.lineno or 1) + offset, e.offset or 1, e.msg)
     except (ValueError, RecursionError, MemoryError):
         pass
+    if error is None:
+        return None
     message = " ".join(error.message.split())
     return SyntaxProblem(error.editor_line + offset, error.editor_column, f"not supported by the parser: {message}")
 
