@@ -84,13 +84,13 @@ class session_scope:
         self._budget: _Budget | None = None
 
     def __enter__(self) -> RenderSession:
+        if _Budget.active is not None and _Budget.active.exhausted is not None:
+            # A budget already spent (its violation caught by an enclosing render) stays spent.
+            raise SandboxViolation(_Budget.active.exhausted)
         self._token = _SESSION.set(self.session)
         if _Budget.active is None:
             self._budget = _Budget()
             self._budget.start()
-        elif _Budget.active.exhausted is not None:
-            # A budget already spent (its violation caught by an enclosing render) stays spent.
-            raise SandboxViolation(_Budget.active.exhausted)
         return self.session
 
     def __exit__(self, *exc: object) -> None:
