@@ -158,3 +158,12 @@ def test_code_libcst_rejects_after_parsing_is_a_syntax_error_not_an_internal_one
     graph = scan([tmp_path], Config(root=tmp_path))
     assert {(d.path, d.code) for d in graph.diagnostics} == {("bad.py", "DT300")}
     assert {(e.source, e.target) for e in graph.edges} == {("in.csv", "out.parquet")}
+
+
+def test_many_joins_with_conditions_are_not_refused() -> None:
+    query = "insert into mart.wide select a.x from a " + " ".join(
+        f"join (select b{i}.x from b{i} join c{i} on b{i}.x = c{i}.x) s{i} on s{i}.x = a.x" for i in range(20)
+    )
+    result = extractor.analyze_sql(query + ";\n" + "select * from a " + " ".join(f"cross join t{i}" for i in range(20)))
+    assert [d.code for d in result.diagnostics] == []
+    assert result.statements[0].target_tables == {"mart.wide"}

@@ -103,18 +103,25 @@ _CLOSERS = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE}
 
 
 def _bare_joins(tokens: list[Token]) -> int:
-    """``JOIN`` keywords with no ``ON``/``USING`` before the next ``JOIN`` (CROSS and NATURAL joins
-    need none and do not count): sqlglot tries each as the start of a nested join and backtracks."""
-    bare, open_join = 0, False
+    """``JOIN`` keywords with no ``ON``/``USING`` before the next ``JOIN`` at the same bracket depth
+    (CROSS and NATURAL joins need none and do not count): sqlglot tries each as the start of a
+    nested join and backtracks."""
+    bare = 0
+    open_join = [False]  # per bracket depth: a JOIN still waiting for its ON/USING
     previous: Token | None = None
     for token in tokens:
-        if token.token_type == TokenType.JOIN:
-            bare += open_join
-            open_join = previous is None or previous.token_type not in (TokenType.CROSS, TokenType.NATURAL)
-        elif token.token_type in (TokenType.ON, TokenType.USING):
-            open_join = False
+        kind = token.token_type
+        if kind == TokenType.JOIN:
+            bare += open_join[-1]
+            open_join[-1] = previous is None or previous.token_type not in (TokenType.CROSS, TokenType.NATURAL)
+        elif kind in (TokenType.ON, TokenType.USING):
+            open_join[-1] = False
+        elif kind in _OPENERS:
+            open_join.append(False)
+        elif kind in _CLOSERS and len(open_join) > 1:
+            bare += open_join.pop()
         previous = token
-    return bare + open_join
+    return bare + sum(open_join)
 
 
 def refusal(tokens: list[Token], dialect: Dialect) -> str | None:
