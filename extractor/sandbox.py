@@ -9,7 +9,8 @@ templates in SQL files and in Python DAGs).
 - Budgets, so a template cannot hang or exhaust memory: template steps (loop iterations,
   recursive macros, ``modules.itertools.count()``) and time per render, the size of any string or
   list a template builds (``*``, ``**``, ``%``, ``+`` and ``~`` doubling, padding filters and
-  methods, list growth through method calls). An exhausted budget is a :class:`SandboxViolation` like any other blocked operation.
+  methods, list growth through method calls). An exhausted budget is a :class:`SandboxViolation`
+  like any other blocked operation.
 """
 
 from __future__ import annotations
