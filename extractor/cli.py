@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, git, json_format
+from . import __version__, codes, git, json_format
 from .blame import blame
 from .cache import AnalysisCache
 from .check import Finding, check_findings
 from .config import Config, check_dialect, load_config
+from .config_check import validate_config
 from .diff import diff_graphs
 from .docs_site import (
     DEFAULT_MAX_DATASETS,
@@ -34,7 +35,7 @@ from .governance import provenance as governance_provenance
 from .governance.policy_flows import judge_flows, load_flow_rules
 from .graph import LineageGraph
 from .history import history
-from .model import Severity
+from .model import Diagnostic, Severity
 from .policy import load_policy
 from .progress import Reporter, progress, wanted
 from .render import blame_report, history_report, trace_report
@@ -63,11 +64,39 @@ EXIT_INTERNAL = 3
 def _load(paths: Sequence[str], config_file: str | None, dialect: str | None) -> tuple[Config, list[Path]]:
     start = Path(paths[0]) if paths else Path.cwd()
     config = load_config(start if start.exists() else Path.cwd(), Path(config_file) if config_file else None)
+    for warning in validate_config(config, scanned_on_disk=True):
+        click.echo(f"datatrail: warning: {warning}", err=True)
     if dialect:
         check_dialect(dialect, "--dialect: ")
         config.dialect = dialect
+    missing = [p for p in config.paths if not (config.root / p).exists()]
+    if missing and not paths:
+        raise ConfigError(f"{config.source}: [tool.datatrail] paths entry {missing[0]!r} does not exist")
     roots = [Path(p) for p in paths] if paths else [config.root / p for p in config.paths] or [Path.cwd()]
     return config, roots
+
+
+def _internal_errors(*graphs: LineageGraph) -> list[Diagnostic]:
+    """DT900 diagnostics: datatrail failed on something; never a finding, always reported."""
+    return sorted({d for graph in graphs for d in graph.diagnostics if d.code == codes.INTERNAL})
+
+
+def _exit_status(findings: bool, internal: Sequence[Diagnostic]) -> int:
+    """The one place an analysis command's exit status is decided (docs/cli.md, "Exit codes").
+
+    An internal error wins over findings: the analysis is incomplete, so a pass would be a lie
+    and a failure would blame the change for datatrail's own bug."""
+    for d in internal:
+        click.echo(f"datatrail: internal error: {d}", err=True)
+    if internal:
+        return EXIT_INTERNAL
+    return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def _finish(findings: bool, internal: Sequence[Diagnostic]) -> None:
+    status = _exit_status(findings, internal)
+    if status != EXIT_OK:
+        sys.exit(status)
 
 
 def _cache_for(config: Config, enabled: bool) -> AnalysisCache:
@@ -147,12 +176,16 @@ def diagnostics_text(graph: LineageGraph, min_severity: Severity = Severity.INFO
 
 
 def write_output(path: str, data: str | bytes) -> None:
+    """Write an output file; a path that cannot be written (under a regular file, say) is a usage error."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, bytes):
-        target.write_bytes(data)
-    else:
-        target.write_text(data, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8")
+    except OSError as e:
+        raise click.UsageError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 def write_diagram(graph: LineageGraph, path: str, level: str = "column") -> list[str]:
@@ -327,9 +360,8 @@ def scan_command(
         for message in write_diagram(graph, diagram, level):
             if not quiet:
                 click.echo(message)
-    errors = any(d.severity is Severity.ERROR for d in graph.diagnostics)
-    if strict and errors:
-        sys.exit(EXIT_FINDINGS)
+    errors = any(d.severity is Severity.ERROR and d.code != codes.INTERNAL for d in graph.diagnostics)
+    _finish(strict and errors, _internal_errors(graph))
 
 
 def _parse_diff_spec(spec: str) -> tuple[str, str | None]:
@@ -545,7 +577,12 @@ def docs_command(
 
 @cli.command("check")
 @click.argument("paths", nargs=-1)
-@click.option("--base", default="HEAD", show_default=True, help="Revision to compare with.")
+@click.option(
+    "--base",
+    default="HEAD",
+    show_default=True,
+    help="Revision to compare with (at pre-push: the pushed range from PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF).",
+)
 @click.option("--worktree", is_flag=True, help="Check the work tree instead of the index (staged changes).")
 @click.option(
     "--format",
@@ -557,8 +594,15 @@ def docs_command(
 )
 @PROGRESS_OPTION
 @NO_CACHE_OPTION
+@click.pass_context
 def check_command(
-    paths: tuple[str, ...], base: str, worktree: bool, fmt: str, show_progress: bool | None, no_cache: bool
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    base: str,
+    worktree: bool,
+    fmt: str,
+    show_progress: bool | None,
+    no_cache: bool,
 ) -> None:
     """Check staged changes: parse errors, unresolved references and the change policy.
 
@@ -574,34 +618,96 @@ def check_command(
     """
     repo = git.repo_root(Path.cwd())
     subpath = Path.cwd().resolve().relative_to(repo)
-    rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
     head = git.WORKTREE if worktree else git.STAGED
+    head_label = head.lower()
+    pushed = _pre_push_range() if ctx.get_parameter_source("base") is click.core.ParameterSource.DEFAULT else None
+    if pushed is not None:
+        # pre-commit at pre-push: check the commits being pushed, not the (empty) index.
+        base, head_label = pushed
+        head = git.resolve(repo, head_label)
+    base_id = _base_revision(repo, base)
+    rel_paths = _path_arguments(repo, paths, (base_id, head))
     cache = default_cache(repo, enabled=not no_cache)
     with progress(wanted(show_progress)) as reporter:
         try:
             reporter.step("scanning both revisions", 2)
-            before = scan_revision(repo, git.resolve(repo, base), subpath, rel_paths, cache)
+            before = scan_revision(repo, base_id, subpath, rel_paths, cache)
             reporter.advance()
             after = scan_revision(repo, head, subpath, rel_paths, cache)
             reporter.advance()
         finally:
             cache.close()
+    _check_snapshot_config(repo, head, after.config, after.prefix)
     policy = load_policy(after.config.sections.get("policy", {}))
     prefix = after.prefix
     changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
-               for p in git.changed_files(repo, git.resolve(repo, base), head)]  # fmt: skip
-    result = diff_graphs(before.graph, after.graph, base, head.lower(), changed)
+               for p in git.changed_files(repo, base_id, head)]  # fmt: skip
+    result = diff_graphs(before.graph, after.graph, base, head_label, changed)
     findings = check_findings(before.graph, after.graph, result, policy, prefix)
     findings = sorted([*findings, *flow_findings_between(before, after, prefix)])
     for finding in findings:
         click.echo(finding.github() if fmt == "github" else str(finding))
+    internal = _internal_errors(before.graph, after.graph)
+    for d in internal:
+        line = Finding(_prefixed(prefix, d.path), d.line, d.column, d.code, d.message, False)
+        click.echo(line.github() if fmt == "github" else str(line))
     failed = [f for f in findings if f.failing]
     click.echo(
         f"datatrail check: {len(result.changes)} lineage changes, {len(failed)} failing"
         + (f" ({result.verdict})" if result.changes else "")
+        + (f", {len(internal)} internal errors" if internal else "")
     )
-    if failed:
-        sys.exit(EXIT_FINDINGS)
+    _finish(bool(failed), internal)
+
+
+#: What pre-commit exports to hooks at the pre-push stage (the range being pushed).
+PRE_PUSH_FROM, PRE_PUSH_TO = "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"
+
+
+def _pre_push_range() -> tuple[str, str] | None:
+    """(base, head) of the push pre-commit is checking, when the hook runs at pre-push."""
+    base, head = os.environ.get(PRE_PUSH_FROM, ""), os.environ.get(PRE_PUSH_TO, "")
+    if not base or not head:
+        return None
+    if set(base) == {"0"}:  # a new branch whose first commit is a root commit: everything is added
+        base = git.EMPTY_TREE
+    return base, head
+
+
+def _base_revision(repo: Path, base: str) -> str:
+    """The commit id of ``base``; HEAD in a repository without commits is the empty tree."""
+    if base == "HEAD" and not git.has_commits(repo):
+        return git.EMPTY_TREE
+    return git.resolve(repo, base)
+
+
+def _prefixed(prefix: str, path: str) -> str:
+    return f"{prefix}/{path}" if prefix and not path.startswith("/") else path
+
+
+def _path_arguments(repo: Path, paths: Sequence[str], revisions: Sequence[str]) -> list[str]:
+    """PATH arguments relative to the repository; each must exist on disk or in one of ``revisions``."""
+    result = []
+    for p in paths:
+        try:
+            rel = (Path.cwd() / p).resolve().relative_to(repo).as_posix()
+        except ValueError as e:
+            raise click.BadParameter(f"{p!r} is outside the repository {repo}", param_hint="PATH") from e
+        rel = "" if rel == "." else rel
+        if not (Path(p).exists() or any(git.exists_in(repo, rev, rel) for rev in revisions)):
+            raise click.BadParameter(f"{p!r} is neither an existing path nor a revision", param_hint="PATH")
+        result.append(rel)
+    return result
+
+
+def _check_snapshot_config(repo: Path, rev: str, config: Config, prefix: str) -> None:
+    """The revision's ``[tool.datatrail]`` validated; its configured ``paths`` must exist in it."""
+    for warning in validate_config(config):
+        click.echo(f"datatrail: warning: {warning}", err=True)
+    for p in config.paths:
+        rel = f"{prefix}/{p}" if prefix else p
+        if not git.exists_in(repo, rev, rel.strip("/")):
+            raise ConfigError(f"{config.source or 'pyproject.toml'}: [tool.datatrail] paths entry {p!r} does not exist")
 
 
 FAIL_ON = {
@@ -613,16 +719,30 @@ FAIL_ON = {
 
 
 def _split_revisions(repo: Path, args: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Leading arguments that name git revisions (and are not paths), then the paths."""
+    """Leading arguments that name git revisions, then the paths.
+
+    An argument is a path when it exists (on disk, or in the base revision given before it);
+    otherwise, in revision position, it must resolve: a typo such as ``featur`` is an error
+    naming it, never a path that matches nothing and makes the gate compare nothing."""
     revisions: list[str] = []
     rest = list(args)
     while rest and len(revisions) < 2 and not Path(rest[0]).exists():
         try:
             git.resolve(repo, rest[0])
-        except GitError:
-            break
+        except GitError as e:
+            rel = _repo_relative(repo, rest[0])
+            if revisions and rel is not None and git.exists_in(repo, git.resolve(repo, revisions[0]), rel):
+                break  # a path that only exists in the base revision (deleted since)
+            raise click.BadParameter(f"{rest[0]!r} is neither a revision nor an existing path ({e})") from e
         revisions.append(rest.pop(0))
     return revisions, rest
+
+
+def _repo_relative(repo: Path, path: str) -> str | None:
+    try:
+        return (Path.cwd() / path).resolve().relative_to(repo).as_posix()
+    except ValueError:
+        return None
 
 
 @cli.command("diff")
@@ -667,12 +787,13 @@ def diff_command(
     """
     repo = git.repo_root(Path.cwd())
     revisions, paths = _split_revisions(repo, args)
-    base = revisions[0] if revisions else git.default_base(repo)
+    default = git.default_base(repo) if not revisions and git.has_commits(repo) else git.EMPTY_TREE
+    base = revisions[0] if revisions else default
     head = revisions[1] if len(revisions) > 1 else (git.STAGED if staged else git.WORKTREE)
     base_id = git.resolve(repo, base)
     head_id = head if head in (git.STAGED, git.WORKTREE) else git.resolve(repo, head)
     subpath = Path.cwd().resolve().relative_to(repo)
-    rel_paths = [str((Path.cwd() / p).resolve().relative_to(repo)) for p in paths]
+    rel_paths = _path_arguments(repo, paths, (base_id, head_id))
     cache = default_cache(repo, enabled=not no_cache)
     with progress(wanted(show_progress)) as reporter:
         try:
@@ -683,6 +804,7 @@ def diff_command(
             reporter.advance()
         finally:
             cache.close()
+    _check_snapshot_config(repo, head_id, after.config, after.prefix)
     prefix = after.prefix
     changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
                for p in git.changed_files(repo, base_id, head_id)]  # fmt: skip
@@ -709,10 +831,8 @@ def diff_command(
     policy = fail_on or str(after.config.sections.get("policy", {}).get("fail_on", "never"))
     if policy not in FAIL_ON:
         raise ConfigError(f"[tool.datatrail.policy] fail_on must be one of {', '.join(sorted(FAIL_ON))}")
-    if any(c.category in FAIL_ON[policy] for c in result.changes):
-        sys.exit(EXIT_FINDINGS)
-    if flows.new_denied and policy != "never":
-        sys.exit(EXIT_FINDINGS)
+    failed = any(c.category in FAIL_ON[policy] for c in result.changes) or bool(flows.new_denied and policy != "never")
+    _finish(failed, _internal_errors(before.graph, after.graph))
 
 
 # -- governance (docs/governance.md) ------------------------------------------------------------

@@ -14,6 +14,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT010": (Severity.WARNING, "git: a commit's objects are missing (partial or shallow clone); history skips it"),
     "DT100": (Severity.ERROR, "SQL statement could not be parsed; the rest of the file is still analysed"),
     "DT101": (Severity.WARNING, "statement type is not understood; no lineage taken from it"),
+    "DT102": (Severity.ERROR, "SQL statement too deeply nested or too complex to analyse in bounded time; skipped"),
     "DT110": (Severity.WARNING, "column is ambiguous between several sources"),
     "DT111": (Severity.WARNING, "column could not be resolved to a source"),
     "DT112": (Severity.INFO, "star over a dataset with unknown columns; kept as an all-columns edge"),
@@ -47,6 +48,7 @@ BUDGET = "DT005"
 OBJECTS_MISSING = "DT010"
 SQL_SYNTAX = "DT100"
 SQL_UNSUPPORTED = "DT101"
+SQL_TOO_COMPLEX = "DT102"
 COLUMN_AMBIGUOUS = "DT110"
 COLUMN_UNRESOLVED = "DT111"
 STAR_UNKNOWN = "DT112"

@@ -209,14 +209,19 @@ def _produced_columns(graph: LineageGraph) -> dict[str, list[str]]:
     A dataset's ``columns`` also lists columns that downstream code merely references, so a
     column removed upstream but still read downstream would otherwise look unchanged."""
     written: dict[str, set[str]] = {}
+    read: dict[str, set[str]] = {}
     for je in graph.column_edges:
-        target = je.edge.target
+        target, source = je.edge.target, je.edge.source
         if target.table and target.column and target.column != "*":
             written.setdefault(target.table, set()).add(target.column)
+        if source.table and source.column:
+            read.setdefault(source.table, set()).add(source.column)
     result = {}
     for name, ds in graph.datasets.items():
         if name in written:
-            result[name] = [c for c in ds.columns if c in written[name]]
+            # A column nothing writes and nothing reads came from its producer with no source
+            # at all: a constant (``1 as y``) or a literal NULL. It is produced all the same.
+            result[name] = [c for c in ds.columns if c in written[name] or c not in read.get(name, set())]
         else:
             result[name] = list(ds.columns)
     return result
@@ -367,9 +372,48 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
             where = _clause_location(head, name, old_clauses, new_clauses) or _dataset_location(head, name)
             changes.append(Change(name, None, category, tuple(sorted(set(reasons))), location=where))
 
+    changes = _unknown_where_files_broke(base, head, changes)
     changes.extend(_unknown_changes(base, head))
     changes.extend(_cosmetic_changes(head, changed_files, changes))
     return sorted(set(changes), key=Change.sort_key)
+
+
+#: Diagnostics after which a file's lineage is missing or partial: what vanished from such a file
+#: is unknown, not removed.
+_LINEAGE_LOST = frozenset({"DT001", "DT100", "DT102", "DT200", "DT205", "DT300", "DT304", "DT900"})
+
+
+def _unknown_where_files_broke(base: LineageGraph, head: LineageGraph, changes: list[Change]) -> list[Change]:
+    """Changes to datasets whose defining file no longer parses become one UNKNOWN change each.
+
+    A file with a syntax error has no lineage in the head, so everything it defined looks
+    removed; calling that breaking would blame the wrong thing (and a policy finding would point
+    at the configuration). The change is unknown until the file parses again."""
+    old = {(d.path, d.code, d.message) for d in base.diagnostics}
+    broken: dict[str, Location] = {}
+    for d in sorted(set(head.diagnostics)):
+        if d.code in _LINEAGE_LOST and (d.path, d.code, d.message) not in old:
+            broken.setdefault(d.path, Location(d.path, d.line, d.column))
+    if not broken:
+        return changes
+    defined_in: dict[str, set[str]] = {}
+    for job in base.jobs.values():
+        for name in job.outputs:
+            defined_in.setdefault(name, set()).add(job.path)
+    for name, ds in base.datasets.items():
+        if ds.location is not None:
+            defined_in.setdefault(name, set()).add(ds.location.path)
+    result: list[Change] = []
+    unknown: dict[str, Change] = {}
+    for change in changes:
+        files = sorted(defined_in.get(change.dataset, set()) & set(broken))
+        if not files or change.category not in (BREAKING, COLUMN):
+            result.append(change)
+            continue
+        where = broken[files[0]]
+        reason = Reason("PARSE_ERROR", None, f"{files[0]} no longer parses; its lineage is unknown")
+        unknown.setdefault(change.dataset, Change(change.dataset, None, UNKNOWN, (reason,), location=where))
+    return result + list(unknown.values())
 
 
 def _unknown_changes(base: LineageGraph, head: LineageGraph) -> list[Change]:

@@ -38,9 +38,44 @@ def repo_root(path: Path) -> Path:
     return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())
 
 
+#: git's empty tree: the base of a repository that has no commit yet (everything is added).
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
 def resolve(root: Path, rev: str) -> str:
-    """The commit id of ``rev``."""
-    return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+    """The commit id of ``rev``; a GitError naming ``rev`` when it names no commit."""
+    if rev == EMPTY_TREE:
+        return rev
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+    except GitError as e:
+        raise GitError(f"unknown revision {rev!r}: not a commit in {root}") from e
+
+
+def has_commits(root: Path) -> bool:
+    """Whether the repository has a HEAD commit (false before its first commit)."""
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except GitError:
+        return False
+    return True
+
+
+def exists_in(root: Path, rev: str, path: str) -> bool:
+    """Whether ``path`` (repo-relative, a file or a directory) exists in ``rev``."""
+    path = path.strip("/")
+    if rev == WORKTREE or path in ("", "."):
+        return rev != WORKTREE or (root / path).exists()
+    if rev == EMPTY_TREE:
+        return False
+    if rev == STAGED:
+        out = _git(root, "ls-files", "--cached", "-z", "--", path)
+        return bool(out.strip(b"\0"))
+    try:
+        _git(root, "cat-file", "-e", f"{rev}:{path}")
+    except GitError:
+        return False
+    return True
 
 
 def default_base(root: Path) -> str:
@@ -81,6 +116,8 @@ def list_tree(root: Path, rev: str) -> dict[str, str]:
     if rev == WORKTREE:
         out = _git(root, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
         return {p.decode(): "" for p in out.split(b"\0") if p and (root / p.decode()).is_file()}
+    if rev == EMPTY_TREE:
+        return {}
     out = _git(root, "ls-tree", "-r", "-z", "--full-tree", resolve(root, rev))
     result = {}
     for entry in out.split(b"\0"):

@@ -7,6 +7,7 @@ hashing, so moving a statement inside a file does not change the lineage.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -103,6 +104,9 @@ class ColumnEdge:
         return self.subtype.kind.value
 
 
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """A problem found while analysing; prints as ``path:line:col: CODE message``."""
@@ -113,6 +117,12 @@ class Diagnostic:
     severity: Severity
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Exception texts can carry reprs such as ``<Foo object at 0x7f…>``: the address differs
+        # between runs and would make output nondeterministic, so it never reaches a message.
+        if " at 0x" in self.message:
+            object.__setattr__(self, "message", _ADDRESS.sub("", self.message))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}"

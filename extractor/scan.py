@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import codes
+from . import codes, safe_yaml
 from .cache import AnalysisCache
 from .config import Config
 from .errors import ConfigError
@@ -56,7 +56,7 @@ def load_schema_files(config: Config, tree: SourceTree | None, diagnostics: list
                 if path != config.root.resolve() and config.root.resolve() not in path.parents:
                     raise OSError(f"{name}: outside the repository; not read")
                 text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+            data = json.loads(text) if name.endswith(".json") else safe_yaml.load(text)
         except (OSError, ValueError, yaml.YAMLError) as e:
             message = f"cannot read schema file: {e.strerror if isinstance(e, OSError) and e.strerror else e}"
             diagnostics.append(Diagnostic(name, 1, 1, codes.severity(codes.CONFIG), codes.CONFIG, message))

@@ -188,8 +188,16 @@ class MemoryTree(SourceTree):
         return self._data.get(rel)
 
 
+#: Largest file analysed: beyond it a file is generated or hostile, and parsing it would take
+#: minutes (sqlglot and libcst are superlinear on some inputs).
+MAX_FILE_BYTES = 10_000_000
+
+
 def decode_source(data: bytes, rel: str) -> SourceFile | Diagnostic:
     """Decode a file's bytes as UTF-8 text, or explain why it is skipped."""
+    if len(data) > MAX_FILE_BYTES:
+        message = f"file of {len(data):,} bytes is over the {MAX_FILE_BYTES:,}-byte budget; skipped"
+        return _unreadable(rel, message)
     if b"\0" in data:
         return _unreadable(rel, "binary file skipped")
     try:

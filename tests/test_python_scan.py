@@ -219,11 +219,15 @@ def test_notebook_unreadable_and_magics(tmp_path: Path) -> None:
 # -- templating ----------------------------------------------------------------------------------
 
 
-def test_jinja_placeholders_become_holes() -> None:
+def test_jinja_placeholders_follow_the_one_sandbox_convention() -> None:
+    from extractor.dbt import render_templated_sql
+
+    template = "SELECT * FROM {{ params.s }}.t WHERE d = '{{ macros.ds_add(ds, 1) }}'"
+    sql, error = render_template(template, Holes())
+    assert error is None and sql == "SELECT * FROM __params_s__.t WHERE d = '2024-01-02'"
+    assert sql == render_templated_sql(template, "q.sql")[0]  # the same in a DAG and in a .sql file
     holes = Holes()
-    sql, error = render_template("SELECT * FROM {{ params.s }}.t WHERE d = '{{ macros.ds_add(ds, 1) }}'", holes)
-    assert error is None and sql == "SELECT * FROM dt_hole_0.t WHERE d = 'dt_hole_1'"
-    assert holes.restore("dt_hole_0.t") == "{params.s}.t"
+    assert holes.restore(holes.placeholder("day") + ".t") == "{day}.t"  # unknown Python values stay patterns
 
 
 def test_the_sandbox_blocks_unsafe_templates() -> None:

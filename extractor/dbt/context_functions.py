@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from .. import safe_yaml
 from .jinja import MacroReturn, PlaceholderUndefined, template_position
 from .runtime import CompilerError
 
@@ -61,7 +62,7 @@ def tojson(value: Any, default: Any = None, sort_keys: bool = False) -> Any:
 
 def fromyaml(value: Any, default: Any = None) -> Any:
     try:
-        return yaml.safe_load(str(value))
+        return safe_yaml.load(str(value))
     except yaml.YAMLError:
         return default
 

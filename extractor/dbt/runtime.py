@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
+from ..sandbox import MAX_SIZE
 from .jinja import PlaceholderUndefined, report
 from .relations import Relation, render_identifier
 
@@ -73,6 +74,17 @@ def _pytz_timezone(name: str) -> tzinfo:
         return timezone.utc
 
 
+def _bounded_iterator(func: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """An itertools function whose iterator stops after ``MAX_SIZE`` items: ``count()``, ``cycle``
+    or a huge ``product`` consumed by a C loop (``| list``) is beyond the sandbox's step budget."""
+
+    def bounded(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        return itertools.islice(func(*args, **kwargs), MAX_SIZE)
+
+    bounded.__name__ = func.__name__
+    return bounded
+
+
 def dbt_modules() -> SafeModule:
     """``modules``: datetime, re, itertools and a pytz look-alike."""
     re_names = ("compile", "match", "search", "sub", "subn", "findall", "finditer", "split", "fullmatch", "escape",
@@ -84,7 +96,7 @@ def dbt_modules() -> SafeModule:
         "datetime": SafeModule("datetime", {"datetime": FrozenDatetime, "date": FrozenDate, "timedelta": timedelta,
                                             "timezone": timezone, "time": time, "MINYEAR": 1, "MAXYEAR": 9999}),
         "re": SafeModule("re", {n: getattr(re, n) for n in re_names}),
-        "itertools": SafeModule("itertools", {n: getattr(itertools, n) for n in itertools_names}),
+        "itertools": SafeModule("itertools", {n: _bounded_iterator(getattr(itertools, n)) for n in itertools_names}),
         "pytz": SafeModule("pytz", {"timezone": _pytz_timezone, "utc": timezone.utc, "UTC": timezone.utc}),
     })  # fmt: skip
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .. import codes
+from .. import codes, safe_yaml
 from ..model import Diagnostic
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -53,7 +53,7 @@ def load_yaml(path: Path, rel: str, diagnostics: list[Diagnostic]) -> Any:
         diagnostics.append(yaml_problem(rel, 1, f"cannot read YAML: {e}"))
         return None
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return safe_yaml.load(text, _LineLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -887,18 +887,24 @@ class Interpreter:
                 ls = Str.hole(_hole_name(left.name))
             if isinstance(right, Unknown):
                 rs = Str.hole(_hole_name(right.name))
+            if len(ls.literal_text) + len(rs.literal_text) > MAX_VALUE_SIZE:  # `s = s + s` doubling
+                return Unknown(text, "string longer than the analysis budget")
             return ls.concat(rs)
         if op == "Divide" and isinstance(left, Str) and isinstance(right, Str | Unknown):
             return join_path([left, right])  # only a Path can be divided by a string
         if op == "Modulo" and isinstance(left, Str):
             return percent_format(left, right)
         if op == "Add" and isinstance(left, ListVal) and isinstance(right, ListVal):
+            if len(left.items) + len(right.items) > MAX_VALUE_SIZE:
+                return Unknown(text, "list longer than the analysis budget")
             return ListVal([*left.items, *right.items], left.kind)
         if op in ("RightShift", "LeftShift"):
             result = self.hook("shift", Site(op, Args([left, right]), node, ctx))
             if result is not None:
                 return result
         if isinstance(left, Const) and isinstance(right, Const):
+            if not _const_op_in_budget(op, left.value, right.value):
+                return Unknown(text, "value larger than the analysis budget")
             try:
                 return Const(_CONST_OPS[op](left.value, right.value))
             except Exception:
@@ -1436,6 +1442,26 @@ class _Alive:
 
     def __hash__(self) -> int:
         return 0
+
+
+#: Largest string (characters) or list (items) the interpreter builds from constants; past it a
+#: value is unknown (``s = s + s`` forty times would otherwise need a terabyte).
+MAX_VALUE_SIZE = 1_000_000
+
+
+def _const_op_in_budget(op: str, a: Any, b: Any) -> bool:
+    """Whether ``a <op> b`` on constants stays within MAX_VALUE_SIZE (checked before computing it)."""
+    if op == "Multiply":
+        for seq, times in ((a, b), (b, a)):
+            if (
+                isinstance(seq, str | bytes | list | tuple)
+                and isinstance(times, int)
+                and len(seq) * times > MAX_VALUE_SIZE
+            ):
+                return False
+    if op == "Add" and isinstance(a, str | bytes) and isinstance(b, str | bytes):
+        return len(a) + len(b) <= MAX_VALUE_SIZE
+    return not (isinstance(a, int) and isinstance(b, int) and max(abs(a), abs(b)).bit_length() > 100_000)
 
 
 _CONST_OPS: dict[str, Callable[[Any, Any], Any]] = {

@@ -9,10 +9,14 @@ functions of other modules are followed instead of becoming unknowns.
 from __future__ import annotations
 
 import ast
+import io
+import keyword
 import posixpath
+import tokenize
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, cast, overload
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -31,9 +35,8 @@ class Unit:
     module: cst.Module
     positions: Mapping[cst.CSTNode, CodeRange]
     line_offset: int = 0
-    #: The unit's source text (what ``module`` was parsed from) and where each of its lines starts.
     source: str = ""
-    _line_starts: list[int] | None = None
+    _line_starts: list[int] | None = field(default=None, repr=False)
 
     def line(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
@@ -44,14 +47,19 @@ class Unit:
         return pos.start.column + 1 if pos is not None else 0
 
     def code(self, node: cst.CSTNode) -> str:
-        """The node's source text, whitespace collapsed.
+        """The node's source text, whitespace normalised.
 
-        Sliced from the source by the node's position: regenerating it with ``code_for_node``
-        costs the size of the subtree each time, quadratic over a long method chain."""
+        Sliced from the source by position: ``code_for_node`` re-prints the subtree, which makes a
+        chain of n calls cost n² (a 2,000-long ``.copy()`` chain took minutes)."""
         pos = self.positions.get(node)
         if pos is not None and self.source:
-            start, end = self._offset(pos.start.line, pos.start.column), self._offset(pos.end.line, pos.end.column)
-            return " ".join(self.source[start:end].split())
+            if self._line_starts is None:
+                self._line_starts = [0, *(i + 1 for i, ch in enumerate(self.source) if ch == "\n")]
+            starts = self._line_starts
+            if pos.start.line <= len(starts) and pos.end.line <= len(starts):
+                begin = starts[pos.start.line - 1] + pos.start.column
+                end = starts[pos.end.line - 1] + pos.end.column
+                return " ".join(self.source[begin:end].split())
         try:
             return " ".join(self.module.code_for_node(node).split())
         except Exception:  # pragma: no cover - code generation of a parsed node does not fail
@@ -124,6 +132,10 @@ class ModuleInfo:
         return units
 
     def _parse_one(self, code: str, offset: int) -> Unit | None:
+        too_deep = nesting_problem(code)
+        if too_deep is not None:
+            self.problems.append(SyntaxProblem(too_deep[0] + offset, too_deep[1], too_deep[2]))
+            return None
         try:
             module = cst.parse_module(code)
         except cst.ParserSyntaxError as e:
@@ -132,18 +144,115 @@ class ModuleInfo:
         except (RecursionError, MemoryError, ValueError) as e:
             self.problems.append(SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}"))
             return None
+        except Exception as e:  # libcst rejects some code Python rejects too (CSTValidationError): a syntax error
+            problem = _syntax_problem(code, offset, None)
+            self.problems.append(problem or SyntaxProblem(1 + offset, 1, f"cannot parse: {type(e).__name__}: {e}"))
+            return None
         return Unit(module, _positions(module), offset, code)
 
 
-def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> SyntaxProblem:
+#: Deepest nesting libcst is given. CPython itself refuses more than 200 nested brackets and 100
+#: indentation levels; libcst's native parser recurses on the C stack per level and would crash
+#: the whole process (not raise) far enough beyond that, so deeper code is refused before parsing.
+MAX_BRACKETS = 200
+MAX_INDENT = 100
+#: libcst's parser is superlinear in trailer chains (500 calls take 1.2 s, 1,000 take 7 s, 2,000 a minute);
+#: a 400-step Spark `.withColumn` chain is real code and must pass.
+MAX_TRAILERS = 1000  # `.copy()` is two: the attribute and the call
+MAX_PREFIX_CHAIN = 200  # `not not not …`, `- - - x`, `lambda: lambda: …` nest without brackets
+_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+_PREFIX_OPS = frozenset({"-", "+", "~", "not", "lambda", "await", "*", "**", ":"})
+
+
+def nesting_problem(code: str) -> tuple[int, int, str] | None:
+    """(line, column, message) when ``code`` nests deeper than libcst can safely parse, else None.
+
+    Measured with the stdlib tokenizer (no parsing, so no recursion): brackets, indentation and
+    runs of prefix operators. Tokenizer errors are left to the parser to report."""
+    brackets = indent = chain = 0
+    trailers = [0]  # per bracket depth: `.name`, `(…)`, `[…]` trailers in a row (a.b().c()[0] …)
+    previous: tokenize.TokenInfo | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            kind, text = token.type, token.string
+            trailer = kind == tokenize.OP and (
+                text == "." or (text in "([" and previous is not None and _ends_primary(previous))
+            )
+            if trailer:
+                trailers[-1] += 1
+                if trailers[-1] > MAX_TRAILERS:
+                    message = _too_deep(f"a chain of more than {MAX_TRAILERS} attributes, calls and subscripts")
+                    return (token.start[0], token.start[1] + 1, message)
+            elif (
+                not (kind == tokenize.NAME and previous is not None and previous.string == ".")
+                and not (kind == tokenize.OP and text in _CLOSE)
+                and kind not in (tokenize.NL, tokenize.COMMENT)
+            ):
+                trailers[-1] = 0
+            if kind == tokenize.OP and text in _OPEN:
+                trailers.append(0)
+                brackets += 1
+                if brackets > MAX_BRACKETS:
+                    return (
+                        *token.start[:1],
+                        token.start[1] + 1,
+                        _too_deep(f"more than {MAX_BRACKETS} nested brackets"),
+                    )
+            elif kind == tokenize.OP and text in _CLOSE:
+                brackets = max(0, brackets - 1)
+                if len(trailers) > 1:
+                    trailers.pop()
+            elif kind == tokenize.INDENT:
+                indent += 1
+                if indent > MAX_INDENT:
+                    return (token.start[0], 1, _too_deep(f"more than {MAX_INDENT} indentation levels"))
+            elif kind == tokenize.DEDENT:
+                indent = max(0, indent - 1)
+            if (kind == tokenize.OP or kind == tokenize.NAME) and text in _PREFIX_OPS:
+                chain += 1
+                if chain > MAX_PREFIX_CHAIN:
+                    return (
+                        token.start[0],
+                        token.start[1] + 1,
+                        _too_deep(f"more than {MAX_PREFIX_CHAIN} operators in a row"),
+                    )
+            elif kind not in (tokenize.NL, tokenize.COMMENT):
+                chain = 0
+            if kind not in (tokenize.NL, tokenize.COMMENT):
+                previous = token
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return None
+
+
+def _ends_primary(token: tokenize.TokenInfo) -> bool:
+    """Whether ``token`` can end an expression that a ``(``/``[`` after it calls or subscripts."""
+    if token.type == tokenize.NAME:
+        return not keyword.iskeyword(token.string) or token.string in ("None", "True", "False")
+    return token.type == tokenize.STRING or (token.type == tokenize.OP and token.string in ")]")
+
+
+def _too_deep(what: str) -> str:
+    return f"nested too deeply to parse safely ({what}); the file is skipped"
+
+
+@overload
+def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError) -> SyntaxProblem: ...
+@overload
+def _syntax_problem(code: str, offset: int, error: None) -> SyntaxProblem | None: ...
+def _syntax_problem(code: str, offset: int, error: cst.ParserSyntaxError | None) -> SyntaxProblem | None:
     """Where the code is wrong: Python's own parser pinpoints it better than libcst's (which
     reports the token after the problem); only parsed, never compiled or run."""
     try:
-        ast.parse(code)
+        with warnings.catch_warnings():  # only the error is wanted, not SyntaxWarnings on stderr
+            warnings.simplefilter("ignore")
+            ast.parse(code)
     except SyntaxError as e:
         return SyntaxProblem((e.lineno or 1) + offset, e.offset or 1, e.msg)
     except (ValueError, RecursionError, MemoryError):
         pass
+    if error is None:
+        return None
     message = " ".join(error.message.split())
     return SyntaxProblem(error.editor_line + offset, error.editor_column, f"not supported by the parser: {message}")
 
@@ -170,6 +279,13 @@ def module_name(path: str) -> str:
     return stem.replace("/", ".").replace("-", "_")
 
 
+def _parent(directory: str) -> str:
+    """The parent directory, and "" at the top: a path outside the scanned root (a scan whose
+    --config lives elsewhere) is absolute, and ``dirname("/")`` is "/" again, forever."""
+    parent = posixpath.dirname(directory)
+    return "" if parent == directory else parent
+
+
 class Project:
     """All Python modules of the scan, addressable by path and by import."""
 
@@ -181,9 +297,7 @@ class Project:
             directory = posixpath.dirname(source.path)
             while directory:
                 self.directories.add(directory)
-                parent = posixpath.dirname(directory)
-                # A path outside the scan root (``../x.py``, ``/abs/x.py``) ends at "/" or ".."; "/" is its own parent.
-                directory = parent if parent != directory else ""
+                directory = _parent(directory)
 
     def bases(self, importer: ModuleInfo) -> list[str]:
         """Directories an absolute import is looked up from, nearest first."""
@@ -194,7 +308,7 @@ class Project:
             parent = posixpath.dirname(directory)
             if not directory or parent == directory:
                 break
-            directory = parent
+            directory = _parent(directory)
         if "src" in self.directories and "src" not in result:
             result.append("src")
         return result

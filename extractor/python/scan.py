@@ -121,11 +121,14 @@ def run_deep(func: Callable[[], None]) -> None:
     except (ValueError, RuntimeError):  # pragma: no cover - platforms without a settable stack
         func()
         return
+    # The size applies to threads *started* while it is set: restore it only after start().
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
     try:
         thread = threading.Thread(target=func, name="datatrail-python", daemon=True)
-        thread.start()  # the stack size applies when the thread starts, so it is restored after
-        threading.stack_size(old_size)
+        try:
+            thread.start()
+        finally:
+            threading.stack_size(old_size)
         thread.join()
     finally:
         threading.stack_size(old_size)

@@ -17,6 +17,7 @@ from sqlglot import tokens
 
 from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location
 from ..recorder import record_statement
+from ..sandbox import is_placeholder
 from ..sql.analyze import analyze_sql
 from ..sql.naming import get_dialect
 from ..sql.preprocess import dbapi_parameters
@@ -25,7 +26,7 @@ from ..sql.statements import StatementLineage
 from .connections import dialect_of_url
 from .frames import Col, Frame, union_frames
 from .interpreter import REGISTRY, Site
-from .templating import PLACEHOLDER, Holes, Scope, is_templated, render_template
+from .templating import BLOCKED, PLACEHOLDER, Holes, Scope, is_templated, render_template
 from .values import NONE, Const, DictVal, ListVal, Str, Unknown, Value, options
 
 if TYPE_CHECKING:
@@ -154,9 +155,9 @@ def _run_one(
         context: dict[str, Any] = {}
         if params is not None:
             context["params"] = Scope("params", python_value(params) or {})
-        sql, error = render_template(sql, holes, context)
+        sql, error = render_template(sql, holes, context, ctx.path)
         if error is not None:
-            interp.diag(ctx, node, "DT303", error)
+            interp.diag(ctx, node, "DT205" if error.startswith(BLOCKED) else "DT303", error)
             return None
     if stdio is not None:
         sql = _replace_stdio(sql, stdio, dialect)
@@ -210,7 +211,12 @@ def frame_from_select(statement: StatementLineage, flavor: str, loc: Location) -
     opened: set[str] = set()
     for output in statement.outputs:
         origins = frozenset(o for o in output.origins if o.table is not None)
-        if output.name == "*" or output.name.startswith(PLACEHOLDER) or "{" in output.name:
+        if (
+            output.name == "*"
+            or output.name.startswith(PLACEHOLDER)
+            or "{" in output.name
+            or is_placeholder(output.name)
+        ):
             opened |= {o.table for o in origins if o.table is not None and o.column is None}
             if output.name != "*":
                 opened |= set(statement.source_tables)

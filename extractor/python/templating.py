@@ -1,27 +1,28 @@
-"""Jinja-templated SQL outside dbt (Airflow ``{{ ds }}``, ``{{ params.table }}``), rendered safely.
+"""Jinja-templated SQL in Python pipelines (Airflow ``{{ ds }}``, ``{{ params.table }}``), rendered safely.
 
-A small placeholder renderer: the template runs in Jinja's sandbox, and every name the context
-does not define renders as a placeholder identifier (``dt_hole_3``) that the SQL parser accepts
-anywhere an identifier or a literal can stand. ``Holes`` maps each placeholder back to the name it
-stands for, so a table ``{{ params.schema }}.orders`` becomes the dataset ``{params.schema}.orders``
-— the same pattern notation f-strings get. (``extractor.dbt.jinja.render_templated_sql`` is the
-dbt-side renderer; the two are meant to be merged, see docs/python.md.)
+Templates render in the one sandbox (``extractor.sandbox``) with the same context and the same
+placeholder convention as templated SQL files: Airflow's date variables fixed at 2024-01-01, the
+task's ``params`` known, and every other name a ``__name__`` placeholder, so
+``{{ params.schema }}.orders`` is ``__params_schema__.orders`` whether the template sits in a
+``.sql`` file or in a DAG. ``Holes`` is for Python values unknown at analysis time (f-string
+parts): they become ``dt_hole_N`` identifiers while the SQL is parsed and ``{name}`` patterns after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from jinja2 import Undefined
 from jinja2.exceptions import SecurityError, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+
+from ..sandbox import PlaceholderUndefined, RenderSession, Sandbox, airflow_context, session_scope
 
 PLACEHOLDER = "dt_hole_"
+#: How a render error blocked by the sandbox starts (reported as DT205, not DT303).
+BLOCKED = "the Jinja sandbox blocked an unsafe operation"
 
 
 class Holes:
-    """Placeholders handed out while rendering one SQL string, and the names they stand for."""
+    """Placeholders handed out for unknown Python values in one SQL string, and the names they stand for."""
 
     def __init__(self) -> None:
         self.names: list[str] = []
@@ -39,60 +40,24 @@ class Holes:
         return text
 
 
-_current: list[Holes] = []
-
-
-class _Placeholder(Undefined):
-    """An undefined name: renders as a placeholder, and stays one through attributes and calls."""
-
-    __slots__ = ()
-
-    def _name(self) -> str:
-        return str(self._undefined_name or "undefined")
-
-    def __str__(self) -> str:
-        holes = _current[-1] if _current else Holes()
-        return holes.placeholder(self._name())
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Placeholder(name=f"{self._name()}.{name}")
-
-    def __getitem__(self, key: object) -> Any:
-        return _Placeholder(name=f"{self._name()}.{key}")
-
-    def __call__(self, *args: object, **kwargs: object) -> Any:
-        return _Placeholder(name=self._name())
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(())
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __len__(self) -> int:
-        return 0
-
-
 class Scope(dict[str, Any]):
-    """A context mapping (``params``) whose missing keys render as ``{params.key}`` holes."""
+    """A context mapping (``params``) whose missing keys render as ``__params_key__`` placeholders."""
 
     def __init__(self, prefix: str, items: dict[str, Any]) -> None:
         super().__init__(items)
         self.prefix = prefix
 
     def __missing__(self, key: str) -> Any:
-        return _Placeholder(name=f"{self.prefix}.{key}")
+        return PlaceholderUndefined(name=f"{self.prefix}.{key}")
 
 
-_ENV: SandboxedEnvironment | None = None
+_ENV: Sandbox | None = None
 
 
-def _env() -> SandboxedEnvironment:
+def _env() -> Sandbox:
     global _ENV
     if _ENV is None:
-        _ENV = SandboxedEnvironment(undefined=_Placeholder, autoescape=False, keep_trailing_newline=True)
+        _ENV = Sandbox()
     return _ENV
 
 
@@ -100,25 +65,22 @@ def is_templated(text: str) -> bool:
     return "{{" in text or "{%" in text
 
 
-def render_template(text: str, holes: Holes, context: dict[str, Any] | None = None) -> tuple[str, str | None]:
+def render_template(
+    text: str, holes: Holes, context: dict[str, Any] | None = None, path: str = "<template>"
+) -> tuple[str, str | None]:
     """Render ``text``; returns the SQL and an error message (None when it rendered).
 
-    >>> holes = Holes()
-    >>> render_template("select * from {{ params.s }}.t where d = '{{ ds }}'", holes)[0]
-    "select * from dt_hole_0.t where d = 'dt_hole_1'"
-    >>> holes.restore("dt_hole_0.t")
-    '{params.s}.t'
+    >>> render_template("select * from {{ params.s }}.t where d = '{{ ds }}'", Holes())[0]
+    "select * from __params_s__.t where d = '2024-01-01'"
     """
     if not is_templated(text):
         return text, None
-    _current.append(holes)
     try:
-        return _env().from_string(text).render(**(context or {})), None
+        with session_scope(RenderSession(path)):
+            return _env().from_string(text).render(**{**airflow_context(), **(context or {})}), None
     except SecurityError as e:
-        return "", f"the Jinja sandbox blocked an unsafe operation: {e}"
+        return "", f"{BLOCKED}: {e}"
     except TemplateError as e:
         return "", f"Jinja template error: {e}"
     except Exception as e:  # a template's own logic failing on placeholders is not our crash
         return "", f"Jinja template could not be rendered: {type(e).__name__}: {e}"
-    finally:
-        _current.pop()

@@ -6,7 +6,8 @@ All are pure functions of a ``LineageDiff`` (and the head graph for diagrams).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..diff import ADDITIVE, BREAKING, CATEGORIES, COLUMN, COSMETIC, UNKNOWN, Change, Impact, LineageDiff
@@ -200,7 +201,13 @@ def _markdown(diff: LineageDiff, head: LineageGraph | None, prefix: str, link_ba
         for change in diff.changes:
             by_dataset.setdefault(change.dataset, []).append(change)
         datasets = list(by_dataset.items())
-        for dataset, items in datasets[:MAX_DATASET_ROWS]:
+        # Unknown lineage (a file that no longer parses, an unresolved table) is never hidden
+        # behind "N more": those rows are always listed, whatever the row budget.
+        shown_rows = [
+            (d, items) for i, (d, items) in enumerate(datasets)
+            if i < MAX_DATASET_ROWS or any(c.category == UNKNOWN for c in items)
+        ]  # fmt: skip
+        for dataset, items in shown_rows:
             worst = min((c.category for c in items), key=CATEGORIES.index)
             columns = sorted({c.column for c in items if c.column})
             codes = sorted({r.code for c in items for r in c.reasons})
@@ -211,7 +218,7 @@ def _markdown(diff: LineageDiff, head: LineageGraph | None, prefix: str, link_ba
                 + ", ".join(f"`{c}`" for c in codes)
                 + " |"
             )
-        more = len(datasets) - MAX_DATASET_ROWS
+        more = len(datasets) - len(shown_rows)
         tail = f" ({more} more datasets not shown)" if more > 0 else ""
         out.append(f"\n_Collapsed to one row per dataset{tail}; the JSON report has every change._")
     out.append("")
@@ -240,10 +247,15 @@ def _first(values: Iterable[str | None]) -> str | None:
 def _counts_only(diff: LineageDiff) -> list[str]:
     datasets = sorted({c.dataset for c in diff.changes})
     impacted = sorted({i.dataset for i in diff.impacted})
-    return [
+    out = [
         f"{len(datasets)} datasets changed; {len(impacted)} downstream datasets impacted.",
         "The full list is too long for a comment: see the JSON report artifact.",
     ]
+    unknown = [c for c in diff.changes if c.category == UNKNOWN]
+    if unknown:
+        out += ["", f"{_ICON[UNKNOWN]} **Unknown lineage** (files that no longer parse, unresolved names):"]
+        out += [f"- `{_name(c)}` {_where(c)} {', '.join(r.code for r in c.reasons)}".rstrip() for c in unknown]
+    return out
 
 
 def _impact_section(diff: LineageDiff, level: str) -> list[str]:
@@ -275,15 +287,39 @@ def _impact_section(diff: LineageDiff, level: str) -> list[str]:
 
 
 def _mermaid_section(diff: LineageDiff, head: LineageGraph, level: str) -> list[str]:
-    text = mermaid_diff(diff, head)
-    if len(text) > MAX_MERMAID_TEXT or text.count("-->") > MAX_MERMAID_EDGES or level == "counts":
-        return ["_The lineage graph of this change is too large to draw here._", ""]
-    return ["<details open>", "<summary>Lineage of the change</summary>", "", "```mermaid", text.rstrip(), "```", "",
-            "</details>", ""]  # fmt: skip
+    if level == "counts":
+        return ["_The lineage graph of this change is too large to draw here; see the JSON report._", ""]
+    drawing = draw_mermaid_diff(diff, head)
+    if drawing.text is None:
+        return ["_The lineage graph of this change is too large to draw here; see the JSON report._", ""]
+    out = ["<details open>", "<summary>Lineage of the change</summary>", ""]
+    if drawing.note:
+        out += [f"_{drawing.note}_", ""]
+    return [*out, "```mermaid", drawing.text.rstrip(), "```", "", "</details>", ""]
+
+
+@dataclass(frozen=True)
+class MermaidDrawing:
+    """A Mermaid graph of a diff (None when even the summary does not fit) and what was summarised."""
+
+    text: str | None
+    note: str | None = None
 
 
 def mermaid_diff(diff: LineageDiff, head: LineageGraph) -> str:
-    """Changed datasets, their impacted descendants and one level of parents, coloured by status."""
+    """Changed datasets, their impacted descendants and one level of parents, coloured by status.
+
+    Within ``MAX_MERMAID_EDGES`` edges and ``MAX_MERMAID_TEXT`` characters: a larger graph is
+    summarised (see :func:`draw_mermaid_diff`), never cut."""
+    return draw_mermaid_diff(diff, head).text or ""
+
+
+def draw_mermaid_diff(
+    diff: LineageDiff, head: LineageGraph, max_edges: int = MAX_MERMAID_EDGES, max_text: int = MAX_MERMAID_TEXT
+) -> MermaidDrawing:
+    """The diff's graph, summarised until it fits: first everything; then the changed datasets with
+    their parents and impacted descendants up to 2, 1 and 0 hops, the rest collapsed into one
+    counted node per status and schema; then fewer changed datasets, groups per status only."""
     status: dict[str, str] = {}
     for change in diff.changes:
         if change.category == COSMETIC:
@@ -291,23 +327,96 @@ def mermaid_diff(diff: LineageDiff, head: LineageGraph) -> str:
         reason = change.reasons[0].code
         new = "added" if reason == "DATASET_ADDED" else "removed" if reason == "DATASET_REMOVED" else "modified"
         status.setdefault(change.dataset, new)
+    hops: dict[str, int] = {}
     for item in diff.impacted:
         status.setdefault(item.dataset, "impacted")
+        hops[item.dataset] = min(hops.get(item.dataset, item.hops), item.hops)
+    changed = sorted(n for n, s in status.items() if s != "impacted")
     parents = {e.source for e in head.edges if e.target in status and e.source not in status}
-    nodes = sorted(set(status) | parents)
-    ids = {n: f"n{i}" for i, n in enumerate(nodes)}
+    for name in parents:
+        status.setdefault(name, "upstream")
+    everything = set(status)
+    edges = sorted({(e.source, e.target) for e in head.edges if e.source in everything and e.target in everything})
+    changed_parents = {e.source for e in head.edges if e.target in changed and e.source in parents}
+
+    def fits(text: str) -> bool:
+        return len(text) <= max_text and text.count("-->") <= max_edges
+
+    text = _draw(status, edges, everything, _by_schema)
+    if fits(text):
+        return MermaidDrawing(text)
+    for max_hop in (2, 1, 0):
+        kept = set(changed) | {n for n, h in hops.items() if h <= max_hop and n not in changed}
+        kept |= changed_parents if max_hop >= 1 else set()
+        text = _draw(status, edges, kept, _by_schema)
+        if fits(text):
+            return MermaidDrawing(text, _summary_note(kept, everything, max_hop))
+    size = len(changed)
+    while size >= 1:
+        kept = set(changed[:size])
+        text = _draw(status, edges, kept, _by_status)
+        if fits(text):
+            return MermaidDrawing(text, _summary_note(kept, everything, None))
+        size //= 2
+    return MermaidDrawing(None)
+
+
+def _by_schema(name: str, status: str) -> tuple[str, str]:
+    schema = name.rsplit(".", 1)[0] if "." in name and "/" not in name else "other"
+    return status, schema
+
+
+def _by_status(name: str, status: str) -> tuple[str, str]:
+    return status, ""
+
+
+def _summary_note(kept: set[str], everything: set[str], max_hop: int | None) -> str:
+    hidden = len(everything - kept)
+    scope = (
+        f"changed datasets, their parents and impacted datasets up to {max_hop} hop{'s' if max_hop != 1 else ''}"
+        if max_hop
+        else "changed datasets only"
+    )
+    return (
+        f"Graph summarised to fit a comment: {len(kept)} datasets drawn ({scope}); {hidden} more are collapsed "
+        "into counted groups. The JSON report has every dataset."
+    )
+
+
+def _draw(
+    status: dict[str, str], edges: list[tuple[str, str]], kept: set[str], group: Callable[[str, str], tuple[str, str]]
+) -> str:
+    """Mermaid of ``kept`` datasets; every other dataset is counted in its group's node."""
+    members: dict[tuple[str, str], int] = {}
+    node_of: dict[str, str] = {}
+    for name in sorted(status):
+        if name not in kept:
+            members[group(name, status[name])] = members.get(group(name, status[name]), 0) + 1
+    group_ids = {key: f"g{i}" for i, key in enumerate(sorted(members))}
+    ids = {n: f"n{i}" for i, n in enumerate(sorted(kept))}
+    for name in status:
+        node_of[name] = ids[name] if name in kept else group_ids[group(name, status[name])]
     lines = ["flowchart LR"]
-    for name in nodes:
+    for name in sorted(kept):
         lines.append(f'  {ids[name]}["{mermaid_label(name)}"]')
-    pairs = sorted({(e.source, e.target) for e in head.edges if e.source in ids and e.target in ids})
-    for source, target in pairs[:MAX_MERMAID_EDGES]:
-        lines.append(f"  {ids[source]} --> {ids[target]}")
+    for key in sorted(members):
+        kind, where = key
+        what = f"{members[key]} more {kind} dataset{'s' if members[key] != 1 else ''}" + (
+            f" in {where}" if where else ""
+        )
+        lines.append(f'  {group_ids[key]}[["{mermaid_label(what)}"]]')
+    pairs = sorted({(node_of[a], node_of[b]) for a, b in edges if node_of[a] != node_of[b]})
+    for source, target in pairs:
+        lines.append(f"  {source} --> {target}")
     from .styles import CHANGE_STYLE
 
-    for key in ("added", "removed", "modified", "impacted"):
-        fill, border, _ = CHANGE_STYLE[key]
-        lines.append(f"  classDef {key} fill:{fill},stroke:{border},stroke-width:2px")
-    for name in nodes:
-        if name in status:
+    for style in ("added", "removed", "modified", "impacted"):
+        fill, border, _ = CHANGE_STYLE[style]
+        lines.append(f"  classDef {style} fill:{fill},stroke:{border},stroke-width:2px")
+    for name in sorted(kept):
+        if status[name] in CHANGE_STYLE:
             lines.append(f"  class {ids[name]} {status[name]}")
+    for group_key in sorted(members):
+        if group_key[0] in CHANGE_STYLE:
+            lines.append(f"  class {group_ids[group_key]} {group_key[0]}")
     return "\n".join(lines) + "\n"

@@ -111,11 +111,8 @@ def analyze_statements(
             produced = analyzer.analyze(statement)
             for lineage in produced:
                 lineage.group = group
-        except Exception as e:
-            analyzer.diagnostics.append(
-                Diagnostic(path, statement.line, statement.column, codes.severity(codes.INTERNAL), codes.INTERNAL,
-                           f"{type(e).__name__}: {e}")
-            )  # fmt: skip
+        except Exception as e:  # one statement's failure costs only that statement
+            analyzer.diagnostics.append(statement_failure(e, path, statement.line, statement.column))
             continue
         for lineage in produced:
             _apply_effects(lineage, analyzer, catalog, created)
@@ -123,6 +120,34 @@ def analyze_statements(
     result = SqlResult(results, sorted(analyzer.diagnostics), catalog)
     _script_tables(result)
     return result
+
+
+def statement_failure(error: BaseException, path: str, line: int, column: int) -> Diagnostic:
+    """The diagnostic for a statement whose analysis raised ``error``.
+
+    Too deep for the stack is DT102; an exception from inside sqlglot (its optimizer and builders
+    reject some inputs with ValueError, TypeError …) is DT101, a statement not understood; only an
+    exception from datatrail's own code is DT900, an internal error."""
+    detail = " ".join(str(error).split())[:160]
+    if isinstance(error, RecursionError):
+        code, message = codes.SQL_TOO_COMPLEX, "statement nested too deeply to analyse; no lineage taken from it"
+    elif _raised_in_sqlglot(error):
+        code = codes.SQL_UNSUPPORTED
+        message = (
+            f"sqlglot could not analyse this statement ({type(error).__name__}: {detail}); no lineage taken from it"
+        )
+    else:
+        code, message = codes.INTERNAL, f"{type(error).__name__}: {detail}"
+    return Diagnostic(path, line, column, codes.severity(code), code, message.replace(": )", ")"))
+
+
+def _raised_in_sqlglot(error: BaseException) -> bool:
+    tb = error.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_globals.get("__name__", "")
+        tb = tb.tb_next
+    return bool(last) and str(last).split(".")[0] == "sqlglot"
 
 
 def replay_effects(statements: list[StatementLineage], catalog: SchemaCatalog) -> None:

@@ -3,6 +3,11 @@
 The whole script is parsed in one go first, so procedure and script bodies (BEGIN … END) keep
 their structure. When that fails, each semicolon- or ``GO``-separated chunk is parsed on its own:
 a chunk that does not parse becomes a diagnostic and the others are still analysed.
+
+sqlglot raises more than ``ParseError`` on hostile input (ValueError, TypeError, IndexError,
+OverflowError, AttributeError from its builders; RecursionError on deep nesting): every exception
+out of sqlglot costs only the statement it came from. Statements nested deeper than
+``MAX_NESTING`` brackets are refused before parsing, so the parser's recursion stays bounded.
 """
 
 from __future__ import annotations
@@ -73,6 +78,63 @@ def _chunks(tokens: list[Token]) -> list[list[Token]]:
     return [c for c in chunks if c]
 
 
+#: Deepest bracket nesting a statement may have: sqlglot's parser, optimizer and generator recurse
+#: several frames per level, and beyond this depth they exhaust the interpreter's stack.
+MAX_NESTING = 200
+#: sqlglot's parser backtracks on ``JOIN`` without ``ON``/``USING`` (time doubles with every join
+#: or two: 16 take 0.3-0.7 s, 20 take 11 s, 24 over 100 s); more than this is refused, not waited for.
+MAX_BARE_JOINS = 12
+
+
+def nesting_depth(tokens: list[Token]) -> int:
+    """The deepest bracket nesting of a token list (parentheses, brackets and braces)."""
+    depth = deepest = 0
+    for token in tokens:
+        if token.token_type in _OPENERS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.token_type in _CLOSERS:
+            depth = max(0, depth - 1)
+    return deepest
+
+
+_OPENERS = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE})
+_CLOSERS = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE})
+
+
+def _bare_joins(tokens: list[Token]) -> int:
+    """``JOIN`` keywords with no ``ON``/``USING`` before the next ``JOIN`` at the same bracket depth
+    (CROSS and NATURAL joins need none and do not count): sqlglot tries each as the start of a
+    nested join and backtracks."""
+    bare = 0
+    open_join = [False]  # per bracket depth: a JOIN still waiting for its ON/USING
+    previous: Token | None = None
+    for token in tokens:
+        kind = token.token_type
+        if kind == TokenType.JOIN:
+            bare += open_join[-1]
+            open_join[-1] = previous is None or previous.token_type not in (TokenType.CROSS, TokenType.NATURAL)
+        elif kind in (TokenType.ON, TokenType.USING):
+            open_join[-1] = False
+        elif kind in _OPENERS:
+            open_join.append(False)
+        elif kind in _CLOSERS and len(open_join) > 1:
+            bare += open_join.pop()
+        previous = token
+    return bare + sum(open_join)
+
+
+def refusal(tokens: list[Token], dialect: Dialect) -> str | None:
+    """Why a statement is too big for the parser to handle in bounded time and stack, or None."""
+    depth = nesting_depth(tokens)
+    if depth > MAX_NESTING:
+        return f"statement nested {depth} brackets deep (more than {MAX_NESTING}); not analysed"
+    bare = _bare_joins(tokens)
+    if bare > MAX_BARE_JOINS:
+        return f"{bare} JOINs without ON or USING (more than {MAX_BARE_JOINS}); not analysed"
+    return None
+
+
 def _excerpt(sql: str, start: int, end: int, width: int = 60) -> str:
     text = " ".join(sql[start:end].split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -89,34 +151,55 @@ def parse_script(
     diagnostics: list[Diagnostic] = []
     if type(dialect).__name__ == "TSQL":
         sql = _go_to_semicolons(sql)
+    tokenizer = dialect.tokenizer()
     try:
-        tokens = dialect.tokenize(sql)
-    except TokenError as e:
-        line, col = lines.position(0)
+        tokens = tokenizer.tokenize(sql)
+    except Exception as e:  # TokenError, and anything else sqlglot's tokenizer raises on bad input
+        # Statements before the one that does not tokenize (an unterminated string, say) are kept.
+        tokens = _complete_statements(getattr(getattr(tokenizer, "_core", None), "tokens", None))
+        line, col = lines.position(tokens[-1].end + 1 if tokens else 0)
+        detail = str(e) if isinstance(e, TokenError) else f"{type(e).__name__}: {e}"
         diagnostics.append(
-            Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, f"cannot tokenize: {e}")
-        )
-        return [], diagnostics
+            Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX,
+                       f"cannot tokenize: {_short(detail)}")
+        )  # fmt: skip
     chunks = _chunks(tokens)
     if not chunks:
         return [], diagnostics
 
-    # Fast path: the whole script at once (keeps BEGIN … END bodies together).
-    no_go = [t for c in chunks for t in (*c, Token(TokenType.SEMICOLON, ";"))]
-    try:
-        expressions = dialect.parser().parse(no_go, sql)
-    except ParseError:
-        expressions = None
+    # Fast path: the whole script at once (keeps BEGIN … END bodies together). Any statement
+    # the parser must not see sends every chunk down the isolated path instead.
+    expressions = None
+    if not any(refusal(c, dialect) for c in chunks):
+        no_go = [t for c in chunks for t in (*c, Token(TokenType.SEMICOLON, ";"))]
+        try:
+            expressions = dialect.parser().parse(no_go, sql)
+        except Exception:  # ParseError or a sqlglot builder failing: retry statement by statement
+            expressions = None
     if expressions is not None:
         parsed = [e for e in expressions if e is not None and not isinstance(e, exp.EndStatement)]
         if len(parsed) == len(chunks):
             return [_statement(e, c, lines) for e, c in zip(parsed, chunks, strict=True)], diagnostics
-        return _by_offset([e for e in expressions if e is not None], chunks, lines), diagnostics
+        located = _by_offset([e for e in expressions if e is not None], chunks, lines)
+        if _covers(located, chunks):
+            return located, diagnostics
+        # sqlglot dropped a statement without an error (a chunk starting with ELSE or END can be
+        # read as the end of a block): parse each chunk alone so none is lost silently.
 
     statements: list[ParsedStatement] = []
     for chunk in chunks:
         statements.extend(_parse_chunk(chunk, sql, dialect, path, lines, diagnostics))
     return statements, diagnostics
+
+
+def _complete_statements(tokens: object) -> list[Token]:
+    """The tokens a failed tokenizer produced, up to its last statement separator."""
+    if not isinstance(tokens, list):
+        return []
+    for i in range(len(tokens) - 1, -1, -1):
+        if isinstance(tokens[i], Token) and tokens[i].token_type == TokenType.SEMICOLON:
+            return tokens[: i + 1]
+    return []
 
 
 def _go_to_semicolons(sql: str) -> str:
@@ -155,6 +238,17 @@ def _by_offset(expressions: list[exp.Expr], chunks: list[list[Token]], lines: Li
     return result
 
 
+def _covers(statements: list[ParsedStatement], chunks: list[list[Token]]) -> bool:
+    """Whether every chunk has a statement starting inside it (or is inside a block's body)."""
+    starts = sorted(s.start for s in statements)
+    grouped = any(s.group != i for i, s in enumerate(statements))
+    for chunk in chunks:
+        i = bisect.bisect_left(starts, chunk[0].start)
+        if not (i < len(starts) and starts[i] <= chunk[-1].end) and not grouped:
+            return False
+    return True
+
+
 def _opens_block(e: exp.Expr) -> bool:
     body = e.expression if isinstance(e, exp.Create) else e
     return isinstance(body, exp.Command) and str(body.this).upper() == "BEGIN"
@@ -172,8 +266,16 @@ def _parse_chunk(
     chunk: list[Token], sql: str, dialect: Dialect, path: str, lines: LineIndex, diagnostics: list[Diagnostic],
     depth: int = 0,
 ) -> list[ParsedStatement]:  # fmt: skip
+    refused = refusal(chunk, dialect)
+    if refused is not None:
+        diagnostics.append(_chunk_diagnostic(codes.SQL_TOO_COMPLEX, refused, chunk, sql, path, lines))
+        return []
     try:
         expressions = dialect.parser().parse(chunk, sql)
+    except RecursionError:
+        message = "statement nested too deeply to parse"
+        diagnostics.append(_chunk_diagnostic(codes.SQL_TOO_COMPLEX, message, chunk, sql, path, lines))
+        return []
     except ParseError as e:
         err = e.errors[0] if e.errors else {}
         repaired = _repair(chunk)
@@ -188,7 +290,16 @@ def _parse_chunk(
             ]
         diagnostics.append(_syntax_diagnostic(e, err, chunk, sql, path, lines))
         return []
-    return [_statement(x, chunk, lines) for x in expressions if x is not None and not isinstance(x, exp.EndStatement)]
+    except Exception as e:  # sqlglot's builders raise ValueError, TypeError, IndexError … on bad input
+        message = f"sqlglot could not parse this statement ({type(e).__name__}: {_short(str(e))})"
+        diagnostics.append(_chunk_diagnostic(codes.SQL_SYNTAX, message, chunk, sql, path, lines))
+        return []
+    found = [_statement(x, chunk, lines) for x in expressions if x is not None and not isinstance(x, exp.EndStatement)]
+    if not found and not (len(chunk) == 1 and chunk[0].token_type == TokenType.END):
+        # sqlglot returned nothing and raised nothing (a chunk starting with ELSE, say).
+        message = "not a statement sqlglot can read; skipped"
+        diagnostics.append(_chunk_diagnostic(codes.SQL_SYNTAX, message, chunk, sql, path, lines))
+    return found
 
 
 def _repair(chunk: list[Token]) -> list[Token] | None:
@@ -228,6 +339,17 @@ def _syntax_diagnostic(
     msg = f"{detail}" + (f" near '{highlight}'" if highlight else "")
     msg += f" in: {_excerpt(sql, chunk[0].start, chunk[-1].end + 1)}"
     return Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, msg)
+
+
+def _chunk_diagnostic(code: str, message: str, chunk: list[Token], sql: str, path: str, lines: LineIndex) -> Diagnostic:
+    line, col = lines.position(chunk[0].start)
+    message += f" in: {_excerpt(sql, chunk[0].start, chunk[-1].end + 1)}"
+    return Diagnostic(path, line, col, codes.severity(code), code, message)
+
+
+def _short(text: str, width: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _statement(expression: exp.Expr, chunk: list[Token], lines: LineIndex) -> ParsedStatement:
