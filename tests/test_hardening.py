@@ -148,8 +148,9 @@ def test_a_blocked_attribute_in_a_dag_template_is_a_diagnostic(tmp_path: Path) -
     (tmp_path / "dag.py").write_text(dag)
     graph = scan([tmp_path], Config(root=tmp_path))
     assert [(d.code, d.line) for d in graph.diagnostics if d.code == "DT205"] == [("DT205", 4)]
-    # One placeholder convention: an unknown templated name is __params_schema__, as in a .sql file.
-    assert "__params_schema__.z" in graph.datasets and "mart.x" not in graph.datasets
+    # One placeholder convention: the sandbox renders an unknown name as __params_schema__, which
+    # becomes a placeholder named after the variable and the file (docs/config.md), as in a .sql file.
+    assert "{{ params_schema }}@dag.py.z" in graph.datasets and "mart.x" not in graph.datasets
 
 
 def test_code_libcst_rejects_after_parsing_is_a_syntax_error_not_an_internal_one(tmp_path: Path) -> None:

@@ -175,7 +175,6 @@ def test_no_object_addresses_in_any_diagnostic(scanned: tuple[Path, int, dict, d
     assert not [d["message"] for d in report["diagnostics"] if " at 0x" in d["message"]]
 
 
-@pytest.mark.xfail(reason="fixed in proxies.py by issue 12 (MacroProxy's getattr for `_` names)", strict=False)
 def test_dbt_macro_named_like_a_dunder_exposes_nothing(tmp_path: Path) -> None:
     """The ``__reduce_ex__`` macro escape (MacroProxy's getattr for ``_`` names)."""
     files = {
