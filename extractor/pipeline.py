@@ -22,6 +22,7 @@ import os
 import signal
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -294,54 +295,71 @@ def _analyse_all(
                     view[resolved] = list(base.columns(resolved) or ())
         return view
 
-    # Dependencies between groups.
-    predecessors: dict[int, set[int]] = {n: set() for n in range(len(order))}
+    # Dependencies between groups; a group starts as soon as every group it depends on is done.
+    successors: dict[int, set[int]] = {n: set() for n in range(len(order))}
     for reader, writer in writers.edges:
         a, b = group_of[writer], group_of[reader]
         if a != b:
-            predecessors[b].add(a)
-    done_groups: set[int] = set()
+            successors[a].add(b)
+    waiting = {n: 0 for n in range(len(order))}
+    for after in successors.values():
+        for m in after:
+            waiting[m] += 1
     remaining = {n: list(group) for n, group in enumerate(order)}
+    startable = deque(n for n in range(len(order)) if waiting[n] == 0)
+    upstreams: dict[int, dict[str, list[str]]] = {}
 
     def finish(i: int, result: UnitResult) -> None:
         results[i] = result
         effects[i] = dict(result.schemas)
 
-    while remaining:
-        ready = [n for n in sorted(remaining) if predecessors[n] <= done_groups]
-        batch: list[tuple[_Planned, dict[str, list[str]]]] = []
-        for n in ready:
-            i = remaining[n][0]
-            p = units[i]
-            upstream = upstream_of(p)
-            if p.result is not None and not upstream:
-                finish(i, p.result)
-                continue
-            cached = cache.get(_result_key(p, upstream))
-            if cached is not None:
-                try:
-                    finish(i, result_from_dict(cached))
-                    continue
-                except (KeyError, TypeError, ValueError):
-                    pass  # a foreign or corrupt entry is ignored and rebuilt
-            batch.append((p, upstream))
-        if batch:
-            upstreams = {p.index: u for p, u in batch}
-            for p, outcome in runner.map("analyse", [p for p, _ in batch], partial(_lookup, upstreams)):
-                if isinstance(outcome, Diagnostic):
-                    result = UnitResult()
-                    result.graph.diagnostics.append(outcome)
-                    finish(p.index, result)
-                    continue
-                cache.put(_result_key(p, upstreams[p.index]), outcome)
-                finish(p.index, result_from_dict(outcome))
-        for n in ready:
-            group = remaining[n]
-            while group and group[0] in results:
-                group.pop(0)
-            if not group:
-                del remaining[n]
-                done_groups.add(n)
+    def known(p: _Planned, upstream: dict[str, list[str]]) -> UnitResult | None:
+        if p.result is not None and not upstream:
+            return p.result
+        cached = cache.get(_result_key(p, upstream))
+        if cached is not None:
+            try:
+                return result_from_dict(cached)
+            except (KeyError, TypeError, ValueError):
+                pass  # a foreign or corrupt entry is ignored and rebuilt
+        return None
+
+    def dispatchable() -> list[_Planned]:
+        """Start what can start: results known from the cache finish at once, the rest is returned."""
+        out: list[_Planned] = []
+        while startable:
+            n = startable.popleft()
+            while remaining[n]:
+                p = units[remaining[n][0]]
+                upstream = upstream_of(p)
+                result = known(p, upstream)
+                if result is None:
+                    upstreams[p.index] = upstream
+                    out.append(p)
+                    break
+                finish(p.index, result)
+                remaining[n].pop(0)
+            else:
+                for m in sorted(successors[n]):
+                    waiting[m] -= 1
+                    if waiting[m] == 0:
+                        startable.append(m)
+        return out
+
+    def analysed(p: _Planned, outcome: Any) -> list[_Planned]:
+        if isinstance(outcome, Diagnostic):
+            result = UnitResult()
+            result.graph.diagnostics.append(outcome)
+        else:
+            cache.put(_result_key(p, upstreams[p.index]), outcome)
+            result = result_from_dict(outcome)
+        finish(p.index, result)
+        n = group_of[p.index]
+        remaining[n].pop(0)
+        startable.append(n)
+        return dispatchable()
+
+    runner.run("analyse", dispatchable(), partial(_lookup, upstreams), analysed)
     return results
 
 
@@ -374,11 +392,31 @@ class _Runner:
     def map(
         self, kind: str, items: list[_Planned], upstream: Callable[[_Planned], dict[str, list[str]]]
     ) -> list[tuple[_Planned, Any]]:
-        if not items:
+        """Run every item; outcomes in the order of ``items``."""
+        outcomes: dict[int, Any] = {}
+
+        def keep(p: _Planned, outcome: Any) -> list[_Planned]:
+            outcomes[p.index] = outcome
             return []
-        if self.options.isolate:
-            return self._parallel(kind, items, upstream)
-        return [(p, self._local(kind, p, upstream(p))) for p in items]
+
+        self.run(kind, items, upstream, keep)
+        return [(p, outcomes[p.index]) for p in items]
+
+    def run(
+        self,
+        kind: str,
+        items: list[_Planned],
+        upstream: Callable[[_Planned], dict[str, list[str]]],
+        on_result: Callable[[_Planned, Any], list[_Planned]],
+    ) -> None:
+        """Run ``items``; each outcome goes to ``on_result``, which returns further items to run."""
+        queue = deque(items)
+        if not self.options.isolate:
+            while queue:
+                p = queue.popleft()
+                queue.extend(on_result(p, self._local(kind, p, upstream(p))))
+            return
+        self._parallel(kind, queue, upstream, on_result)
 
     def _local(self, kind: str, p: _Planned, upstream: dict[str, list[str]]) -> Any:
         if self.options.progress and kind == "analyse":
@@ -389,20 +427,22 @@ class _Runner:
             return _failed(p, f"{type(e).__name__}: {e}")
 
     def _parallel(
-        self, kind: str, items: list[_Planned], upstream: Callable[[_Planned], dict[str, list[str]]]
-    ) -> list[tuple[_Planned, Any]]:
-        while len(self.workers) < min(self.options.jobs, len(items)):
-            self.workers.append(_Worker(self.options.unit_memory_mb))
-        queue = list(items)
-        outcomes: dict[int, Any] = {}
+        self,
+        kind: str,
+        queue: deque[_Planned],
+        upstream: Callable[[_Planned], dict[str, list[str]]],
+        on_result: Callable[[_Planned, Any], list[_Planned]],
+    ) -> None:
         busy: dict[Connection, tuple[_Worker, _Planned, float]] = {}
         while queue or busy:
+            while len(self.workers) < min(self.options.jobs, len(queue) + len(busy)):
+                self.workers.append(_Worker(self.options.unit_memory_mb))
             for worker in self.workers:
                 if not queue:
                     break
                 if any(w is worker for w, _, _ in busy.values()):
                     continue
-                p = queue.pop(0)
+                p = queue.popleft()
                 if self.options.progress and kind == "analyse":
                     self.options.progress(p.unit.path)
                 worker.conn.send((kind, p.index, upstream(p)))
@@ -415,18 +455,20 @@ class _Runner:
             now = time.monotonic()
             for conn in list(busy):
                 worker, p, started = busy[conn]
+                outcome: Any = None
                 if conn in ready or worker.process.sentinel in ready:
                     try:
-                        outcomes[p.index] = _from_worker(p, conn.recv())
+                        outcome = _from_worker(p, conn.recv())
                     except (EOFError, OSError):
-                        outcomes[p.index] = _failed(p, f"the analysis crashed (exit code {worker.exitcode()})")
+                        outcome = _failed(p, f"the analysis crashed (exit code {worker.exitcode()})")
                         self._replace(worker)
-                    del busy[conn]
                 elif self.options.unit_timeout > 0 and now - started >= self.options.unit_timeout:
-                    outcomes[p.index] = _over_budget(p, self.options.unit_timeout)
-                    del busy[conn]
+                    outcome = _over_budget(p, self.options.unit_timeout)
                     self._replace(worker)
-        return [(p, outcomes[p.index]) for p in items]
+                else:
+                    continue
+                del busy[conn]
+                queue.extend(on_result(p, outcome))
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
