@@ -15,9 +15,11 @@ from pathlib import Path
 
 from . import git
 from .cache import AnalysisCache
+from .cache import key as cache_key
 from .config import Config, config_from_pyproject, load_config
 from .graph import LineageGraph
 from .scan import scan
+from .units import UnitResult, result_from_dict, result_to_dict
 
 CACHE_ENV = "DATATRAIL_CACHE_DIR"
 
@@ -55,12 +57,41 @@ def scan_revision(
     if rev == git.WORKTREE:
         return _scan_tree(repo, repo, subpath, paths, rev, cache)
     tree = git.list_tree(repo, rev)
+    # A commit or an index is named by its blob ids: the same tree scanned again (the base of
+    # every pre-commit check) is replayed without reading or analysing anything.
+    memo = "revision:" + cache_key(sorted(tree.items()), subpath.as_posix(), sorted(paths))
+    known = cache.get(memo) if cache is not None else None
+    if known is not None:
+        try:
+            prefix, graph = known["prefix"], result_from_dict(known["graph"]).graph
+        except (KeyError, TypeError, ValueError):
+            known = None
+        else:
+            return Snapshot(rev, graph, _config_of(repo, git.Blobs(repo, tree), prefix), prefix)
     if any(p == "dbt_project.yml" or p.endswith("/dbt_project.yml") for p in tree):
         with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
             root = Path(scratch)
             git.materialize(repo, rev, root, tree)
-            return _scan_tree(root, repo, subpath, paths, rev, cache)
-    return _scan_files(git.Blobs(repo, tree), repo, subpath, paths, rev, cache)
+            snapshot = _scan_tree(root, repo, subpath, paths, rev, cache)
+            snapshot.config = _config_of(repo, git.Blobs(repo, tree), snapshot.prefix)
+    else:
+        snapshot = _scan_files(git.Blobs(repo, tree), repo, subpath, paths, rev, cache)
+    if cache is not None:
+        cache.put(memo, {"prefix": snapshot.prefix, "graph": result_to_dict(UnitResult(snapshot.graph))})
+    return snapshot
+
+
+def _config_of(repo: Path, files: git.Blobs, prefix: str) -> Config:
+    """The configuration a revision's pyproject.toml at ``prefix`` gives (rooted in the repository)."""
+    pyproject = f"{prefix}/pyproject.toml" if prefix else "pyproject.toml"
+    root = repo / prefix if prefix else repo
+    if pyproject in files:
+        config = config_from_pyproject(files[pyproject].decode("utf-8"), root, Path(pyproject))
+    else:
+        config = Config(root=root)
+    inside = {p[len(prefix) + 1 :]: sha for p, sha in files.ids.items() if p.startswith(prefix + "/")}
+    config.files = git.Blobs(repo, inside if prefix else files.ids)  # what later readers see is the revision
+    return config
 
 
 def _find_pyproject(files: Mapping[str, bytes], subpath: Path) -> str | None:
