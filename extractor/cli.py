@@ -627,21 +627,9 @@ def check_command(
         head = git.resolve(repo, head_label)
     base_id = _base_revision(repo, base)
     rel_paths = _path_arguments(repo, paths, (base_id, head))
-    cache = default_cache(repo, enabled=not no_cache)
-    with progress(wanted(show_progress)) as reporter:
-        try:
-            reporter.step("scanning both revisions", 2)
-            before = scan_revision(repo, base_id, subpath, rel_paths, cache)
-            reporter.advance()
-            after = scan_revision(repo, head, subpath, rel_paths, cache)
-            reporter.advance()
-        finally:
-            cache.close()
-    _check_snapshot_config(repo, head, after.config, after.prefix)
+    before, after, changed = _compare_revisions(repo, base_id, head, subpath, rel_paths, no_cache, show_progress)
     policy = load_policy(after.config.sections.get("policy", {}))
     prefix = after.prefix
-    changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
-               for p in git.changed_files(repo, base_id, head)]  # fmt: skip
     result = diff_graphs(before.graph, after.graph, base, head_label, changed)
     findings = check_findings(before.graph, after.graph, result, policy, prefix)
     findings = sorted([*findings, *flow_findings_between(before, after, prefix)])
@@ -708,6 +696,28 @@ def _check_snapshot_config(repo: Path, rev: str, config: Config, prefix: str) ->
         rel = f"{prefix}/{p}" if prefix else p
         if not git.exists_in(repo, rev, rel.strip("/")):
             raise ConfigError(f"{config.source or 'pyproject.toml'}: [tool.datatrail] paths entry {p!r} does not exist")
+
+
+def _compare_revisions(
+    repo: Path, base: str, head: str, subpath: Path, paths: list[str], no_cache: bool, show_progress: bool | None
+) -> tuple[Snapshot, Snapshot, list[str]]:
+    """Both revisions scanned (one shared cache) and checked, and the files changed between them
+    relative to the head's config root: what ``check`` and ``diff`` compare."""
+    cache = default_cache(repo, enabled=not no_cache)
+    with progress(wanted(show_progress)) as reporter:
+        try:
+            reporter.step("scanning both revisions", 2)
+            before = scan_revision(repo, base, subpath, paths, cache)
+            reporter.advance()
+            after = scan_revision(repo, head, subpath, paths, cache)
+            reporter.advance()
+        finally:
+            cache.close()
+    _check_snapshot_config(repo, head, after.config, after.prefix)
+    prefix = after.prefix
+    changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
+               for p in git.changed_files(repo, base, head)]  # fmt: skip
+    return before, after, changed
 
 
 FAIL_ON = {
@@ -794,20 +804,8 @@ def diff_command(
     head_id = head if head in (git.STAGED, git.WORKTREE) else git.resolve(repo, head)
     subpath = Path.cwd().resolve().relative_to(repo)
     rel_paths = _path_arguments(repo, paths, (base_id, head_id))
-    cache = default_cache(repo, enabled=not no_cache)
-    with progress(wanted(show_progress)) as reporter:
-        try:
-            reporter.step("scanning both revisions", 2)
-            before = scan_revision(repo, base_id, subpath, rel_paths, cache)
-            reporter.advance()
-            after = scan_revision(repo, head_id, subpath, rel_paths, cache)
-            reporter.advance()
-        finally:
-            cache.close()
-    _check_snapshot_config(repo, head_id, after.config, after.prefix)
+    before, after, changed = _compare_revisions(repo, base_id, head_id, subpath, rel_paths, no_cache, show_progress)
     prefix = after.prefix
-    changed = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p
-               for p in git.changed_files(repo, base_id, head_id)]  # fmt: skip
     result = diff_graphs(before.graph, after.graph, base, head.lower() if head in (git.STAGED, git.WORKTREE) else head,
                          changed)  # fmt: skip
     flows = _tagged_flows(before, after)

@@ -21,13 +21,10 @@ from ..config import Config
 from ..errors import ConfigError
 from ..graph import LineageGraph
 from ..model import Diagnostic
-from ..recorder import record_statement
 from ..sources import SourceFile, SourceTree
-from ..sql.analyze import analyze_statements
-from ..sql.catalog import SchemaCatalog
-from ..sql.dependencies import reads_and_writes
 from ..sql.naming import get_dialect, table_name
 from ..sql.parse import LineIndex, ParsedStatement, parse_script
+from ..sql.script_unit import script_plan, script_result
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
 
 #: ``{project}`` (or ``{database}``), ``{dataset}`` (or ``{schema}``) and ``{table}`` are one folder each.
@@ -106,26 +103,12 @@ class PathConvention:
 
     def plan(self, unit: Unit) -> Plan:
         statements, _, _, dialect = self._statements(unit.path)
-        reads, writes = reads_and_writes(
-            (s.expression for s in statements),
-            lambda t: table_name(t, dialect, self.config.default_schema, self.config.default_database),
-        )
-        return Plan(frozenset(reads), frozenset(writes))
+        return script_plan(statements, dialect, self.config)
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
         statements, lines, problems, dialect = self._statements(unit.path)
-        catalog = SchemaCatalog(upstream)
-        before = catalog.as_dict()
-        analysed = analyze_statements(
-            statements, self.sources[unit.path].text, dialect, catalog, path=unit.path, lines=lines,
-            default_db=self.config.default_schema, default_catalog=self.config.default_database,
-        )  # fmt: skip
-        result = UnitResult()
-        result.graph.diagnostics.extend(sorted(problems + analysed.diagnostics))
-        for statement in analysed.statements:
-            record_statement(result.graph, statement, unit.path, catalog)
-        result.schemas = catalog.changes_since(before)
-        return result
+        text = self.sources[unit.path].text
+        return script_result(statements, text, dialect, lines, problems, unit.path, self.config, upstream)
 
     def finish(self, graph: LineageGraph, results: Sequence[UnitResult]) -> None:
         return None

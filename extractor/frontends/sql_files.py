@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
-from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from ..cache import AnalysisCache
@@ -15,14 +13,11 @@ from ..config import Config, is_sql_file
 from ..dbt.jinja import airflow_context, render_with_lines
 from ..graph import LineageGraph
 from ..model import Diagnostic
-from ..recorder import record_statement
 from ..sources import SourceFile, SourceTree
-from ..sql.analyze import analyze_statements
-from ..sql.catalog import SchemaCatalog
-from ..sql.dependencies import reads_and_writes
-from ..sql.naming import get_dialect, table_name
+from ..sql.naming import get_dialect
 from ..sql.parse import LineIndex, ParsedStatement, parse_script
 from ..sql.preprocess import preprocess
+from ..sql.script_unit import script_plan, script_result
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
 
 
@@ -55,25 +50,11 @@ class SqlFiles:
 
     def plan(self, unit: Unit) -> Plan:
         parsed = self._parse(unit.path)
-        reads, writes = reads_and_writes(
-            (s.expression for s in parsed.statements), partial(_name_table, dialect=parsed.dialect, config=self.config)
-        )
-        return Plan(frozenset(reads), frozenset(writes))
+        return script_plan(parsed.statements, parsed.dialect, self.config)
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
-        parsed = self._parse(unit.path)
-        catalog = SchemaCatalog(upstream)
-        before = catalog.as_dict()
-        analysed = analyze_statements(
-            parsed.statements, parsed.sql, parsed.dialect, catalog, path=unit.path, lines=parsed.lines,
-            default_db=self.config.default_schema, default_catalog=self.config.default_database,
-        )  # fmt: skip
-        result = UnitResult()
-        result.graph.diagnostics.extend(sorted(parsed.diagnostics + analysed.diagnostics))
-        for statement in analysed.statements:
-            record_statement(result.graph, statement, unit.path, catalog)
-        result.schemas = catalog.changes_since(before)
-        return result
+        p = self._parse(unit.path)
+        return script_result(p.statements, p.sql, p.dialect, p.lines, p.diagnostics, unit.path, self.config, upstream)
 
     def finish(self, graph: LineageGraph, results: Sequence[UnitResult]) -> None:
         return None
@@ -103,7 +84,3 @@ class _Parsed:
     dialect: Dialect
     statements: list[ParsedStatement]
     diagnostics: list[Diagnostic]
-
-
-def _name_table(table: exp.Table, dialect: Dialect, config: Config) -> str:
-    return table_name(table, dialect, config.default_schema, config.default_database)
