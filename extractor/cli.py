@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -50,9 +49,6 @@ from .render.select import collapse_schemas, filter_datasets, focus, resolve_nod
 from .revisions import CACHE_ENV, Snapshot, default_cache, scan_revision
 from .scan import JOBS_ENV, discover, scan
 from .trace import Direction, column_paths, resolve_target
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 #: Exit codes (docs/cli.md).
 EXIT_OK = 0
@@ -108,48 +104,23 @@ def _cache_for(config: Config, enabled: bool) -> AnalysisCache:
 
 
 def _progress_scan(config: Config, roots: list[Path], show: bool, use_cache: bool = True) -> LineageGraph:
-    cache = _cache_for(config, use_cache)
-    try:
-        graph = _scan_with_progress(config, roots, show, cache)
-    finally:
-        cache.close()
-    apply_governance(graph, config)  # tags are part of every scanned graph (docs/governance.md)
-    return graph
-
-
-def _scan_with_progress(config: Config, roots: list[Path], show: bool, cache: AnalysisCache) -> LineageGraph:
-    if not show:
-        return scan(roots, config, cache=cache)
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(), TextColumn("[progress.description]{task.description}"), TimeElapsedColumn(),
-        transient=True, console=_stderr_console(),
-    ) as progress:  # fmt: skip
-        task = progress.add_task("scanning", total=None)
-        return scan(
-            roots, config, progress=lambda path: progress.update(task, description=f"analysing {path}"), cache=cache
-        )
+    with progress(show) as reporter:
+        return _scan_reporting(config, roots, reporter, use_cache)
 
 
 def _scan_reporting(config: Config, roots: list[Path], reporter: Reporter, use_cache: bool = True) -> LineageGraph:
     """Scan with files done / total on ``reporter`` (dbt models are counted as they come)."""
-    total = len(discover(roots, config))
+    total = len(discover(roots, config)) if reporter.active else None  # a second walk, only when shown
     reporter.step("scanning", total)
     cache = _cache_for(config, use_cache)
     try:
         graph = scan(roots, config, progress=lambda path: reporter.advance(path), cache=cache)
     finally:
         cache.close()
-    reporter.update(total, total)  # files handled without an analysis (dbt macros, YAML) count as done
+    if total is not None:
+        reporter.update(total, total)  # files handled without an analysis (dbt macros, YAML) count as done
     apply_governance(graph, config)  # tags are part of every scanned graph (docs/governance.md)
     return graph
-
-
-def _stderr_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def summary_text(graph: LineageGraph, seconds: float | None = None) -> str:

@@ -110,8 +110,7 @@ def run(
             graph.datasets, graph.jobs, graph.edges = whole.graph.datasets, whole.graph.jobs, whole.graph.edges
             graph.column_edges, graph.diagnostics = whole.graph.column_edges, diagnostics
             return SchemaCatalog({k: v for k, v in whole.schemas.items() if v})
-    by_name = {f.name: f for f in frontends}
-    runner = _Runner(units, by_name, options)
+    runner = _Runner(units, options)
     try:
         _plan_all(units, cache, runner)
         writers = _Writers(units)
@@ -383,7 +382,7 @@ def _task(kind: str, index: int, upstream: dict[str, list[str]]) -> Any:
 class _Runner:
     """Runs plan/analyse tasks in this process, or in forked worker processes when there are many."""
 
-    def __init__(self, units: list[_Planned], frontends: dict[str, Frontend], options: Options) -> None:
+    def __init__(self, units: list[_Planned], options: Options) -> None:
         self.units = units
         self.options = options
         self.workers: list[_Worker] = []

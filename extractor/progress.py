@@ -41,6 +41,11 @@ class Reporter:
         self._step_started = self._started
         self._last_log = 0.0
 
+    @property
+    def active(self) -> bool:
+        """Whether anything is shown (work done only for progress can be skipped when not)."""
+        return self._live is not None or self._log is not None
+
     def step(self, name: str, total: int | None = None) -> None:
         """Start a step (``scanning``, ``writing pages`` …) of ``total`` items (None: unknown)."""
         self._finish_line()

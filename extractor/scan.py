@@ -41,7 +41,7 @@ def discover(paths: Sequence[Path], config: Config) -> list[Path]:
     return [tree.path(rel) for rel in tree.files()]
 
 
-def load_schema_files(config: Config, tree: SourceTree | None, diagnostics: list[Diagnostic]) -> SchemaCatalog:
+def load_schema_files(config: Config, diagnostics: list[Diagnostic]) -> SchemaCatalog:
     """The catalog seeded from ``schema_files`` (YAML or JSON, see docs/schema-files.md)."""
     catalog = SchemaCatalog()
     dialect = get_dialect(config.dialect)
@@ -105,7 +105,7 @@ def scan(
         tree = MemoryTree(config, files, [str(p) for p in (paths or config.paths or ["."])])
     else:
         tree = DiskTree(config, [Path(p) for p in (paths or config.paths or ["."])])
-    base = load_schema_files(config, tree, graph.diagnostics)
+    base = load_schema_files(config, graph.diagnostics)
     options = analysis_options(config, jobs, progress)
     cache = cache or AnalysisCache(None)
     cache.begin()

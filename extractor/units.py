@@ -18,7 +18,7 @@ from .cache import AnalysisCache
 from .config import Config
 from .graph import Dataset, Job, JobColumnEdge, LineageGraph, TableEdge
 from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Severity, Subtype
-from .sources import SourceTree
+from .sources import SourceFile, SourceTree
 
 #: ``name -> columns`` of the tables a unit reads or writes, as known before it runs.
 Upstream = Mapping[str, Sequence[str]]
@@ -67,6 +67,15 @@ class Claim:
     units: list[Unit] = field(default_factory=list)
     paths: set[str] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def take(self, tree: SourceTree, rel: str) -> SourceFile | None:
+        """Claim ``rel`` and read it; a file that cannot be read or decoded is a diagnostic (and None)."""
+        self.paths.add(rel)
+        source = tree.source(rel)
+        if isinstance(source, Diagnostic):
+            self.diagnostics.append(source)
+            return None
+        return source
 
 
 class Frontend(Protocol):

@@ -155,11 +155,9 @@ class DbtModels:
             with contextlib.suppress(TypeError, ValueError):  # a config JSON cannot hold is not cached
                 cache.put(memo, entry)
         dbt.resolve_duplicates(project, renderer, probe)
-        for k, n in list(project.nodes.items()):
-            if k not in project.nodes:
-                continue
-            for name, columns in _declared_columns(n, renderer):
-                self.declared[name] = columns
+        for node in project.nodes.values():  # columns property files declare for models and snapshots
+            if node.resource_type != "seed" and node.columns:
+                self.declared[dbt.dataset_name(renderer.relation_for(node))] = tuple(node.columns)
         for table in project.sources.values():
             if table.enabled and table.columns:
                 self.declared[dbt.dataset_name(renderer.source_relation(table))] = tuple(table.columns)
@@ -271,13 +269,6 @@ class DbtModels:
             table = renderer.find_source(ref.args[0], ref.args[1])
             return None if table is None else dbt.dataset_name(renderer.source_relation(table))
         return None
-
-
-def _declared_columns(node: DbtNode, renderer: DbtRenderer) -> list[tuple[str, tuple[str, ...]]]:
-    dbt = _dbt()
-    if node.resource_type == "seed" or not node.columns:
-        return []
-    return [(dbt.dataset_name(renderer.relation_for(node)), tuple(node.columns))]
 
 
 def _fingerprint(project: DbtProject) -> str:

@@ -84,10 +84,8 @@ class PathConvention:
             match = next((m for p in patterns if (m := p.match(rel))), None)
             if match is None:
                 continue
-            claim.paths.add(rel)
-            source = tree.source(rel)
-            if isinstance(source, Diagnostic):
-                claim.diagnostics.append(source)
+            source = claim.take(tree, rel)
+            if source is None:
                 continue
             fields = match.groupdict()
             parts = [fields.get("project"), fields.get("dataset"), fields["table"]]

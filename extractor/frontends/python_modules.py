@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..cache import AnalysisCache
 from ..cache import key as cache_key
@@ -18,6 +19,9 @@ from ..graph import LineageGraph
 from ..model import Diagnostic
 from ..sources import SourceFile, SourceTree
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
+
+if TYPE_CHECKING:  # libcst loads only when there is Python to analyse
+    from ..python.scan import Outcome
 
 SUFFIXES = (".py", ".ipynb")
 
@@ -39,11 +43,8 @@ class PythonModules:
         for rel in files:
             if not rel.endswith(SUFFIXES):
                 continue
-            claim.paths.add(rel)
-            source = tree.source(rel)
-            if isinstance(source, Diagnostic):
-                claim.diagnostics.append(source)
-            else:
+            source = claim.take(tree, rel)
+            if source is not None:
                 self.sources[rel] = source
         if not self.sources:
             return claim
@@ -95,22 +96,25 @@ class PythonModules:
         return claim
 
     def plan(self, unit: Unit) -> Plan:
-        result = self.analyse(unit, {})
-        return Plan(frozenset(result.extra.pop("reads")), frozenset(result.extra.pop("writes")), result)
+        # What a module reads and writes is known once it is interpreted: with no upstream
+        # columns that interpretation is also the result, kept with the plan.
+        outcome = self._interpret(unit, {})
+        return Plan(frozenset(outcome.reads), frozenset(outcome.writes), _result(outcome))
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
-        from ..python.scan import analyse_modules
-
-        sources = [self.sources[m] for m in self.groups[unit.key]]
-        outcome = analyse_modules(sources, self.config, upstream)
-        result = UnitResult(outcome.graph, outcome.schemas, supersedes=[(t, "sql") for t in sorted(outcome.templates)])
-        result.extra = {"reads": sorted(outcome.reads), "writes": sorted(outcome.writes)}
-        return result
+        return _result(self._interpret(unit, upstream))
 
     def finish(self, graph: LineageGraph, results: Sequence[UnitResult]) -> None:
-        for result in results:
-            result.extra.pop("reads", None)
-            result.extra.pop("writes", None)
+        return None
+
+    def _interpret(self, unit: Unit, upstream: Upstream) -> Outcome:
+        from ..python.scan import analyse_modules
+
+        return analyse_modules([self.sources[m] for m in self.groups[unit.key]], self.config, upstream)
+
+
+def _result(outcome: Outcome) -> UnitResult:
+    return UnitResult(outcome.graph, outcome.schemas, supersedes=[(t, "sql") for t in sorted(outcome.templates)])
 
 
 def _imports(text: str, notebook: bool) -> list[list[object]]:

@@ -37,10 +37,8 @@ class SqlFiles:
         for rel in files:
             if not is_sql_file(rel):
                 continue
-            claim.paths.add(rel)
-            source = tree.source(rel)
-            if isinstance(source, Diagnostic):
-                claim.diagnostics.append(source)
+            source = claim.take(tree, rel)
+            if source is None:
                 continue
             self.sources[rel] = source
             digest = cache_key(rel, tree.digest(rel), config.dialect_for(rel), config.default_schema,
