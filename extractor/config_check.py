@@ -14,7 +14,7 @@ from .dbt.settings import load_settings as load_dbt_settings
 from .errors import ConfigError
 from .model import Diagnostic
 from .policy import load_policy
-from .python.scan import load_settings as load_python_settings
+from .python.settings import load_settings as load_python_settings
 
 #: ``[tool.datatrail.docs]``: key -> (what it must be, test).
 _DOCS = {

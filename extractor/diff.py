@@ -143,29 +143,80 @@ def _real(name: str | None) -> bool:
     return bool(name) and not str(name).startswith(UNKNOWN_PREFIX)
 
 
-def _column_signatures(
-    graph: LineageGraph,
-) -> dict[tuple[str, str], dict[tuple[str | None, str | None, str], JobColumnEdge]]:
-    """(dataset, column) -> {(source table, source column, subtype): edge} for column-level edges."""
-    result: dict[tuple[str, str], dict[tuple[str | None, str | None, str], JobColumnEdge]] = {}
-    for je in graph.column_edges:
-        e = je.edge
-        if e.target.column is None or not e.target.table:
-            continue
-        result.setdefault((e.target.table, e.target.column), {})[(e.source.table, e.source.column, e.subtype.value)] = (
-            je
+class _Index:
+    """One pass over a graph's column edges, grouped by the dataset they land in.
+
+    Comparing two graphs of thousands of datasets where a change touches a few (a pre-commit
+    check, a pull request) must not cost a detailed comparison of every column: a dataset whose
+    incoming edges, columns, readers, sources and row modifiers are all equal on both sides has
+    no change, so only the others are compared in detail."""
+
+    def __init__(self, graph: LineageGraph) -> None:
+        self.graph = graph
+        self.incoming: dict[str, list[JobColumnEdge]] = {}
+        self.read: dict[str, set[str]] = {}
+        for je in graph.column_edges:
+            e = je.edge
+            if e.target.table:
+                self.incoming.setdefault(e.target.table, []).append(je)
+            if e.source.table and e.source.column:
+                self.read.setdefault(e.source.table, set()).add(e.source.column)
+        self.upstreams = _upstreams(graph)
+        self.modifiers = _modifiers(graph)
+
+    def profile(self, name: str) -> tuple[object, ...]:
+        """Everything the comparison of dataset ``name`` looks at, as plain values."""
+        edges = frozenset(
+            (e.source.table, e.source.column, e.target.column, e.subtype._value_, e.fingerprint,
+             e.transformation if e.target.column is None else None)
+            for e in (je.edge for je in self.incoming.get(name, ()))
+        )  # fmt: skip
+        ds = self.graph.datasets.get(name)
+        return (
+            edges,
+            tuple(ds.columns) if ds is not None else (),
+            frozenset(self.read.get(name, ())),
+            frozenset(self.upstreams.get(name, ())),
+            tuple(sorted(self.modifiers.get(name, {}).items())),
         )
-    return result
 
+    def column_signatures(self, name: str) -> dict[str, dict[tuple[str | None, str | None, str], JobColumnEdge]]:
+        """column -> {(source table, source column, subtype): edge} for the column-level edges into ``name``."""
+        result: dict[str, dict[tuple[str | None, str | None, str], JobColumnEdge]] = {}
+        for je in self.incoming.get(name, ()):
+            e = je.edge
+            if e.target.column is not None:
+                result.setdefault(e.target.column, {})[(e.source.table, e.source.column, e.subtype.value)] = je
+        return result
 
-def _clause_signatures(graph: LineageGraph) -> dict[str, dict[Subtype, set[str]]]:
-    """dataset -> subtype -> set of clause texts, for dataset-wide indirect edges."""
-    result: dict[str, dict[Subtype, set[str]]] = {}
-    for je in graph.column_edges:
-        e = je.edge
-        if e.target.column is None and e.target.table and e.subtype in DATASET_WIDE:
-            result.setdefault(e.target.table, {}).setdefault(e.subtype, set()).add(e.transformation)
-    return result
+    def clause_signatures(self, name: str) -> dict[Subtype, set[str]]:
+        """subtype -> set of clause texts, for the dataset-wide indirect edges into ``name``."""
+        result: dict[Subtype, set[str]] = {}
+        for je in self.incoming.get(name, ()):
+            e = je.edge
+            if e.target.column is None and e.subtype in DATASET_WIDE:
+                result.setdefault(e.subtype, set()).add(e.transformation)
+        return result
+
+    def produced_columns(self, name: str) -> list[str]:
+        """Columns ``name`` really has: those its producers write, else the declared ones.
+
+        A dataset's ``columns`` also lists columns that downstream code merely references, so a
+        column removed upstream but still read downstream would otherwise look unchanged."""
+        ds = self.graph.datasets.get(name)
+        if ds is None:
+            return []
+        written = {
+            je.edge.target.column
+            for je in self.incoming.get(name, ())
+            if je.edge.target.column and je.edge.target.column != "*"
+        }
+        if not written:
+            return list(ds.columns)
+        # A column nothing writes and nothing reads came from its producer with no source at
+        # all: a constant (``1 as y``) or a literal NULL. It is produced all the same.
+        read = self.read.get(name, set())
+        return [c for c in ds.columns if c in written or c not in read]
 
 
 def _upstreams(graph: LineageGraph) -> dict[str, set[str]]:
@@ -188,43 +239,18 @@ def _modifiers(graph: LineageGraph) -> dict[str, dict[str, str]]:
 
 
 def _clause_location(
-    head: LineageGraph, name: str, before: dict[Subtype, set[str]], after: dict[Subtype, set[str]]
+    head: _Index, name: str, before: dict[Subtype, set[str]], after: dict[Subtype, set[str]]
 ) -> Location | None:
     """Where the first changed clause (a new WHERE, JOIN …) of ``name`` is, in the head."""
     changed = {(st, text) for st, texts in after.items() for text in texts if text not in before.get(st, set())}
     locations = sorted(
         je.edge.location
-        for je in head.column_edges
-        if je.edge.target.table == name
-        and je.edge.target.column is None
+        for je in head.incoming.get(name, ())
+        if je.edge.target.column is None
         and (je.edge.subtype, je.edge.transformation) in changed
         and je.edge.location is not None
     )
     return locations[0] if locations else None
-
-
-def _produced_columns(graph: LineageGraph) -> dict[str, list[str]]:
-    """Columns each dataset really has: those its producers write, else the declared ones.
-
-    A dataset's ``columns`` also lists columns that downstream code merely references, so a
-    column removed upstream but still read downstream would otherwise look unchanged."""
-    written: dict[str, set[str]] = {}
-    read: dict[str, set[str]] = {}
-    for je in graph.column_edges:
-        target, source = je.edge.target, je.edge.source
-        if target.table and target.column and target.column != "*":
-            written.setdefault(target.table, set()).add(target.column)
-        if source.table and source.column:
-            read.setdefault(source.table, set()).add(source.column)
-    result = {}
-    for name, ds in graph.datasets.items():
-        if name in written:
-            # A column nothing writes and nothing reads came from its producer with no source
-            # at all: a constant (``1 as y``) or a literal NULL. It is produced all the same.
-            result[name] = [c for c in ds.columns if c in written[name] or c not in read.get(name, set())]
-        else:
-            result[name] = list(ds.columns)
-    return result
 
 
 def _transformation(edges: Iterable[JobColumnEdge]) -> str | None:
@@ -257,23 +283,22 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
     for name in sorted(head_names - base_names):
         changes.append(Change(name, None, ADDITIVE, (Reason("DATASET_ADDED"),), location=_dataset_location(head, name)))
 
-    base_cols, head_cols = _column_signatures(base), _column_signatures(head)
-    common = base_names & head_names
-    changed_columns: dict[str, set[str]] = {}
-    base_produced, head_produced = _produced_columns(base), _produced_columns(head)
-    for name in sorted(common):
-        before_cols = base_produced.get(name, [])
-        after_cols = head_produced.get(name, [])
+    base_index, head_index = _Index(base), _Index(head)
+    common = sorted(n for n in base_names & head_names if base_index.profile(n) != head_index.profile(n))
+    for name in common:
+        base_cols, head_cols = base_index.column_signatures(name), head_index.column_signatures(name)
+        before_cols = base_index.produced_columns(name)
+        after_cols = head_index.produced_columns(name)
         removed = [c for c in before_cols if c not in after_cols]
         added = [c for c in after_cols if c not in before_cols]
         renamed: dict[str, str] = {}
         for old in removed:
-            old_edges = base_cols.get((name, old), {})
+            old_edges = base_cols.get(old, {})
             old_fps = {je.edge.fingerprint for je in old_edges.values()}
             for new in added:
                 if new in renamed.values():
                     continue
-                new_edges = head_cols.get((name, new), {})
+                new_edges = head_cols.get(new, {})
                 if old_fps and old_fps == {je.edge.fingerprint for je in new_edges.values()}:
                     renamed[old] = new
                     break
@@ -286,12 +311,12 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
                     (Reason("COLUMN_RENAMED", old, new),),
                     old,
                     new,
-                    _location(head_cols.get((name, new), {}).values()),
+                    _location(head_cols.get(new, {}).values()),
                 )
             )
         for old in removed:
             if old not in renamed:
-                edges = base_cols.get((name, old), {}).values()
+                edges = base_cols.get(old, {}).values()
                 changes.append(
                     Change(
                         name,
@@ -305,7 +330,7 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
                 )
         for new in added:
             if new not in renamed.values():
-                edges = head_cols.get((name, new), {}).values()
+                edges = head_cols.get(new, {}).values()
                 changes.append(
                     Change(
                         name,
@@ -320,8 +345,8 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
         for column in after_cols:
             if column not in before_cols:
                 continue
-            old_edges = base_cols.get((name, column), {})
-            new_edges = head_cols.get((name, column), {})
+            old_edges = base_cols.get(column, {})
+            new_edges = head_cols.get(column, {})
             old_sig = {(k, je.edge.fingerprint) for k, je in old_edges.items()}
             new_sig = {(k, je.edge.fingerprint) for k, je in new_edges.items()}
             if old_sig != new_sig:
@@ -337,27 +362,23 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
                         _location(new_edges.values()) or _dataset_location(head, name),
                     )
                 )
-                changed_columns.setdefault(name, set()).add(column)
 
     # Dataset-wide changes: clauses, sources, row modifiers.
-    base_clauses, head_clauses = _clause_signatures(base), _clause_signatures(head)
-    base_up, head_up = _upstreams(base), _upstreams(head)
-    base_mods, head_mods = _modifiers(base), _modifiers(head)
-    for name in sorted(common):
+    for name in common:
         reasons: list[Reason] = []
-        old_up, new_up = base_up.get(name, set()), head_up.get(name, set())
+        old_up, new_up = base_index.upstreams.get(name, set()), head_index.upstreams.get(name, set())
         if old_up != new_up:
             reasons.append(
                 Reason("SOURCE_CHANGED", ", ".join(sorted(old_up)) or None, ", ".join(sorted(new_up)) or None)
             )
-        old_clauses, new_clauses = base_clauses.get(name, {}), head_clauses.get(name, {})
+        old_clauses, new_clauses = base_index.clause_signatures(name), head_index.clause_signatures(name)
         for subtype, code in _CLAUSE_REASON.items():
             before_set, after_set = old_clauses.get(subtype, set()), new_clauses.get(subtype, set())
             if before_set != after_set:
                 reasons.append(
                     Reason(code, " AND ".join(sorted(before_set)) or None, " AND ".join(sorted(after_set)) or None)
                 )
-        old_mods, new_mods = base_mods.get(name, {}), head_mods.get(name, {})
+        old_mods, new_mods = base_index.modifiers.get(name, {}), head_index.modifiers.get(name, {})
         for key in sorted(set(old_mods) | set(new_mods)):
             if old_mods.get(key) != new_mods.get(key):
                 reasons.append(
@@ -369,7 +390,7 @@ def compare(base: LineageGraph, head: LineageGraph, changed_files: Iterable[str]
                     Reason("LIMIT_CHANGED", r.before, r.after) if r.code == "SORT_CHANGED" else r for r in reasons
                 ]
             category = min((r.category for r in reasons), key=CATEGORIES.index)
-            where = _clause_location(head, name, old_clauses, new_clauses) or _dataset_location(head, name)
+            where = _clause_location(head_index, name, old_clauses, new_clauses) or _dataset_location(head, name)
             changes.append(Change(name, None, category, tuple(sorted(set(reasons))), location=where))
 
     changes = _unknown_where_files_broke(base, head, changes)
@@ -463,11 +484,15 @@ def impact(graph: LineageGraph, changes: Iterable[Change], base: LineageGraph | 
     changed = [c for c in changes if c.category not in (COSMETIC, ADDITIVE)]
     changed_nodes = {(c.dataset, c.column) for c in changed}
     found: dict[tuple[str, str | None], tuple[str, ...]] = {}
+    # Successors are collected unordered and sorted only for the nodes the walk reaches: a
+    # change touches a few columns of a graph of tens of thousands.
     forward: dict[tuple[str, str | None], list[tuple[str, str | None]]] = {}
-    for je in graph.sorted_column_edges():
+    table_pairs: set[tuple[str, str]] = set()
+    for je in graph.column_edges:
         e = je.edge
         if e.source.table and e.target.table:
             forward.setdefault((e.source.table, e.source.column), []).append((e.target.table, e.target.column))
+            table_pairs.add((e.source.table, e.target.table))
     dataset_forward: dict[str, list[str]] = {}
     for te in sorted(graph.edges):
         dataset_forward.setdefault(te.source, []).append(te.target)
@@ -484,16 +509,20 @@ def impact(graph: LineageGraph, changes: Iterable[Change], base: LineageGraph | 
             starts += [(change.dataset, r.before) for r in change.reasons if r.code == "COLUMN_RENAMED" and r.before]
         for node in starts:
             queue.append((node, (change.dataset if change.column is None else _label(node),)))
+    old_forward: dict[tuple[str, str | None], list[tuple[str, str | None]]] = {}
     if base is not None:
         # Removed datasets and columns: follow their old edges into the new graph.
-        for je in base.sorted_column_edges():
+        for je in base.column_edges:
             e = je.edge
             key = (e.source.table or "", e.source.column)
             if e.target.table in graph.datasets and (key in changed_nodes or (e.source.table, None) in changed_nodes):
-                forward.setdefault(key, []).append((e.target.table, e.target.column))
+                old_forward.setdefault(key, []).append((e.target.table, e.target.column))
         for te in sorted(base.edges):
             if (te.source, None) in changed_nodes and te.target in graph.datasets:
                 dataset_forward.setdefault(te.source, []).append(te.target)
+
+    def successors(node: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+        return sorted(forward.get(node, ()), key=_node_key) + sorted(old_forward.get(node, ()), key=_node_key)
 
     seen: set[tuple[str, str | None]] = set()
     while queue:
@@ -504,17 +533,15 @@ def impact(graph: LineageGraph, changes: Iterable[Change], base: LineageGraph | 
         if node not in changed_nodes and len(path) > 1:
             found.setdefault(node, path)
         dataset, column = node
-        targets = list(forward.get(node, []))
+        targets = successors(node)
         if column is None:
             targets += [(t, None) for t in dataset_forward.get(dataset, [])]
             if dataset in graph.datasets:
                 targets += [(dataset, c) for c in graph.datasets[dataset].columns if len(path) > 1]
         else:
             # A column with no column-level consumers still reaches dataset-level consumers.
-            if not forward.get(node):
-                targets += [
-                    (t, None) for t in dataset_forward.get(dataset, []) if not _has_column_edges(graph, dataset, t)
-                ]
+            if not targets:
+                targets += [(t, None) for t in dataset_forward.get(dataset, []) if (dataset, t) not in table_pairs]
         for target in targets:
             if target not in seen:
                 queue.append((target, (*path, _label(target))))
@@ -528,8 +555,8 @@ def impact(graph: LineageGraph, changes: Iterable[Change], base: LineageGraph | 
     return sorted(result, key=lambda i: (i.hops, i.dataset, i.column or ""))
 
 
-def _has_column_edges(graph: LineageGraph, source: str, target: str) -> bool:
-    return any(je.edge.source.table == source and je.edge.target.table == target for je in graph.column_edges)
+def _node_key(node: tuple[str, str | None]) -> tuple[str, str]:
+    return (node[0], node[1] or "")
 
 
 def _label(node: tuple[str, str | None]) -> str:

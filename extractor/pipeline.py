@@ -56,6 +56,8 @@ class Options:
     progress: ProgressCallback | None = None
     #: analyse in worker processes, where a crash or an overrun costs one unit (off: in this process)
     isolate: bool = True
+    #: store the whole scan for replay (off when the caller memoizes the result itself, e.g. a git revision)
+    memo: bool = True
 
 
 def default_jobs() -> int:
@@ -114,7 +116,7 @@ def run(
     try:
         _plan_all(units, cache, runner)
         writers = _Writers(units)
-        order, cycles = _order(units, writers)
+        order, cycles = _cached_order(units, writers, cache)
         for cycle in cycles:
             graph.diagnostics.append(_cycle_diagnostic([units[i] for i in cycle]))
         results = _analyse_all(units, order, writers, base, cache, runner)
@@ -149,9 +151,10 @@ def run(
     for name, ds in graph.datasets.items():
         if ds.kind is DatasetKind.TABLE and not ds.columns:
             ds.add_columns(catalog.columns(name) or ())
-    whole_graph = LineageGraph()
-    merge(whole_graph, graph)
-    cache.put(scan_key, result_to_dict(UnitResult(whole_graph, dict(catalog.as_dict()))))
+    if options.memo:
+        whole_graph = LineageGraph()
+        merge(whole_graph, graph)
+        cache.put(scan_key, result_to_dict(UnitResult(whole_graph, dict(catalog.as_dict()))))
     return catalog
 
 
@@ -189,6 +192,21 @@ def _plan_all(units: list[_Planned], cache: AnalysisCache, runner: _Runner) -> N
 
 
 # -- the global order ----------------------------------------------------------------------------
+
+
+def _cached_order(
+    units: list[_Planned], writers: _Writers, cache: AnalysisCache
+) -> tuple[list[list[int]], list[list[int]]]:
+    """``_order``, read from the cache when the units' plans are the ones seen before (editing a
+    model's body rarely changes what it reads and writes)."""
+    key = "order:" + cache_key([(p.unit.key, sorted(p.plan.reads), sorted(p.plan.writes)) for p in units])
+    known = cache.get(key)
+    valid = isinstance(known, list) and all(isinstance(g, list) and all(type(i) is int for i in g) for g in known)
+    if valid and sorted(i for group in known for i in group) == list(range(len(units))):  # else rebuilt
+        return known, [group for group in known if len(group) > 1]
+    groups, cycles = _order(units, writers)
+    cache.put(key, groups)
+    return groups, cycles
 
 
 def _order(units: list[_Planned], writers: _Writers) -> tuple[list[list[int]], list[list[int]]]:

@@ -74,8 +74,11 @@ def merge(graph: LineageGraph, fragment: LineageGraph, seen: set[Diagnostic] | N
             renamed[name] = added.name
     for e in sorted(fragment.edges):
         graph.edges.add(TableEdge(e.source, e.target, renamed.get(e.job, e.job)))
-    for je in fragment.column_edges:
-        graph.column_edges.add(JobColumnEdge(je.edge, renamed.get(je.job, je.job)) if je.job in renamed else je)
+    if renamed:
+        for je in fragment.column_edges:
+            graph.column_edges.add(JobColumnEdge(je.edge, renamed[je.job]) if je.job in renamed else je)
+    else:
+        graph.column_edges |= fragment.column_edges  # a set union reuses the edges' hashes
     for d in fragment.diagnostics:
         if seen is None:
             graph.diagnostics.append(d)

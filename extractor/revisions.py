@@ -55,7 +55,8 @@ def scan_revision(
     A revision is read into memory from git objects; only a tree holding a dbt project (whose
     reader works on files) is written to a scratch directory."""
     if rev == git.WORKTREE:
-        return _scan_tree(repo, repo, subpath, paths, rev, cache)
+        # The work tree changes under us: its graph is not stored for replay (``datatrail scan`` does that).
+        return _scan_tree(repo, repo, subpath, paths, rev, cache, memo=False)
     tree = git.list_tree(repo, rev)
     # A commit or an index is named by its blob ids: the same tree scanned again (the base of
     # every pre-commit check) is replayed without reading or analysing anything.
@@ -72,11 +73,14 @@ def scan_revision(
         with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
             root = Path(scratch)
             git.materialize(repo, rev, root, tree)
-            snapshot = _scan_tree(root, repo, subpath, paths, rev, cache)
+            snapshot = _scan_tree(root, repo, subpath, paths, rev, cache, memo=False)
             snapshot.config = _config_of(repo, git.Blobs(repo, tree), snapshot.prefix)
     else:
         snapshot = _scan_files(git.Blobs(repo, tree), repo, subpath, paths, rev, cache)
-    if cache is not None:
+    if cache is not None and rev != git.STAGED:
+        # A commit never changes: storing its graph makes it a single read as the base of every
+        # later check. The index changes with every ``git add`` and is rarely scanned twice, and
+        # encoding a large graph costs more than replaying its units, so it is not stored.
         cache.put(memo, {"prefix": snapshot.prefix, "graph": result_to_dict(UnitResult(snapshot.graph))})
     return snapshot
 
@@ -128,12 +132,18 @@ def _scan_files(
     local: Mapping[str, bytes] = files
     config.files = local
     rel_paths = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p for p in paths]
-    graph = scan(rel_paths or None, config, cache=cache, files=local)
+    graph = scan(rel_paths or None, config, cache=cache, files=local, memo=False)
     return Snapshot(label, graph, config, prefix)
 
 
 def _scan_tree(
-    tree: Path, repo: Path, subpath: Path, paths: Sequence[str], label: str, cache: AnalysisCache | None
+    tree: Path,
+    repo: Path,
+    subpath: Path,
+    paths: Sequence[str],
+    label: str,
+    cache: AnalysisCache | None,
+    memo: bool = True,
 ) -> Snapshot:
     start = tree / subpath
     config = load_config(start if start.exists() else tree)
@@ -141,6 +151,6 @@ def _scan_tree(
         config = Config(root=tree.resolve())  # a pyproject outside the repository is not this revision's
     roots = [tree / p for p in paths] if paths else [config.root / p for p in config.paths] or [config.root]
     roots = [r for r in roots if r.exists()]
-    graph = scan(roots, config, cache=cache) if roots else LineageGraph()
+    graph = scan(roots, config, cache=cache, memo=memo) if roots else LineageGraph()
     prefix = config.root.relative_to(tree.resolve()).as_posix()
     return Snapshot(label, graph, config, "" if prefix == "." else prefix)

@@ -84,13 +84,15 @@ def scan(
     cache: AnalysisCache | None = None,
     files: Mapping[str, bytes] | None = None,
     jobs: int | None = None,
+    memo: bool = True,
 ) -> LineageGraph:
     """Scan files and directories into one lineage graph.
 
     With ``files`` (root-relative path -> content, e.g. read from git objects) nothing is read
     from disk and ``paths`` are root-relative; dbt projects need files on disk. ``jobs`` is the
     number of worker processes (default: ``[tool.datatrail.analysis] jobs``, else the core count);
-    the result is the same for every value.
+    the result is the same for every value. ``memo=False`` skips storing the whole scan for replay
+    (for callers that memoize the graph themselves).
 
     >>> graph = scan(["fixtures/example_shop"])  # doctest: +SKIP
     """
@@ -107,6 +109,7 @@ def scan(
         tree = DiskTree(config, [Path(p) for p in (paths or config.paths or ["."])])
     base = load_schema_files(config, graph.diagnostics)
     options = analysis_options(config, jobs, progress)
+    options.memo = memo
     cache = cache or AnalysisCache(None)
     cache.begin()
     try:

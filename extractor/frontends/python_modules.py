@@ -51,7 +51,7 @@ class PythonModules:
         # libcst and the interpreter load only when there is Python to analyse
         from ..python.airflow import TEMPLATE_EXTENSIONS
         from ..python.project import Project
-        from ..python.scan import load_settings
+        from ..python.settings import load_settings
 
         settings_problems: list[Diagnostic] = []
         load_settings(config, settings_problems)  # wrong types raise ConfigError before any analysis

@@ -1,7 +1,5 @@
-"""Python pipeline lineage with libcst: pandas, PySpark, polars, SQL in Python, Airflow, ML models."""
+"""Python pipeline lineage with libcst: pandas, PySpark, polars, SQL in Python, Airflow, ML models.
 
-from __future__ import annotations
-
-from .scan import analyse_modules
-
-__all__ = ["analyse_modules"]
+The entry point is ``extractor.python.scan.analyse_modules``. This package imports nothing on its
+own, so that reading ``[tool.datatrail.python]`` (python/settings.py) does not load libcst.
+"""

@@ -10,7 +10,6 @@ written. What cannot be resolved becomes an explicit ``unknown:`` dataset with i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -26,22 +25,13 @@ from ..sql.query_lineage import Origin
 from ..sql.statements import fingerprint
 from .frames import OPAQUE_COLUMN, Col, ColExpr, Frame, step, union_frames
 from .objects import FileHandle, Instance, Obj
+from .settings import Settings
 from .values import Alt, DictVal, ListVal, Str, Unknown, Value, normalized_path, options
 
 if TYPE_CHECKING:
     from .interpreter import Ctx, Interpreter
 
 UNKNOWN = "unknown:"
-
-
-@dataclass
-class Settings:
-    """``[tool.datatrail.python]``, validated (see docs/python.md)."""
-
-    max_call_depth: int = 8
-    follow_uncalled: bool = True
-    session_names: list[str] = field(default_factory=lambda: ["spark"])
-    env: dict[str, str] = field(default_factory=dict)
 
 
 class Sink:

@@ -12,53 +12,21 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import codes
 from ..config import Config
-from ..errors import ConfigError
 from ..graph import LineageGraph
 from ..model import Diagnostic
 from ..sql.catalog import SchemaCatalog
 from . import airflow, dataframes, dbapi, ml, pandas_api, polars_api, pyspark_api, stdlib  # noqa: F401 - handlers
-from .emit import Settings, Sink, expand_stars
+from .emit import Sink, expand_stars
 from .interpreter import Interpreter
 from .project import Project
+from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from ..sources import SourceFile
-
-_KEYS = {
-    "max_call_depth": "an integer >= 1",
-    "follow_uncalled": "a boolean",
-    "session_names": "a list of strings",
-    "env": "a table of strings",
-}
-
-
-def load_settings(config: Config, diagnostics: list[Diagnostic] | None = None) -> Settings:
-    """``[tool.datatrail.python]`` validated; wrong types raise ``ConfigError``."""
-    raw: dict[str, Any] = config.sections.get("python", {})
-    settings = Settings()
-    where = f"{config.source}: " if config.source else ""
-    for key, value in raw.items():
-        if key not in _KEYS:
-            if diagnostics is not None:
-                diagnostics.append(
-                    Diagnostic(str(config.source or "pyproject.toml"), 1, 1, codes.severity(codes.CONFIG), codes.CONFIG,
-                               f"{where}unknown key [tool.datatrail.python] {key!r} is ignored")
-                )  # fmt: skip
-            continue
-        ok = (
-            (key == "max_call_depth" and isinstance(value, int) and not isinstance(value, bool) and value >= 1)
-            or (key == "follow_uncalled" and isinstance(value, bool))
-            or (key == "session_names" and isinstance(value, list) and all(isinstance(v, str) for v in value))
-            or (key == "env" and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()))
-        )
-        if not ok:
-            raise ConfigError(f"{where}[tool.datatrail.python] {key} must be {_KEYS[key]}")
-        setattr(settings, key, value)
-    return settings
 
 
 @dataclass
