@@ -201,12 +201,13 @@ def _cached_order(
     model's body rarely changes what it reads and writes)."""
     key = "order:" + cache_key([(p.unit.key, sorted(p.plan.reads), sorted(p.plan.writes)) for p in units])
     known = cache.get(key)
-    valid = isinstance(known, list) and all(isinstance(g, list) and all(type(i) is int for i in g) for g in known)
-    if valid and sorted(i for group in known for i in group) == list(range(len(units))):  # else rebuilt
-        return known, [group for group in known if len(group) > 1]
-    groups, cycles = _order(units, writers)
-    cache.put(key, groups)
-    return groups, cycles
+    if isinstance(known, list) and all(isinstance(g, list) and all(type(i) is int for i in g) for g in known):
+        groups: list[list[int]] = known
+        if sorted(i for group in groups for i in group) == list(range(len(units))):  # else rebuilt
+            return groups, [group for group in groups if len(group) > 1]
+    order, cycles = _order(units, writers)
+    cache.put(key, order)
+    return order, cycles
 
 
 def _order(units: list[_Planned], writers: _Writers) -> tuple[list[list[int]], list[list[int]]]:
