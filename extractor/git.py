@@ -6,6 +6,8 @@ All git access lives here, in a few small functions over ``git`` plumbing comman
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
@@ -200,6 +202,64 @@ def materialize(root: Path, rev: str, target: Path, paths: dict[str, str] | None
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
     return contents
+
+
+_MANIFEST = ".datatrail-checkout.json"
+
+
+def sync_checkout(root: Path, tree: Mapping[str, str], target: Path) -> None:
+    """Make ``target`` hold exactly the files of ``tree`` (path -> blob id), rewriting only what differs.
+
+    ``target`` is datatrail's own scratch checkout (kept in the cache directory so that the next
+    revision costs only its changed files). A manifest records each written file's blob id, size
+    and modification time; a file that does not match it, or that the manifest does not know, is
+    rewritten or removed, so nothing but the revision's files is ever read from there."""
+    manifest_path = target / _MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
+    target.mkdir(parents=True, exist_ok=True)
+    current: dict[str, list[int | str]] = {}
+    for directory, subdirs, names in os.walk(target):
+        for name in names:
+            full = os.path.join(directory, name)
+            rel = os.path.relpath(full, target).replace(os.sep, "/")
+            if rel == _MANIFEST:
+                continue
+            entry = manifest.get(rel)
+            try:
+                st = os.lstat(full)
+                keep = (
+                    rel in tree and isinstance(entry, list) and len(entry) == 3 and entry[0] == tree[rel]
+                    and entry[1] == st.st_size and entry[2] == st.st_mtime_ns and not os.path.islink(full)
+                )  # fmt: skip
+                if keep:
+                    current[rel] = [tree[rel], st.st_size, st.st_mtime_ns]
+                else:
+                    os.unlink(full)
+            except OSError:
+                continue
+        for name in subdirs:
+            if os.path.islink(os.path.join(directory, name)):
+                os.unlink(os.path.join(directory, name))  # never followed: a link could lead out of the checkout
+    for directory, subdirs, names in os.walk(target, topdown=False):
+        if not subdirs and not names and directory != str(target):
+            with contextlib.suppress(OSError):
+                os.rmdir(directory)  # a folder may have become a file
+    missing = {path: sha for path, sha in tree.items() if path not in current}
+    blobs = read_blobs(root, missing.values())
+    for path, sha in missing.items():
+        if sha not in blobs:
+            continue
+        dest = target / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(blobs[sha])
+        st = dest.stat()
+        current[path] = [sha, st.st_size, st.st_mtime_ns]
+    manifest_path.write_text(json.dumps(current, sort_keys=True), encoding="utf-8")
 
 
 def changed_files(root: Path, base: str, head: str) -> list[str]:

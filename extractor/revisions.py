@@ -7,13 +7,19 @@ change are not analysed again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import git
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: every revision gets a temporary directory there
+    fcntl = None  # type: ignore[assignment]
 from .cache import AnalysisCache
 from .cache import key as cache_key
 from .config import Config, config_from_pyproject, load_config
@@ -70,9 +76,7 @@ def scan_revision(
         else:
             return Snapshot(rev, graph, _config_of(repo, git.Blobs(repo, tree), prefix), prefix)
     if any(p == "dbt_project.yml" or p.endswith("/dbt_project.yml") for p in tree):
-        with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
-            root = Path(scratch)
-            git.materialize(repo, rev, root, tree)
+        with _checkout(repo, tree, cache) as root:
             snapshot = _scan_tree(root, repo, subpath, paths, rev, cache, memo=False)
             snapshot.config = _config_of(repo, git.Blobs(repo, tree), snapshot.prefix)
     else:
@@ -83,6 +87,37 @@ def scan_revision(
         # encoding a large graph costs more than replaying its units, so it is not stored.
         cache.put(memo, {"prefix": snapshot.prefix, "graph": result_to_dict(UnitResult(snapshot.graph))})
     return snapshot
+
+
+@contextlib.contextmanager
+def _checkout(repo: Path, tree: Mapping[str, str], cache: AnalysisCache | None) -> Iterator[Path]:
+    """A directory holding the files of ``tree`` (dbt's reader works on files), never the work tree.
+
+    With a cache, it is one scratch checkout kept beside the cache and updated by blob ids, so a
+    revision costs only the files that differ from the last one; a second process running at the
+    same time, or a checkout path that involves a symbolic link, gets a temporary directory."""
+    directory = cache.path.parent / "checkout" if cache is not None and cache.path is not None else None
+    lock = None
+    if directory is not None and fcntl is not None:
+        try:
+            lock = open(directory.parent / "checkout.lock", "a+b")  # noqa: SIM115 - held until the scan ends
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            if lock is not None:
+                lock.close()
+            lock = None
+    if lock is None or directory is None or os.path.realpath(directory) != os.path.abspath(directory):
+        if lock is not None:
+            lock.close()
+        with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
+            git.materialize(repo, "", Path(scratch), dict(tree))
+            yield Path(scratch)
+        return
+    try:
+        git.sync_checkout(repo, tree, directory)
+        yield directory
+    finally:
+        lock.close()  # closing releases the lock
 
 
 def _config_of(repo: Path, files: git.Blobs, prefix: str) -> Config:
