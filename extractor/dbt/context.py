@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from jinja2 import nodes as jinja_nodes
 from jinja2.environment import Template
 
 from ..model import Diagnostic
@@ -60,7 +61,7 @@ from .relations import (
 )
 from .runtime import FIXED_NOW, Adapter, Api, Exceptions, FrozenDatetime, dbt_modules, empty_result
 from .settings import DbtSettings
-from .static import regex_calls, static_calls
+from .static import only_refs, regex_calls, static_calls
 
 _MISSING = object()
 
@@ -118,6 +119,7 @@ class DbtRenderer:
             self.env, project.name, project.macro_files, read, project.spec.dispatch, project.adapter, self.builtins
         )
         self._templates: dict[str, tuple[Template | None, Diagnostic | None]] = {}
+        self._parsed: dict[str, jinja_nodes.Template] = {}  # parsed by ``parse_static``, not compiled yet
         self._vars: dict[str, Any] = {}
         self._values: dict[str, Any] = {}
         self._graph: dict[str, Any] | None = None
@@ -440,7 +442,9 @@ class DbtRenderer:
         if cached is not None:
             return cached
         try:
-            ast = self.env.parse(insert_line_markers(node.text), node.path, node.path)
+            ast = self._parsed.pop(node.key, None) or self.env.parse(
+                insert_line_markers(node.text), node.path, node.path
+            )
             node.static_refs, node.static_config = static_calls(ast)
             result: tuple[Template | None, Diagnostic | None] = (self.env.compile_template(ast, node.path), None)
         except Exception as e:  # the template does not compile: DT200
@@ -448,6 +452,19 @@ class DbtRenderer:
             result = (None, error_diagnostic(e, node.path, node.line, paths={node.path}))
         self._templates[node.key] = result
         return result
+
+    def parse_static(self, node: DbtNode) -> bool:
+        """Parse ``node``'s template (compiled later, when rendered) and learn its constant refs;
+        True when that is all it does (``static.only_refs``), so rendering it can wait."""
+        if node.key in self._templates:
+            return False
+        try:
+            ast = self.env.parse(insert_line_markers(node.text), node.path, node.path)
+        except Exception:  # rendering reports it (DT200)
+            return False
+        node.static_refs, node.static_config = static_calls(ast)
+        self._parsed[node.key] = ast
+        return only_refs(ast)
 
     def render(self, node: DbtNode, incremental: bool = False) -> RenderResult:
         """Render a model or snapshot; failures become a diagnostic in a ``failed`` result."""

@@ -43,6 +43,32 @@ def static_calls(ast: nodes.Template) -> tuple[list[StaticRef], dict[str, Any]]:
     return refs, config
 
 
+_PLAIN = (nodes.Output, nodes.TemplateData, nodes.Const, nodes.Call, nodes.Name, nodes.Keyword)
+
+
+def only_refs(ast: nodes.Template) -> bool:
+    """Whether the template does nothing but ``ref()``/``source()`` calls with constant arguments.
+
+    Such a template (most models of a real project) has no ``config()`` call, no macro, no variable
+    and no control flow: its config is the one property files give and what it reads is its
+    references, so learning them needs no render (dbt's static parser makes the same shortcut)."""
+    calls: set[int] = set()
+    for node in ast.find_all(nodes.Node):
+        if type(node) not in _PLAIN:
+            return False
+        if isinstance(node, nodes.Call):
+            if not isinstance(node.node, nodes.Name) or node.node.name not in ("ref", "source"):
+                return False
+            if node.dyn_args is not None or node.dyn_kwargs is not None or not node.args:
+                return False
+            if not all(isinstance(a, nodes.Const) and isinstance(a.value, str) for a in node.args):
+                return False
+            if any(k.key not in ("version", "v") or not isinstance(k.value, nodes.Const) for k in node.kwargs):
+                return False
+            calls.add(id(node.node))
+    return all(id(name) in calls for name in ast.find_all(nodes.Name))
+
+
 _CALL = re.compile(r"""\b(ref|source)\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)""")
 
 

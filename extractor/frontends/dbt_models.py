@@ -55,6 +55,8 @@ class DbtModels:
         self.declared: dict[str, tuple[str, ...]] = {}  # relation -> columns property files declare
         #: renders made while learning configs, reused by plan and analyse while still valid
         self.first_renders: dict[str, Any] = {}
+        #: nodes whose templates are only constant refs (``static.only_refs``): learnt without a render
+        self.static_nodes: set[str] = set()
 
     # -- claim ----------------------------------------------------------------------------------
 
@@ -140,13 +142,19 @@ class DbtModels:
                 node.static_config = dict(known["static"])
                 node.rendered_config = known["rendered"]
                 continue
-            renderer.template(node)
-            first = renderer.render(node)
-            self.first_renders[node.key] = first
-            if not first.failed:
-                node.rendered_config, node.relation = first.config, None
-            elif "enabled" in first.config:  # a render that failed after config(enabled=…) still decided that
-                node.rendered_config = {**node.effective_config(), "enabled": first.config["enabled"]}
+            if renderer.parse_static(node):
+                # Only constant refs: the config is the property files' one, and the render (the
+                # costly part, with the compile) is left to the unit's analysis, in a worker.
+                node.rendered_config, node.relation = dict(node.effective_config()), None
+                self.static_nodes.add(node.key)
+            else:
+                renderer.template(node)
+                first = renderer.render(node)
+                self.first_renders[node.key] = first
+                if not first.failed:
+                    node.rendered_config, node.relation = first.config, None
+                elif "enabled" in first.config:  # a render that failed after config(enabled=…) still decided that
+                    node.rendered_config = {**node.effective_config(), "enabled": first.config["enabled"]}
             entry = {
                 "refs": [[r.kind, list(r.args), r.version, r.line] for r in node.static_refs],
                 "static": node.static_config,
@@ -182,7 +190,10 @@ class DbtModels:
         _, node = self.nodes[unit.key]
         target = dbt.dataset_name(renderer.relation_for(node))
         reads: set[str] = set()
-        if node.language == "sql":
+        static = node.key in self.static_nodes and all(
+            self._static_relation(renderer, project, ref) is not None for ref in node.static_refs
+        )
+        if node.language == "sql" and not static:  # a template of constant refs reads what they name
             first = self.first_renders.get(node.key)
             render = first if first is not None and renderer.still_valid(first) else renderer.render(node)
             reads |= set(render.reads)
