@@ -113,7 +113,7 @@ def scan(
     cache = cache or AnalysisCache(None)
     cache.begin()
     try:
-        run(tree, config, create_frontends(), base, cache, options, graph)
+        run(tree, config, create_frontends(options.jobs), base, cache, options, graph)
     finally:
         cache.commit()
     graph.diagnostics.extend(d for d in tree.diagnostics if d not in graph.diagnostics)

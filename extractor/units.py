@@ -84,6 +84,8 @@ class Frontend(Protocol):
 
     name: str
     version: str
+    #: processes the frontend may use for work it does while claiming (``parallel.fork_map``)
+    jobs: int
 
     def claim(self, tree: SourceTree, files: Sequence[str], config: Config, cache: AnalysisCache) -> Claim: ...
 

@@ -22,5 +22,9 @@ FRONTENDS: tuple[Callable[[], Frontend], ...] = (
 )
 
 
-def create_frontends() -> list[Frontend]:
-    return [factory() for factory in FRONTENDS]
+def create_frontends(jobs: int = 1) -> list[Frontend]:
+    """Fresh frontends; ``jobs`` is how many processes one may use for work before its units exist."""
+    frontends = [factory() for factory in FRONTENDS]
+    for frontend in frontends:
+        frontend.jobs = jobs
+    return frontends

@@ -14,11 +14,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .. import codes
+from .. import codes, parallel
 from ..cache import AnalysisCache
 from ..cache import key as cache_key
 from ..config import Config
@@ -45,6 +46,7 @@ class DbtModels:
 
     name = "dbt"
     version = "1"
+    jobs = 1
 
     def __init__(self) -> None:
         self.config = Config()
@@ -130,6 +132,7 @@ class DbtModels:
         dbt.render_source_names(project, renderer)
         for node in project.nodes.values():
             dbt.render_config(node, renderer, project)
+        pending: list[tuple[DbtNode, str]] = []
         for node in project.nodes.values():
             if node.resource_type == "seed" or node.language != "sql":
                 continue
@@ -141,27 +144,29 @@ class DbtModels:
                 node.static_refs = [dbt.StaticRef(k, tuple(a), v, ln) for k, a, v, ln in known["refs"]]
                 node.static_config = dict(known["static"])
                 node.rendered_config = known["rendered"]
-                continue
-            if renderer.parse_static(node):
+            elif renderer.parse_static(node):
                 # Only constant refs: the config is the property files' one, and the render (the
                 # costly part, with the compile) is left to the unit's analysis, in a worker.
                 node.rendered_config, node.relation = dict(node.effective_config()), None
                 self.static_nodes.add(node.key)
+                self._remember(cache, memo, node)
             else:
-                renderer.template(node)
-                first = renderer.render(node)
-                self.first_renders[node.key] = first
-                if not first.failed:
-                    node.rendered_config, node.relation = first.config, None
-                elif "enabled" in first.config:  # a render that failed after config(enabled=…) still decided that
-                    node.rendered_config = {**node.effective_config(), "enabled": first.config["enabled"]}
-            entry = {
-                "refs": [[r.kind, list(r.args), r.version, r.line] for r in node.static_refs],
-                "static": node.static_config,
-                "rendered": node.rendered_config,
-            }
-            with contextlib.suppress(TypeError, ValueError):  # a config JSON cannot hold is not cached
-                cache.put(memo, entry)
+                pending.append((node, memo))
+        # The other templates are rendered, in worker processes when there are many. Every render
+        # sees the configs known before any of them (in any process), and what they learn is
+        # applied afterwards, in node order: the outcome does not depend on the worker count.
+        # (A render that used a relation whose config changed since is redone by plan/analyse.)
+        outcomes = parallel.fork_map(partial(_discovery_render, renderer), [n for n, _ in pending], self.jobs)
+        renders = [outcome if ok else _discovery_render(renderer, node)
+                   for (node, _), (ok, outcome) in zip(pending, outcomes, strict=True)]  # fmt: skip
+        for (node, memo), (first, refs, static) in zip(pending, renders, strict=True):
+            node.static_refs, node.static_config = refs, static
+            self.first_renders[node.key] = first
+            if not first.failed:
+                node.rendered_config, node.relation = first.config, None
+            elif "enabled" in first.config:  # a render that failed after config(enabled=…) still decided that
+                node.rendered_config = {**node.effective_config(), "enabled": first.config["enabled"]}
+            self._remember(cache, memo, node)
         dbt.resolve_duplicates(project, renderer, probe)
         for node in project.nodes.values():  # columns property files declare for models and snapshots
             if node.resource_type != "seed" and node.columns:
@@ -169,6 +174,16 @@ class DbtModels:
         for table in project.sources.values():
             if table.enabled and table.columns:
                 self.declared[dbt.dataset_name(renderer.source_relation(table))] = tuple(table.columns)
+
+    @staticmethod
+    def _remember(cache: AnalysisCache, memo: str, node: DbtNode) -> None:
+        entry = {
+            "refs": [[r.kind, list(r.args), r.version, r.line] for r in node.static_refs],
+            "static": node.static_config,
+            "rendered": node.rendered_config,
+        }
+        with contextlib.suppress(TypeError, ValueError):  # a config JSON cannot hold is not cached
+            cache.put(memo, entry)
 
     # -- plan and analyse -----------------------------------------------------------------------
 
@@ -280,6 +295,12 @@ class DbtModels:
             table = renderer.find_source(ref.args[0], ref.args[1])
             return None if table is None else dbt.dataset_name(renderer.source_relation(table))
         return None
+
+
+def _discovery_render(renderer: DbtRenderer, node: DbtNode) -> tuple[Any, list[StaticRef], dict[str, Any]]:
+    """A node rendered to learn its config: the render, and the constant refs and config of its template."""
+    renderer.template(node)
+    return renderer.render(node), node.static_refs, node.static_config
 
 
 def _fingerprint(project: DbtProject) -> str:

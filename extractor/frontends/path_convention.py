@@ -68,6 +68,7 @@ class PathConvention:
 
     name = "path-convention"
     version = "1"
+    jobs = 1
 
     def __init__(self) -> None:
         self.config = Config()

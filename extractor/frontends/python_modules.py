@@ -31,6 +31,7 @@ class PythonModules:
 
     name = "python"
     version = "1"
+    jobs = 1
 
     def __init__(self) -> None:
         self.config = Config()

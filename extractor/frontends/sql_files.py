@@ -26,6 +26,7 @@ class SqlFiles:
 
     name = "sql"
     version = "1"
+    jobs = 1
 
     def __init__(self) -> None:
         self.config = Config()
