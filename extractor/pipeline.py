@@ -161,12 +161,16 @@ def run(
 # -- planning ------------------------------------------------------------------------------------
 
 
+# Keys name the unit as well as its digest: two units of one scan never share an entry, even when
+# a frontend gives them equal digests (two dbt projects' source declarations once did).
+
+
 def _plan_key(p: _Planned) -> str:
-    return "plan:" + cache_key(p.frontend.name, p.frontend.version, p.unit.digest)
+    return "plan:" + cache_key(p.frontend.name, p.frontend.version, p.unit.key, p.unit.digest)
 
 
 def _result_key(p: _Planned, upstream: dict[str, list[str]]) -> str:
-    return "unit:" + cache_key(p.frontend.name, p.frontend.version, p.unit.digest, sorted(upstream.items()))
+    return "unit:" + cache_key(p.frontend.name, p.frontend.version, p.unit.key, p.unit.digest, sorted(upstream.items()))
 
 
 def _plan_all(units: list[_Planned], cache: AnalysisCache, runner: _Runner) -> None:

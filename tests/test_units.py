@@ -198,3 +198,28 @@ def test_path_convention_is_configurable(tmp_path: Path) -> None:
     })  # fmt: skip
     graph = scan([root], load_config(root))
     assert graph.datasets["mart.revenue"].columns == ["customer_id", "revenue"]
+
+
+def test_two_dbt_projects_never_share_a_cache_entry(tmp_path: Path) -> None:
+    # Both projects' source declarations once had equal digests: the second reused the first's result.
+    files: dict[str, str] = {}
+    for name, table, columns in (("alpha", "orders", "[id, amount]"), ("beta", "users", "[id, email]")):
+        files[f"{name}/dbt_project.yml"] = f"name: {name}\nprofile: {name}\n"
+        files[f"{name}/models/sources.yml"] = (
+            f"version: 2\nsources:\n  - name: raw\n    tables:\n      - name: {table}\n        columns:\n"
+            + "".join(f"          - name: {c}\n" for c in columns.strip("[]").split(", "))
+        )
+        files[f"{name}/models/{name}_copy.sql"] = f"select * from {{{{ source('raw', '{table}') }}}}\n"
+    root = write(tmp_path / "repo", files)
+    cache = AnalysisCache(tmp_path / "cache.sqlite")
+    cold = scan_dir(root, jobs=1, cache=cache)
+    assert cold == scan_dir(root, jobs=1)
+    # A change in one project: the others' units replay from the cache, each from its own entries.
+    write(root, {"beta/models/beta_copy.sql": "select id, email from {{ source('raw', 'users') }}\n"})
+    warm = scan_dir(root, jobs=1, cache=cache)
+    cache.close()
+    uncached = scan_dir(root, jobs=1)
+    assert warm == uncached
+    graph = json_format.loads(uncached)
+    assert graph.datasets["analytics.alpha_copy"].columns == ["id", "amount"]
+    assert graph.datasets["analytics.beta_copy"].columns == ["id", "email"]

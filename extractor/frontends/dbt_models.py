@@ -110,7 +110,8 @@ class DbtModels:
                            config.default_schema, config.default_database)  # fmt: skip
         for key, project in self.projects.items():
             base = project.rel_root + "/" if project.rel_root else ""
-            context = cache_key(every_project, shared, project.dialect, project.adapter, project.dialect_known)
+            context = cache_key(every_project, shared, project.rel_root, project.dialect, project.adapter,
+                                project.dialect_known)  # fmt: skip
             project_file = project.rel(project.root / "dbt_project.yml")
             claim.units.append(Unit(self.name, base + _DECLARATIONS, project_file, cache_key(context, "sources")))
             claim.units.append(Unit(self.name, base + _EXPOSURES, project_file, cache_key(context, "exposures")))

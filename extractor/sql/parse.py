@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -335,10 +336,19 @@ def _syntax_diagnostic(
         # sqlglot reports the column where the offending token ends.
         col = max(1, int(err.get("col", 0)) - len(highlight or "") + 1)
         line = int(err["line"]) + (lines.position(0)[0] - 1)
-    detail = err.get("description") or str(e).splitlines()[0]
+    detail = _stable(err.get("description") or str(e).splitlines()[0])
     msg = f"{detail}" + (f" near '{highlight}'" if highlight else "")
     msg += f" in: {_excerpt(sql, chunk[0].start, chunk[-1].end + 1)}"
     return Diagnostic(path, line, col, codes.severity(codes.SQL_SYNTAX), codes.SQL_SYNTAX, msg)
+
+
+_MISSING = re.compile(r"Required keyword: '\w+' missing for <class '(?:\w+\.)*(\w+)'>")
+
+
+def _stable(description: str) -> str:
+    """sqlglot names the first missing argument of an incomplete expression in set order, which
+    changes with the hash seed; the message keeps only the expression's kind, so it never varies."""
+    return _MISSING.sub(lambda m: f"incomplete {m.group(1)} expression (a required part is missing)", description)
 
 
 def _chunk_diagnostic(code: str, message: str, chunk: list[Token], sql: str, path: str, lines: LineIndex) -> Diagnostic:
