@@ -33,7 +33,8 @@ def load(text: str, loader: type | None = None, max_nodes: int = MAX_NODES, max_
         node = parser.get_single_node()
         if node is None:
             return None
-        size = expanded_size(node, max_nodes)
+        # An alias needs an anchor (``&name``): a text without ``&`` cannot expand beyond its own size.
+        size = expanded_size(node, max_nodes) if "&" in text else 0
         if size > max_nodes:
             raise YAMLBudgetError(
                 f"YAML expands to more than {max_nodes:,} nodes through its aliases (an alias bomb?); not loaded"

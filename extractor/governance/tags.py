@@ -15,6 +15,7 @@ key; a pattern that names no existing column is a DT600 warning at its line in p
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .. import codes
+from .. import codes, safe_yaml
 from ..errors import ConfigError
 from ..graph import LineageGraph
 from ..model import DatasetKind, Diagnostic
@@ -227,8 +228,9 @@ def resolve_tags(
         if not hits:
             what = f"dataset {dataset_glob!r} has no column {column_glob!r}" if matched else "no such dataset or column"
             diagnostics.append(_warn(pattern.source, f"tag pattern {pattern.key!r} matches nothing: {what}"))
+    dbt_datasets = _dbt_datasets(graph)
     for dataset, column, tags, source in [*_dbt_tags(config), *_schema_file_tags(config)]:
-        found = _dbt_dataset(graph, dataset) if source.origin == "dbt" else _schema_dataset(graph, dataset)
+        found = dbt_datasets.get(dataset) if source.origin == "dbt" else _schema_dataset(graph, dataset)
         if found is None:
             diagnostics.append(_warn(source, f"tags {list(tags)} for {dataset}: no such dataset in the lineage"))
         elif column is None:
@@ -247,8 +249,8 @@ def resolve_tags(
 # -- dbt property files and schema files -----------------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that remembers the line of every mapping (as ``__line__``)."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe YAML loader (libyaml's when installed) that remembers the line of every mapping (as ``__line__``)."""
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -311,6 +313,9 @@ def _dbt_tags(config: Config) -> Iterator[tuple[str, str | None, tuple[str, ...]
     projects = [str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == "dbt_project.yml"]
     if not projects:
         return
+    prefetch = getattr(config.files, "prefetch", None)
+    if prefetch is not None:  # a git revision: read every property file in one batch
+        prefetch(p for p in files if p.endswith((".yml", ".yaml")))
     for rel in files:
         if not rel.endswith((".yml", ".yaml")) or PurePosixPath(rel).name == "dbt_project.yml":
             continue
@@ -319,22 +324,37 @@ def _dbt_tags(config: Config) -> Iterator[tuple[str, str | None, tuple[str, ...]
         text = _read(config, rel)
         if text is None or not any(k in text for k in ("tags", "meta")):
             continue
-        try:
-            data = yaml.load(text, Loader=_LineLoader)
-        except yaml.YAMLError:
-            continue  # the dbt frontend reports unreadable YAML (DT206)
-        if not isinstance(data, dict):
+        # Both revisions of a check or diff share almost every property file: each text is read once.
+        key = (rel, hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest())
+        found = _FILE_TAGS.get(key)
+        if found is None:
+            if len(_FILE_TAGS) > 10_000:
+                _FILE_TAGS.clear()
+            found = _FILE_TAGS[key] = list(_property_file_tags(text, rel))
+        yield from found
+
+
+#: Tags found in one property file's text, by (path, text digest).
+_FILE_TAGS: dict[tuple[str, str], list[tuple[str, str | None, tuple[str, ...], TagSource]]] = {}
+
+
+def _property_file_tags(text: str, rel: str) -> Iterator[tuple[str, str | None, tuple[str, ...], TagSource]]:
+    try:
+        data = safe_yaml.load(text, loader=_LineLoader)
+    except yaml.YAMLError:
+        return  # the dbt frontend reports unreadable YAML (DT206)
+    if not isinstance(data, dict):
+        return
+    for section in ("models", "seeds", "snapshots"):
+        for item in data.get(section) or []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                yield from _dbt_columns(f"dbt:{item['name']}", item, rel)
+    for source in data.get("sources") or []:
+        if not isinstance(source, dict) or not isinstance(source.get("name"), str):
             continue
-        for section in ("models", "seeds", "snapshots"):
-            for item in data.get(section) or []:
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    yield from _dbt_columns(f"dbt:{item['name']}", item, rel)
-        for source in data.get("sources") or []:
-            if not isinstance(source, dict) or not isinstance(source.get("name"), str):
-                continue
-            for table in source.get("tables") or []:
-                if isinstance(table, dict) and isinstance(table.get("name"), str):
-                    yield from _dbt_columns(f"dbt-source:{source['name']}.{table['name']}", table, rel)
+        for table in source.get("tables") or []:
+            if isinstance(table, dict) and isinstance(table.get("name"), str):
+                yield from _dbt_columns(f"dbt-source:{source['name']}.{table['name']}", table, rel)
 
 
 def _dbt_columns(
@@ -352,19 +372,20 @@ def _dbt_columns(
         yield name, None, tuple(tags), TagSource(rel, int(item.get("__line__", 1)), "dbt")
 
 
-def _dbt_dataset(graph: LineageGraph, ref: str) -> str | None:
-    """The dataset of a dbt model/seed (``dbt:name``) or source (``dbt-source:source.table``)."""
-    kind, _, name = ref.partition(":")
+def _dbt_datasets(graph: LineageGraph) -> dict[str, str]:
+    """``dbt:name`` / ``dbt-source:source.table`` -> dataset, the first in name order (one pass)."""
+    found: dict[str, str] = {}
     for ds_name in sorted(graph.datasets):
         ds = graph.datasets[ds_name]
-        if kind == "dbt-source":
-            if ds.kind is DatasetKind.DBT_SOURCE and ds.attributes.get("source") == name:
-                return ds_name
+        if ds.kind is DatasetKind.DBT_SOURCE:
+            source = ds.attributes.get("source")
+            if isinstance(source, str):
+                found.setdefault(f"dbt-source:{source}", ds_name)
         elif ds.kind in (DatasetKind.DBT_MODEL, DatasetKind.DBT_SEED):
             path = ds.attributes.get("path")
-            if isinstance(path, str) and PurePosixPath(path).stem == name:
-                return ds_name
-    return None
+            if isinstance(path, str):
+                found.setdefault(f"dbt:{PurePosixPath(path).stem}", ds_name)
+    return found
 
 
 def _schema_file_tags(config: Config) -> Iterator[tuple[str, str | None, tuple[str, ...], TagSource]]:
@@ -374,7 +395,7 @@ def _schema_file_tags(config: Config) -> Iterator[tuple[str, str | None, tuple[s
         if text is None:
             continue  # the scan already reported it (DT003)
         try:
-            data = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_LineLoader)
+            data = json.loads(text) if name.endswith(".json") else safe_yaml.load(text, loader=_LineLoader)
         except (ValueError, yaml.YAMLError):
             continue
         if isinstance(data, dict) and isinstance(data.get("tables"), dict):
