@@ -138,5 +138,16 @@ def literal_path(node: exp.Expr) -> str | None:
     return None
 
 
+#: Dialects whose engine names an unaliased ``CAST(col AS type)`` / ``col::type`` after the column
+#: (PostgreSQL's FigureColname and the engines derived from it). Elsewhere the column is named by
+#: the expression's text (Spark, Snowflake, DuckDB, MySQL) or positionally (BigQuery ``f0_``, Hive
+#: ``_c0``), which datatrail writes as the expression.
+CAST_NAMED_BY_ARGUMENT = frozenset({"postgres", "redshift", "materialize", "risingwave"})
+
+
+def names_cast_by_argument(dialect: Dialect) -> bool:
+    return type(dialect).__name__.lower() in CAST_NAMED_BY_ARGUMENT
+
+
 def supports_lateral_alias(dialect: Dialect) -> bool:
     return type(dialect).__name__.lower() in LATERAL_ALIAS_DIALECTS

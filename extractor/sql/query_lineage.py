@@ -23,7 +23,15 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from .. import codes
 from ..model import Subtype
 from .catalog import SchemaCatalog
-from .naming import fold, identifier, in_hint, path_of_table, supports_lateral_alias, table_name
+from .naming import (
+    fold,
+    identifier,
+    in_hint,
+    names_cast_by_argument,
+    path_of_table,
+    supports_lateral_alias,
+    table_name,
+)  # fmt: skip
 from .parse import first_offset
 
 _RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
@@ -277,9 +285,15 @@ class QueryResolver:
             return identifier(projection.this, self.dialect)
         if isinstance(projection, exp.Dot):
             return identifier(projection.expression, self.dialect)
-        if isinstance(projection, exp.Cast) and isinstance(projection.this, exp.Column):
+        if (
+            isinstance(projection, exp.Cast)
+            and isinstance(projection.this, exp.Column)
+            and names_cast_by_argument(self.dialect)
+        ):
             return identifier(projection.this.this, self.dialect)
-        return projection.sql(dialect=self.dialect, comments=False)
+        # The expression's text is the column's name; a later reference quotes it, so it folds
+        # the way a quoted identifier does (lower case where the dialect ignores case).
+        return fold(projection.sql(dialect=self.dialect, comments=False), True, self.dialect)
 
     def _selected_keys(self, scope: Scope) -> Iterator[str]:
         select = scope.expression
