@@ -265,6 +265,8 @@ class QueryResolver:
         result: list[_Output] = []
         for raw_key in keys:
             key = self._source_key(scope, raw_key) if raw_key else None
+            if key is None and qualifier:
+                key = self._table_by_own_name(scope, qualifier, f"{qualifier}.*", projection)
             if key is None:
                 continue
             for name in self._source_columns(scope, key) or []:
@@ -553,6 +555,12 @@ class QueryResolver:
                         found = self._resolve_in_source(found_scope, key, col_name, column)
                         # ``t.address.city`` takes a field of the column: a transformation.
                         return found if split == len(parts) - 1 else _with_step(found, Subtype.TRANSFORMATION)
+            if len(parts) == 2:
+                # ``orders.amount`` over ``FROM orders AS o``: the table's own name, not a struct.
+                text = column.sql(dialect=self.dialect)
+                key = self._table_by_own_name(scope, parts[0], text, column, report_unresolved=False)
+                if key is not None:
+                    return self._resolve_in_source(scope, key, name, column)
             # Struct access on an unqualified column: ``address.city``.
             root = identifier(parts[0], self.dialect)
             unqualified = self._resolve_unqualified(scope, root, column, report=False)
@@ -561,6 +569,31 @@ class QueryResolver:
             self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {column.sql(dialect=self.dialect)}", column)
             return _Resolved(_UNRESOLVED, column=name)
         return self._resolve_unqualified(scope, name, column, report=True)
+
+    def _table_by_own_name(
+        self, scope: Scope, qualifier: str, text: str, node: exp.Expr, report_unresolved: bool = True
+    ) -> str | None:
+        """The source a qualifier means when it names an aliased table by the table's own name.
+
+        ``SELECT tab2.* FROM tab2 a``: most engines reject the name once the table has an alias;
+        the intent is still clear when exactly one source of the scope is that table, so its
+        columns are taken, with a DT113 saying how the reference was read."""
+        wanted = fold(qualifier, False, self.dialect)
+        matches = [
+            key
+            for key, source in scope.sources.items()
+            if isinstance(source, exp.Table) and fold(source.name, False, self.dialect) == wanted
+        ]
+        if len(matches) == 1:
+            message = f"{text}: {qualifier} is aliased {matches[0]} in this query; read as {matches[0]}"
+            self._report(codes.APPROXIMATED, message, node)
+            return matches[0]
+        if len(matches) > 1:
+            aliases = ", ".join(sorted(matches))
+            self._report(codes.COLUMN_AMBIGUOUS, f"{text}: {qualifier} is aliased {aliases}; cannot tell which", node)
+        elif report_unresolved:
+            self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve {text}: no source named {qualifier}", node)
+        return None
 
     def _matches_qualifier(self, scope: Scope, key: str, parts: list[str]) -> bool:
         if len(parts) == 1:
