@@ -287,6 +287,9 @@ class QueryResolver:
             return identifier(projection.this, self.dialect)
         if isinstance(projection, exp.Dot):
             return identifier(projection.expression, self.dialect)
+        if isinstance(projection, exp.FormatPhrase) and isinstance(projection.this, exp.Column):
+            # Teradata ``col (FORMAT 'x')`` changes how the value is shown, not the column's name.
+            return identifier(projection.this.this, self.dialect)
         if (
             isinstance(projection, exp.Cast)
             and isinstance(projection.this, exp.Column)
