@@ -209,6 +209,15 @@ class QueryResolver:
         known); with no such branch the output stays an unexpanded star."""
         branches = [self.outputs(b) for b in scope.set_operation_scopes]
         first = branches[0]
+        counts = [len(b) for b in branches if not any(o.star_of is not None for o in b)]
+        if len(set(counts)) > 1:
+            # Invalid SQL (every engine rejects it); what lines up by position is still known.
+            kind = scope.expression.key.upper()
+            message = (
+                f"{kind} branches select different numbers of columns ({', '.join(map(str, counts))}): "
+                f"columns are matched by position; those past the first branch's {len(first)} have no output"
+            )
+            self._report(codes.APPROXIMATED, message, scope.expression)
         if any(o.star_of is not None for o in first):
             for other in branches[1:]:
                 if other and not any(o.star_of is not None for o in other):
