@@ -457,6 +457,13 @@ class QueryResolver:
                         if isinstance(source, exp.Table):
                             name = self._table_source_name(source)
                             result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
+                    # Grouped, its value is the size of its key's group: the GROUP BY columns
+                    # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
+                    select = scope.expression
+                    group = select.args.get("group") if isinstance(select, exp.Select) else None
+                    if isinstance(group, exp.Group) and node.find_ancestor(exp.Window, exp.Select) is select:
+                        keys = _expand_ordinals(group, select)
+                        result |= self.expression_origins(scope, keys, compose(subtype, Subtype.GROUP_BY))
                 continue
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
