@@ -461,7 +461,11 @@ class QueryResolver:
                     # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
                     select = scope.expression
                     group = select.args.get("group") if isinstance(select, exp.Select) else None
-                    if isinstance(group, exp.Group) and node.find_ancestor(exp.Window, exp.Select) is select:
+                    if (
+                        isinstance(select, exp.Select)
+                        and isinstance(group, exp.Group)
+                        and node.find_ancestor(exp.Window, exp.Select) is select
+                    ):
                         keys = _expand_ordinals(group, select)
                         result |= self.expression_origins(scope, keys, compose(subtype, Subtype.GROUP_BY))
                 continue
