@@ -1166,6 +1166,10 @@ def _pivot_outputs(pivot: exp.Pivot, dialect: Dialect) -> list[tuple[str, exp.Ex
     Snowflake ``'Q1'``) in ``columns``, value-major when there are several aggregations; without
     them, one column per pivot value."""
     aggregations = list(pivot.expressions)
+    if any(isinstance(v, (exp.PivotAny, exp.Query, exp.Subquery)) for v in _pivot_values(pivot)):
+        # ``IN (ANY …)`` / ``IN (SELECT …)``: the data names the value columns, the SQL does not;
+        # they stay an unknown set (``*``), each aggregating the measures.
+        return [("*", None)]
     computed = [identifier(c, dialect) for c in pivot.args.get("columns") or []]
     if computed and aggregations and len(computed) % len(aggregations) == 0:
         if len(aggregations) == 1:
