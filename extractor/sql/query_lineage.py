@@ -1030,6 +1030,40 @@ def prepare(query: exp.Expr, dialect: Dialect) -> None:
         if (derived or unaliased_function) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
             node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_dt{n}")))
             n += 1
+    for select in list(query.find_all(exp.Select)):
+        if select.args.get("windows"):
+            _inline_named_windows(select)
+
+
+def _inline_named_windows(select: exp.Select) -> None:
+    """``SUM(x) OVER w … WINDOW w AS (PARTITION BY k ORDER BY t)``: copy ``w``'s PARTITION BY and
+    ORDER BY into each window that names it, so they are read as that window's own."""
+    named: dict[str, exp.Window] = {}
+    for definition in select.args.get("windows") or []:
+        if isinstance(definition, exp.Window) and isinstance(definition.this, exp.Identifier):
+            named[definition.this.name.lower()] = definition
+
+    def spec(name: str, seen: frozenset[str]) -> tuple[list[exp.Expr], exp.Expr | None]:
+        window = named.get(name)
+        if window is None or name in seen:
+            return [], None
+        # ``WINDOW w2 AS (w1 ORDER BY t)``: a definition may build on another one.
+        base = window.args.get("alias")
+        partition, order = spec(base.name.lower(), seen | {name}) if isinstance(base, exp.Identifier) else ([], None)
+        return list(window.args.get("partition_by") or partition), window.args.get("order") or order
+
+    for window in select.find_all(exp.Window):
+        alias = window.args.get("alias")
+        if window.parent is select or not isinstance(alias, exp.Identifier) or alias.name.lower() not in named:
+            continue
+        if window.find_ancestor(exp.Select) is not select:
+            continue
+        partition, order = spec(alias.name.lower(), frozenset())
+        if partition and not window.args.get("partition_by"):
+            window.set("partition_by", [p.copy() for p in partition])
+        if order is not None and not window.args.get("order"):
+            window.set("order", order.copy())
+        window.set("alias", None)  # the text then reads as the window it is
 
 
 def _with_step(res: _Resolved, step: Subtype) -> _Resolved:
