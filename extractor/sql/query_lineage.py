@@ -1100,6 +1100,12 @@ def _child_subtype(parent: exp.Expr, key: str, current: Subtype) -> Subtype:
         return compose(current, Subtype.CONDITIONAL)
     if isinstance(parent, exp.Filter) and key == "expression":
         return compose(current, Subtype.CONDITIONAL)
+    if isinstance(parent, exp.Order) and key == "expressions":
+        # ``ARRAY_AGG(x ORDER BY y)``, ``LISTAGG(x) WITHIN GROUP (ORDER BY y)``: y orders the
+        # values, it is not one of them.
+        return compose(current, Subtype.SORT)
+    if isinstance(parent, exp.WithinGroup) and key == "expression":
+        return compose(current, Subtype.SORT)
     if isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION):
         return compose(current, Subtype.AGGREGATION)
     return compose(current, Subtype.TRANSFORMATION)
