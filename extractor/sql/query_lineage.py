@@ -198,6 +198,11 @@ class QueryResolver:
                 if not cols and alias.this:
                     cols = [identifier(alias.this, self.dialect)]
                 result = [_Output(c, node=expression) for c in cols]
+            offset = expression.args.get("offset") if isinstance(expression, exp.Unnest) else None
+            if offset is not None:
+                # BigQuery ``UNNEST(a) AS x WITH OFFSET AS pos``: the position is a column too.
+                name = identifier(offset, self.dialect) if isinstance(offset, exp.Identifier) else "offset"
+                result.append(_Output(name, node=expression))
         self._outputs[key] = result
         return result
 
