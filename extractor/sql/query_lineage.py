@@ -375,14 +375,8 @@ class QueryResolver:
         """Output columns of a pivoted source whose own columns are ``cols``."""
         fields = [f for f in pivot.args.get("fields") or [] if isinstance(f, exp.In)]
         if pivot.args.get("unpivot"):
-            used = {
-                identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)
-                for f in fields
-                for c in f.expressions
-            }
-            added = [identifier(f.this, self.dialect) for f in fields] + [
-                identifier(e, self.dialect) for e in pivot.expressions
-            ]
+            used = {c for f in fields for entry in _unpivot_inputs(f, self.dialect) for c in entry}
+            added = [identifier(f.this, self.dialect) for f in fields] + _unpivot_values(pivot, self.dialect)
             return [c for c in cols if c not in used] + added
         used = {identifier(c.this, self.dialect) for c in pivot.find_all(exp.Column)}
         return [c for c in cols if c not in used] + [n for n, _ in _pivot_outputs(pivot, self.dialect)]
@@ -830,15 +824,15 @@ class QueryResolver:
         if pivot.args.get("unpivot"):
             if name in {identifier(f.this, self.dialect) for f in fields}:
                 return _Resolved(_CONST, column=name)
-            if name not in {identifier(e, self.dialect) for e in pivot.expressions}:
+            values = _unpivot_values(pivot, self.dialect)
+            if name not in values:
                 return None
+            # Value column i takes the i-th column of every IN entry (``(a1, a2) AS x``).
+            position = values.index(name)
             for f in fields:
-                for c in f.expressions:
-                    parts.append(
-                        _with_step(
-                            base(identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)), Subtype.IDENTITY
-                        )
-                    )
+                for entry in _unpivot_inputs(f, self.dialect):
+                    if position < len(entry):
+                        parts.append(_with_step(base(entry[position]), Subtype.IDENTITY))
             return _group(parts, name)
         outputs = dict(_pivot_outputs(pivot, self.dialect))
         if name not in outputs:
@@ -1221,6 +1215,26 @@ def _pivot_outputs(pivot: exp.Pivot, dialect: Dialect) -> list[tuple[str, exp.Ex
             return [(c, aggregations[0]) for c in computed]
         return [(c, aggregations[k % len(aggregations)]) for k, c in enumerate(computed)]
     return [(_pivot_value_name(v, dialect), None) for v in _pivot_values(pivot)]
+
+
+def _unpivot_values(pivot: exp.Pivot, dialect: Dialect) -> list[str]:
+    """The value columns an UNPIVOT makes: ``v`` in ``UNPIVOT (v FOR …)``, ``v1, v2`` in
+    ``UNPIVOT ((v1, v2) FOR …)``."""
+    names: list[str] = []
+    for e in pivot.expressions:
+        items = e.expressions if isinstance(e, exp.Tuple) else [e]
+        names.extend(identifier(i.this if isinstance(i, exp.Column) else i, dialect) for i in items)
+    return names
+
+
+def _unpivot_inputs(field: exp.In, dialect: Dialect) -> list[list[str]]:
+    """The source columns of each entry of an UNPIVOT's IN list (``a``, ``a AS x``, ``(a1, a2) AS x``)."""
+    entries = []
+    for entry in field.expressions:
+        inner = entry.this if isinstance(entry, (exp.PivotAlias, exp.Alias)) else entry
+        items = inner.expressions if isinstance(inner, exp.Tuple) else [inner]
+        entries.append([identifier(i.this if isinstance(i, exp.Column) else i, dialect) for i in items])
+    return entries
 
 
 def _pivot_values(pivot: exp.Pivot) -> list[exp.Expr]:
