@@ -145,8 +145,12 @@ def literal_path(node: exp.Expr) -> str | None:
 CAST_NAMED_BY_ARGUMENT = frozenset({"postgres", "redshift", "materialize", "risingwave"})
 
 
-def names_cast_by_argument(dialect: Dialect) -> bool:
-    return type(dialect).__name__.lower() in CAST_NAMED_BY_ARGUMENT
+def names_cast_by_argument(dialect: Dialect, operator: bool = False) -> bool:
+    """Whether an unaliased cast of a column is named after the column. With no dialect given,
+    the way it is written is the only hint: ``col::type`` is PostgreSQL's operator, named as
+    PostgreSQL names it; ``CAST(col AS type)`` is named by its text like any expression."""
+    name = type(dialect).__name__.lower()
+    return name in CAST_NAMED_BY_ARGUMENT or (operator and name == "dialect")
 
 
 def supports_lateral_alias(dialect: Dialect) -> bool:

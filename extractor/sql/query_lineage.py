@@ -304,12 +304,14 @@ class QueryResolver:
         if isinstance(projection, exp.FormatPhrase) and isinstance(projection.this, exp.Column):
             # Teradata ``col (FORMAT 'x')`` changes how the value is shown, not the column's name.
             return identifier(projection.this.this, self.dialect)
-        if (
-            isinstance(projection, exp.Cast)
-            and isinstance(projection.this, exp.Column)
-            and names_cast_by_argument(self.dialect)
+        if isinstance(projection, exp.Cast) and names_cast_by_argument(
+            self.dialect, _written_with_operator(projection)
         ):
-            return identifier(projection.this.this, self.dialect)
+            inner: exp.Expr = projection
+            while isinstance(inner, exp.Cast):
+                inner = inner.this  # PostgreSQL names ``c::int::text`` after c too
+            if isinstance(inner, exp.Column):
+                return identifier(inner.this, self.dialect)
         # The expression's text is the column's name; a later reference quotes it, so it folds
         # the way a quoted identifier does (lower case where the dialect ignores case).
         return fold(projection.sql(dialect=self.dialect, comments=False), True, self.dialect)
@@ -1215,6 +1217,12 @@ def _pivot_outputs(pivot: exp.Pivot, dialect: Dialect) -> list[tuple[str, exp.Ex
             return [(c, aggregations[0]) for c in computed]
         return [(c, aggregations[k % len(aggregations)]) for k, c in enumerate(computed)]
     return [(_pivot_value_name(v, dialect), None) for v in _pivot_values(pivot)]
+
+
+def _written_with_operator(cast: exp.Cast) -> bool:
+    """Whether a cast was written ``x::type`` rather than ``CAST(x AS type)``: sqlglot builds the
+    operator form with ``this`` and ``to`` only (pinned by fixtures/sql/ansi/cast_names.sql)."""
+    return "format" not in cast.args
 
 
 def _unpivot_values(pivot: exp.Pivot, dialect: Dialect) -> list[str]:
