@@ -33,6 +33,7 @@ from .naming import (
     table_name,
 )  # fmt: skip
 from .parse import first_offset
+from .pivot_statements import replace_statement_pivots
 
 _RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
 _INLINE_LIMIT = 600  # characters; deeper references are kept as ``cte.column``
@@ -132,6 +133,8 @@ class QueryResolver:
 
     def analyze(self, query: exp.Expr) -> QueryLineage:
         """Lineage of ``query``. The query is normalized in place; pass a copy to keep the original."""
+        for pivot in replace_statement_pivots(query, self.dialect):
+            self._report(codes.SQL_UNSUPPORTED, "this PIVOT/UNPIVOT statement form is not understood", pivot)
         prepare(query, self.dialect)
         root = build_scope(query)
         if root is None:

@@ -21,6 +21,7 @@ from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Su
 from .catalog import SchemaCatalog
 from .naming import identifier, in_hint, literal_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
+from .pivot_statements import is_statement_pivot, replace_statement_pivots, standard_pivot
 from .query_lineage import Origin, OutputLineage, QueryLineage, QueryResolver
 
 
@@ -156,6 +157,15 @@ class StatementAnalyzer:
             if body is None:
                 return []
             return self.analyze(_sub(statement, body), top=False)
+        if not isinstance(node, exp.Pivot) and any(is_statement_pivot(p) for p in node.find_all(exp.Pivot)):
+            node = node.copy()
+            replace_statement_pivots(node, self.dialect)  # those left are reported by the resolver
+            statement = _sub(statement, node)
+        if is_statement_pivot(node) and isinstance(node, exp.Pivot):
+            # DuckDB ``PIVOT t ON … USING …`` as a statement: a query in the standard form.
+            standard = standard_pivot(node, self.dialect)
+            if standard is not None:
+                return self.analyze(_sub(statement, standard), top)
         if isinstance(node, exp.Command):
             return self._command(statement, node)
         if isinstance(node, exp.MultitableInserts):
