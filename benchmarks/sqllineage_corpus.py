@@ -19,8 +19,10 @@ question twice and counts once.
   from a column nothing flows into to a column that flows nowhere, a self-loop counting as
   both) with the same pairs over datatrail's column edges. Edges counted: the direct ones plus
   the column-targeted indirect ``CONDITIONAL`` and ``WINDOW`` edges, which sqllineage counts as
-  sources of the output column; ``COUNT(*)``'s ``table.*`` edge is left out (sqllineage gives
-  it no source column).
+  sources of the output column (``COUNT(*)``'s ``CONDITIONAL`` edge from ``table.*`` matches
+  sqllineage's ``table.*`` source).
+- Names compare lower-cased and without quotes: sqllineage names an unaliased expression by its
+  lower-cased text (``max(col1)``), datatrail by its generated SQL (``MAX(col1)``).
 """
 
 from __future__ import annotations
