@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from .. import codes
@@ -105,8 +106,11 @@ def analyze_statements(
     analyzer = StatementAnalyzer(dialect, catalog, path, sql, lines, default_db, default_catalog)
     results: list[StatementLineage] = []
     created: set[str] = set()
+    bodies = _procedure_bodies(statements)
     for index, statement in enumerate(statements):
-        group = statement.group if statement.group >= 0 else index
+        if bodies.get(index) == -1:
+            continue  # the END that closes a procedure body split at its semicolons
+        group = statement.group if statement.group >= 0 else bodies.get(index, index)
         try:
             produced = analyzer.analyze(statement)
             for lineage in produced:
@@ -120,6 +124,40 @@ def analyze_statements(
     result = SqlResult(results, sorted(analyzer.diagnostics), catalog)
     _script_tables(result)
     return result
+
+
+def _procedure_bodies(statements: list[ParsedStatement]) -> dict[int, int]:
+    """Statements of a ``CREATE PROCEDURE … AS BEGIN …; …; END`` that the script was split into
+    at its semicolons: index -> the procedure's index (-1 for the closing ``END``), so the body
+    counts as one unit, as it does when the procedure is parsed whole."""
+    result: dict[int, int] = {}
+    for start, statement in enumerate(statements):
+        node = statement.expression
+        if not (
+            statement.group < 0
+            and isinstance(node, exp.Create)
+            and str(node.kind).upper() in ("PROCEDURE", "FUNCTION")
+            and isinstance(node.expression, exp.Block)
+        ):
+            continue
+        for end in range(start + 1, len(statements)):
+            other = statements[end].expression
+            if statements[end].group >= 0 or isinstance(other, exp.Create):
+                break
+            if _is_end_marker(other):
+                result.update({i: start for i in range(start + 1, end)})
+                result[end] = -1
+                break
+    return result
+
+
+def _is_end_marker(node: exp.Expr) -> bool:
+    """A bare ``END``: sqlglot reads it as a command, an end marker or (Oracle) a column."""
+    if isinstance(node, exp.EndStatement):
+        return True
+    if isinstance(node, exp.Command):
+        return str(node.this).upper() == "END" and not str(node.expression or "").strip()
+    return isinstance(node, exp.Column) and not node.table and node.name.upper() == "END"
 
 
 def statement_failure(error: BaseException, path: str, line: int, column: int) -> Diagnostic:

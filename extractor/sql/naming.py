@@ -138,5 +138,20 @@ def literal_path(node: exp.Expr) -> str | None:
     return None
 
 
+#: Dialects whose engine names an unaliased ``CAST(col AS type)`` / ``col::type`` after the column
+#: (PostgreSQL's FigureColname and the engines derived from it). Elsewhere the column is named by
+#: the expression's text (Spark, Snowflake, DuckDB, MySQL) or positionally (BigQuery ``f0_``, Hive
+#: ``_c0``), which datatrail writes as the expression.
+CAST_NAMED_BY_ARGUMENT = frozenset({"postgres", "redshift", "materialize", "risingwave"})
+
+
+def names_cast_by_argument(dialect: Dialect, operator: bool = False) -> bool:
+    """Whether an unaliased cast of a column is named after the column. With no dialect given,
+    the way it is written is the only hint: ``col::type`` is PostgreSQL's operator, named as
+    PostgreSQL names it; ``CAST(col AS type)`` is named by its text like any expression."""
+    name = type(dialect).__name__.lower()
+    return name in CAST_NAMED_BY_ARGUMENT or (operator and name == "dialect")
+
+
 def supports_lateral_alias(dialect: Dialect) -> bool:
     return type(dialect).__name__.lower() in LATERAL_ALIAS_DIALECTS

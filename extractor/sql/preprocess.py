@@ -19,6 +19,9 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
 - **T-SQL compound assignments** — ``SET col += x`` becomes ``SET col = col + x``.
 - **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
   which Athena accepts) become the dialect's quoted identifier.
+- **Teradata data attributes** — ``expr (TITLE 'heading')`` only sets a report heading and is
+  blanked; ``expr (NAMED n)`` names the column and becomes ``expr AS n``; a ``FORMAT 'x'`` in the
+  same list is kept as the ``(FORMAT 'x')`` phrase sqlglot parses.
 - **Spark ``INSERT OVERWRITE DIRECTORY … USING fmt OPTIONS (…)``** — rewritten to the Hive form
   sqlglot parses (``INSERT OVERWRITE DIRECTORY 'path' SELECT …``); a ``path`` option names the
   directory when no path literal is written.
@@ -56,7 +59,8 @@ class _Variable:
 
 def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, str] | None = None) -> str:
     """``sql`` with the constructs above rewritten; text it does not understand is unchanged."""
-    if not _may_need(sql, path):
+    teradata = type(dialect).__name__.lower() == "teradata"
+    if not _may_need(sql, path) and not (teradata and _may_have_attributes(sql)):
         return sql  # most scripts: no tokenizing twice
     try:
         tokens = dialect.tokenize(sql)
@@ -79,6 +83,8 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     _set_statements(sql, tokens, known)
     _compound_assignments(sql, tokens, edits)
     _backtick_names(sql, tokens, dialect, edits)
+    if teradata:
+        _teradata_attributes(sql, tokens, edits)
     _variables(sql, tokens, dialect, path, known, edits)
     if not edits:
         return sql
@@ -332,6 +338,58 @@ def _compound_assignments(sql: str, tokens: list[Token], edits: list[tuple[int, 
             continue
         target = sql[tokens[start].start : tokens[i - 1].end + 1]
         edits.append((op.start, eq.end + 1, f"= {target} {op.text}"))
+
+
+# -- Teradata data attributes ---------------------------------------------------------------------
+
+
+def _may_have_attributes(sql: str) -> bool:
+    lowered = sql.lower()
+    return "title" in lowered or "named" in lowered
+
+
+def _teradata_attributes(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    """``DOB (TITLE 'Birthdate')``, ``x (NAMED y)``, ``d (TITLE 't', FORMAT 'YYYY')``: a list of
+    data attributes after an expression. A string after TITLE is never a function argument, so
+    the list is recognised by its content; lists holding anything else are left alone."""
+    for i, token in enumerate(tokens):
+        if token.token_type is not TokenType.L_PAREN or i == 0:
+            continue
+        close = _closing_paren(tokens, i)
+        if close is None:
+            continue
+        items: list[list[Token]] = [[]]
+        for inner in tokens[i + 1 : close]:
+            if inner.token_type is TokenType.COMMA:
+                items.append([])
+            else:
+                items[-1].append(inner)
+        kinds = {item[0].text.upper() for item in items if item}
+        if "TITLE" not in kinds and "NAMED" not in kinds:
+            continue
+        names: list[str] = []
+        formats: list[str] = []
+        for item in items:
+            word = item[0].text.upper() if item else ""
+            if len(item) != 2 or word not in ("TITLE", "NAMED", "FORMAT"):
+                break
+            value = item[1]
+            if word in ("TITLE", "FORMAT") and value.token_type is not TokenType.STRING:
+                break
+            if word == "NAMED" and value.token_type not in _NAME_TOKENS:
+                break
+            text = sql[value.start : value.end + 1]
+            if word == "NAMED":
+                names.append(text)
+            elif word == "FORMAT":
+                formats.append(text)
+        else:
+            replacement = f"(FORMAT {formats[0]})" if formats else ""
+            if names:
+                replacement += f" AS {names[-1]}"
+            edits.append(
+                (token.start, tokens[close].end + 1, replacement or _blank(sql, token.start, tokens[close].end + 1))
+            )
 
 
 # -- backtick-quoted names ------------------------------------------------------------------------

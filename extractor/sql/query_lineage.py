@@ -23,8 +23,17 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from .. import codes
 from ..model import Subtype
 from .catalog import SchemaCatalog
-from .naming import fold, identifier, in_hint, path_of_table, supports_lateral_alias, table_name
+from .naming import (
+    fold,
+    identifier,
+    in_hint,
+    names_cast_by_argument,
+    path_of_table,
+    supports_lateral_alias,
+    table_name,
+)  # fmt: skip
 from .parse import first_offset
+from .pivot_statements import replace_statement_pivots
 
 _RANK = {Subtype.IDENTITY: 0, Subtype.TRANSFORMATION: 1, Subtype.AGGREGATION: 2}
 _INLINE_LIMIT = 600  # characters; deeper references are kept as ``cte.column``
@@ -124,6 +133,8 @@ class QueryResolver:
 
     def analyze(self, query: exp.Expr) -> QueryLineage:
         """Lineage of ``query``. The query is normalized in place; pass a copy to keep the original."""
+        for pivot in replace_statement_pivots(query, self.dialect):
+            self._report(codes.SQL_UNSUPPORTED, "this PIVOT/UNPIVOT statement form is not understood", pivot)
         prepare(query, self.dialect)
         root = build_scope(query)
         if root is None:
@@ -190,6 +201,11 @@ class QueryResolver:
                 if not cols and alias.this:
                     cols = [identifier(alias.this, self.dialect)]
                 result = [_Output(c, node=expression) for c in cols]
+            offset = expression.args.get("offset") if isinstance(expression, exp.Unnest) else None
+            if offset is not None:
+                # BigQuery ``UNNEST(a) AS x WITH OFFSET AS pos``: the position is a column too.
+                name = identifier(offset, self.dialect) if isinstance(offset, exp.Identifier) else "offset"
+                result.append(_Output(name, node=expression))
         self._outputs[key] = result
         return result
 
@@ -201,6 +217,15 @@ class QueryResolver:
         known); with no such branch the output stays an unexpanded star."""
         branches = [self.outputs(b) for b in scope.set_operation_scopes]
         first = branches[0]
+        counts = [len(b) for b in branches if not any(o.star_of is not None for o in b)]
+        if len(set(counts)) > 1:
+            # Invalid SQL (every engine rejects it); what lines up by position is still known.
+            kind = scope.expression.key.upper()
+            message = (
+                f"{kind} branches select different numbers of columns ({', '.join(map(str, counts))}): "
+                f"columns are matched by position; those past the first branch's {len(first)} have no output"
+            )
+            self._report(codes.APPROXIMATED, message, scope.expression)
         if any(o.star_of is not None for o in first):
             for other in branches[1:]:
                 if other and not any(o.star_of is not None for o in other):
@@ -257,6 +282,8 @@ class QueryResolver:
         result: list[_Output] = []
         for raw_key in keys:
             key = self._source_key(scope, raw_key) if raw_key else None
+            if key is None and qualifier:
+                key = self._table_by_own_name(scope, qualifier, f"{qualifier}.*", projection)
             if key is None:
                 continue
             for name in self._source_columns(scope, key) or []:
@@ -277,9 +304,20 @@ class QueryResolver:
             return identifier(projection.this, self.dialect)
         if isinstance(projection, exp.Dot):
             return identifier(projection.expression, self.dialect)
-        if isinstance(projection, exp.Cast) and isinstance(projection.this, exp.Column):
+        if isinstance(projection, exp.FormatPhrase) and isinstance(projection.this, exp.Column):
+            # Teradata ``col (FORMAT 'x')`` changes how the value is shown, not the column's name.
             return identifier(projection.this.this, self.dialect)
-        return projection.sql(dialect=self.dialect, comments=False)
+        if isinstance(projection, exp.Cast) and names_cast_by_argument(
+            self.dialect, _written_with_operator(projection)
+        ):
+            inner: exp.Expr = projection
+            while isinstance(inner, exp.Cast):
+                inner = inner.this  # PostgreSQL names ``c::int::text`` after c too
+            if isinstance(inner, exp.Column):
+                return identifier(inner.this, self.dialect)
+        # The expression's text is the column's name; a later reference quotes it, so it folds
+        # the way a quoted identifier does (lower case where the dialect ignores case).
+        return fold(projection.sql(dialect=self.dialect, comments=False), True, self.dialect)
 
     def _selected_keys(self, scope: Scope) -> Iterator[str]:
         select = scope.expression
@@ -342,14 +380,8 @@ class QueryResolver:
         """Output columns of a pivoted source whose own columns are ``cols``."""
         fields = [f for f in pivot.args.get("fields") or [] if isinstance(f, exp.In)]
         if pivot.args.get("unpivot"):
-            used = {
-                identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)
-                for f in fields
-                for c in f.expressions
-            }
-            added = [identifier(f.this, self.dialect) for f in fields] + [
-                identifier(e, self.dialect) for e in pivot.expressions
-            ]
+            used = {c for f in fields for entry in _unpivot_inputs(f, self.dialect) for c in entry}
+            added = [identifier(f.this, self.dialect) for f in fields] + _unpivot_values(pivot, self.dialect)
             return [c for c in cols if c not in used] + added
         used = {identifier(c.this, self.dialect) for c in pivot.find_all(exp.Column)}
         return [c for c in cols if c not in used] + [n for n, _ in _pivot_outputs(pivot, self.dialect)]
@@ -429,6 +461,17 @@ class QueryResolver:
                         if isinstance(source, exp.Table):
                             name = self._table_source_name(source)
                             result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
+                    # Grouped, its value is the size of its key's group: the GROUP BY columns
+                    # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
+                    select = scope.expression
+                    group = select.args.get("group") if isinstance(select, exp.Select) else None
+                    if (
+                        isinstance(select, exp.Select)
+                        and isinstance(group, exp.Group)
+                        and node.find_ancestor(exp.Window, exp.Select) is select
+                    ):
+                        keys = _expand_ordinals(group, select)
+                        result |= self.expression_origins(scope, keys, compose(subtype, Subtype.GROUP_BY))
                 continue
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
@@ -539,6 +582,12 @@ class QueryResolver:
                         found = self._resolve_in_source(found_scope, key, col_name, column)
                         # ``t.address.city`` takes a field of the column: a transformation.
                         return found if split == len(parts) - 1 else _with_step(found, Subtype.TRANSFORMATION)
+            if len(parts) == 2:
+                # ``orders.amount`` over ``FROM orders AS o``: the table's own name, not a struct.
+                text = column.sql(dialect=self.dialect)
+                key = self._table_by_own_name(scope, parts[0], text, column, report_unresolved=False)
+                if key is not None:
+                    return self._resolve_in_source(scope, key, name, column)
             # Struct access on an unqualified column: ``address.city``.
             root = identifier(parts[0], self.dialect)
             unqualified = self._resolve_unqualified(scope, root, column, report=False)
@@ -547,6 +596,31 @@ class QueryResolver:
             self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {column.sql(dialect=self.dialect)}", column)
             return _Resolved(_UNRESOLVED, column=name)
         return self._resolve_unqualified(scope, name, column, report=True)
+
+    def _table_by_own_name(
+        self, scope: Scope, qualifier: str, text: str, node: exp.Expr, report_unresolved: bool = True
+    ) -> str | None:
+        """The source a qualifier means when it names an aliased table by the table's own name.
+
+        ``SELECT tab2.* FROM tab2 a``: most engines reject the name once the table has an alias;
+        the intent is still clear when exactly one source of the scope is that table, so its
+        columns are taken, with a DT113 saying how the reference was read."""
+        wanted = fold(qualifier, False, self.dialect)
+        matches = [
+            key
+            for key, source in scope.sources.items()
+            if isinstance(source, exp.Table) and fold(source.name, False, self.dialect) == wanted
+        ]
+        if len(matches) == 1:
+            message = f"{text}: {qualifier} is aliased {matches[0]} in this query; read as {matches[0]}"
+            self._report(codes.APPROXIMATED, message, node)
+            return matches[0]
+        if len(matches) > 1:
+            aliases = ", ".join(sorted(matches))
+            self._report(codes.COLUMN_AMBIGUOUS, f"{text}: {qualifier} is aliased {aliases}; cannot tell which", node)
+        elif report_unresolved:
+            self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve {text}: no source named {qualifier}", node)
+        return None
 
     def _matches_qualifier(self, scope: Scope, key: str, parts: list[str]) -> bool:
         if len(parts) == 1:
@@ -755,15 +829,15 @@ class QueryResolver:
         if pivot.args.get("unpivot"):
             if name in {identifier(f.this, self.dialect) for f in fields}:
                 return _Resolved(_CONST, column=name)
-            if name not in {identifier(e, self.dialect) for e in pivot.expressions}:
+            values = _unpivot_values(pivot, self.dialect)
+            if name not in values:
                 return None
+            # Value column i takes the i-th column of every IN entry (``(a1, a2) AS x``).
+            position = values.index(name)
             for f in fields:
-                for c in f.expressions:
-                    parts.append(
-                        _with_step(
-                            base(identifier(c.this if isinstance(c, exp.Column) else c, self.dialect)), Subtype.IDENTITY
-                        )
-                    )
+                for entry in _unpivot_inputs(f, self.dialect):
+                    if position < len(entry):
+                        parts.append(_with_step(base(entry[position]), Subtype.IDENTITY))
             return _group(parts, name)
         outputs = dict(_pivot_outputs(pivot, self.dialect))
         if name not in outputs:
@@ -960,6 +1034,40 @@ def prepare(query: exp.Expr, dialect: Dialect) -> None:
         if (derived or unaliased_function) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
             node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_dt{n}")))
             n += 1
+    for select in list(query.find_all(exp.Select)):
+        if select.args.get("windows"):
+            _inline_named_windows(select)
+
+
+def _inline_named_windows(select: exp.Select) -> None:
+    """``SUM(x) OVER w … WINDOW w AS (PARTITION BY k ORDER BY t)``: copy ``w``'s PARTITION BY and
+    ORDER BY into each window that names it, so they are read as that window's own."""
+    named: dict[str, exp.Window] = {}
+    for definition in select.args.get("windows") or []:
+        if isinstance(definition, exp.Window) and isinstance(definition.this, exp.Identifier):
+            named[definition.this.name.lower()] = definition
+
+    def spec(name: str, seen: frozenset[str]) -> tuple[list[exp.Expr], exp.Expr | None]:
+        window = named.get(name)
+        if window is None or name in seen:
+            return [], None
+        # ``WINDOW w2 AS (w1 ORDER BY t)``: a definition may build on another one.
+        base = window.args.get("alias")
+        partition, order = spec(base.name.lower(), seen | {name}) if isinstance(base, exp.Identifier) else ([], None)
+        return list(window.args.get("partition_by") or partition), window.args.get("order") or order
+
+    for window in select.find_all(exp.Window):
+        alias = window.args.get("alias")
+        if window.parent is select or not isinstance(alias, exp.Identifier) or alias.name.lower() not in named:
+            continue
+        if window.find_ancestor(exp.Select) is not select:
+            continue
+        partition, order = spec(alias.name.lower(), frozenset())
+        if partition and not window.args.get("partition_by"):
+            window.set("partition_by", [p.copy() for p in partition])
+        if order is not None and not window.args.get("order"):
+            window.set("order", order.copy())
+        window.set("alias", None)  # the text then reads as the window it is
 
 
 def _with_step(res: _Resolved, step: Subtype) -> _Resolved:
@@ -996,6 +1104,12 @@ def _child_subtype(parent: exp.Expr, key: str, current: Subtype) -> Subtype:
         return compose(current, Subtype.CONDITIONAL)
     if isinstance(parent, exp.Filter) and key == "expression":
         return compose(current, Subtype.CONDITIONAL)
+    if isinstance(parent, exp.Order) and key == "expressions":
+        # ``ARRAY_AGG(x ORDER BY y)``, ``LISTAGG(x) WITHIN GROUP (ORDER BY y)``: y orders the
+        # values, it is not one of them.
+        return compose(current, Subtype.SORT)
+    if isinstance(parent, exp.WithinGroup) and key == "expression":
+        return compose(current, Subtype.SORT)
     if isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION):
         return compose(current, Subtype.AGGREGATION)
     return compose(current, Subtype.TRANSFORMATION)
@@ -1096,12 +1210,42 @@ def _pivot_outputs(pivot: exp.Pivot, dialect: Dialect) -> list[tuple[str, exp.Ex
     Snowflake ``'Q1'``) in ``columns``, value-major when there are several aggregations; without
     them, one column per pivot value."""
     aggregations = list(pivot.expressions)
+    if any(isinstance(v, (exp.PivotAny, exp.Query, exp.Subquery)) for v in _pivot_values(pivot)):
+        # ``IN (ANY …)`` / ``IN (SELECT …)``: the data names the value columns, the SQL does not;
+        # they stay an unknown set (``*``), each aggregating the measures.
+        return [("*", None)]
     computed = [identifier(c, dialect) for c in pivot.args.get("columns") or []]
     if computed and aggregations and len(computed) % len(aggregations) == 0:
         if len(aggregations) == 1:
             return [(c, aggregations[0]) for c in computed]
         return [(c, aggregations[k % len(aggregations)]) for k, c in enumerate(computed)]
     return [(_pivot_value_name(v, dialect), None) for v in _pivot_values(pivot)]
+
+
+def _written_with_operator(cast: exp.Cast) -> bool:
+    """Whether a cast was written ``x::type`` rather than ``CAST(x AS type)``: sqlglot builds the
+    operator form with ``this`` and ``to`` only (pinned by fixtures/sql/ansi/cast_names.sql)."""
+    return "format" not in cast.args
+
+
+def _unpivot_values(pivot: exp.Pivot, dialect: Dialect) -> list[str]:
+    """The value columns an UNPIVOT makes: ``v`` in ``UNPIVOT (v FOR …)``, ``v1, v2`` in
+    ``UNPIVOT ((v1, v2) FOR …)``."""
+    names: list[str] = []
+    for e in pivot.expressions:
+        items = e.expressions if isinstance(e, exp.Tuple) else [e]
+        names.extend(identifier(i.this if isinstance(i, exp.Column) else i, dialect) for i in items)
+    return names
+
+
+def _unpivot_inputs(field: exp.In, dialect: Dialect) -> list[list[str]]:
+    """The source columns of each entry of an UNPIVOT's IN list (``a``, ``a AS x``, ``(a1, a2) AS x``)."""
+    entries = []
+    for entry in field.expressions:
+        inner = entry.this if isinstance(entry, (exp.PivotAlias, exp.Alias)) else entry
+        items = inner.expressions if isinstance(inner, exp.Tuple) else [inner]
+        entries.append([identifier(i.this if isinstance(i, exp.Column) else i, dialect) for i in items])
+    return entries
 
 
 def _pivot_values(pivot: exp.Pivot) -> list[exp.Expr]:

@@ -21,6 +21,7 @@ from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Su
 from .catalog import SchemaCatalog
 from .naming import identifier, in_hint, literal_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
+from .pivot_statements import is_statement_pivot, replace_statement_pivots, standard_pivot
 from .query_lineage import Origin, OutputLineage, QueryLineage, QueryResolver
 
 
@@ -156,6 +157,15 @@ class StatementAnalyzer:
             if body is None:
                 return []
             return self.analyze(_sub(statement, body), top=False)
+        if not isinstance(node, exp.Pivot) and any(is_statement_pivot(p) for p in node.find_all(exp.Pivot)):
+            node = node.copy()
+            replace_statement_pivots(node, self.dialect)  # those left are reported by the resolver
+            statement = _sub(statement, node)
+        if is_statement_pivot(node) and isinstance(node, exp.Pivot):
+            # DuckDB ``PIVOT t ON … USING …`` as a statement: a query in the standard form.
+            standard = standard_pivot(node, self.dialect)
+            if standard is not None:
+                return self.analyze(_sub(statement, standard), top)
         if isinstance(node, exp.Command):
             return self._command(statement, node)
         if isinstance(node, exp.MultitableInserts):
@@ -300,12 +310,48 @@ class StatementAnalyzer:
             lineage.kind = "select_into"
             self._land_query(statement, query, lineage, target, kind, None)
             return
+        if isinstance(node, exp.Select) and self._partition_functions(node, lineage):
+            return
         lineage.kind = "select"
         result = self._resolver(statement).analyze(node)
         lineage.source_tables = frozenset(result.source_tables | result.path_sources)
         lineage.outputs = result.outputs
         for p in result.path_sources:
             lineage.dataset_kinds[p] = DatasetKind.FILE
+
+    def _partition_functions(self, node: exp.Select, lineage: StatementLineage) -> bool:
+        """Vertica's partition-moving functions, called in a ``SELECT`` with no ``FROM``:
+        ``SELECT MOVE_PARTITIONS_TO_TABLE('src', min, max, 'dst')`` (also COPY_…, and SWAP_…
+        ``_BETWEEN_TABLES('staging', min, max, 'target')``) fill the last table from the first,
+        like Snowflake's ``ALTER TABLE … SWAP WITH``. True when the statement is such a call."""
+        if node.args.get("from_") or node.args.get("from"):
+            return False
+        moves: list[tuple[str, str]] = []
+        for projection in node.expressions:
+            call = projection.unalias()
+            if not isinstance(call, exp.Anonymous) or str(call.this).lower() not in _PARTITION_FUNCTIONS:
+                continue
+            args = call.expressions
+            if len(args) < 4 or not all(isinstance(a, exp.Literal) and a.is_string for a in (args[0], args[3])):
+                continue
+            source, target = (self.name(exp.to_table(a.name, dialect=self.dialect)) for a in (args[0], args[3]))
+            moves.append((source, target))
+        if not moves:
+            return False
+        lineage.kind = "move_partitions"
+        lineage.source_tables = frozenset(source for source, _ in moves)
+        lineage.target_tables = frozenset(target for _, target in moves)
+        for source, target in moves:
+            columns = self.catalog.columns(source) or ()
+            if columns:
+                lineage.target_columns[target] = tuple(columns)
+            for column in columns:
+                text = f"{source}.{column}"
+                lineage.column_edges.append(
+                    ColumnEdge(ColumnRef(source, column), ColumnRef(target, column), Subtype.IDENTITY, text,
+                               fingerprint(text), lineage.location)
+                )  # fmt: skip
+        return True
 
     def _insert(self, statement: ParsedStatement, node: exp.Insert, lineage: StatementLineage) -> None:
         this = node.this
@@ -748,6 +794,12 @@ _SILENT_COMMANDS = frozenset(
      "ADD", "LIST", "RESET"}  # Hive/Spark session resources (ADD JAR/FILE/ARCHIVE …): no lineage
 )  # fmt: skip
 _DML = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "REPLACE", "UPSERT"})
+
+
+#: Vertica functions that move (or copy, or swap) partitions from their first table to their last.
+_PARTITION_FUNCTIONS = frozenset({
+    "move_partitions_to_table", "copy_partitions_to_table", "swap_partitions_between_tables",
+})  # fmt: skip
 
 
 def _is_failed_dml(keyword: str, body: str, dialect: Dialect) -> bool:
