@@ -204,17 +204,16 @@ def materialize(root: Path, rev: str, target: Path, paths: dict[str, str] | None
     return contents
 
 
-_MANIFEST = ".datatrail-checkout.json"
-
-
 def sync_checkout(root: Path, tree: Mapping[str, str], target: Path) -> None:
     """Make ``target`` hold exactly the files of ``tree`` (path -> blob id), rewriting only what differs.
 
     ``target`` is datatrail's own scratch checkout (kept in the cache directory so that the next
     revision costs only its changed files). A manifest records each written file's blob id, size
     and modification time; a file that does not match it, or that the manifest does not know, is
-    rewritten or removed, so nothing but the revision's files is ever read from there."""
-    manifest_path = target / _MANIFEST
+    rewritten or removed, so nothing but the revision's files is ever read from there. The
+    manifest lives beside ``target`` (``<target>.json``), never inside it: a dbt project's digest
+    covers every file of its folder."""
+    manifest_path = target.with_name(target.name + ".json")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
@@ -227,8 +226,6 @@ def sync_checkout(root: Path, tree: Mapping[str, str], target: Path) -> None:
         for name in names:
             full = os.path.join(directory, name)
             rel = os.path.relpath(full, target).replace(os.sep, "/")
-            if rel == _MANIFEST:
-                continue
             entry = manifest.get(rel)
             try:
                 st = os.lstat(full)

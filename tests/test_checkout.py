@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractor import git
-from extractor.revisions import _checkout, default_cache
+from extractor.revisions import _checkout, default_cache, scan_revision
 
 from .gitrepo import GitRepo
 
@@ -18,9 +18,7 @@ def files_under(root: Path) -> dict[str, str]:
     for directory, _, names in os.walk(root):
         for name in names:
             full = Path(directory, name)
-            rel = full.relative_to(root).as_posix()
-            if rel != ".datatrail-checkout.json":
-                found[rel] = full.read_text(encoding="utf-8")
+            found[full.relative_to(root).as_posix()] = full.read_text(encoding="utf-8")
     return found
 
 
@@ -99,3 +97,39 @@ def test_a_second_process_or_a_linked_cache_gets_its_own_directory(
         assert (directory / "models/a.sql").exists()
     linked.close()
     assert not (real / "checkout").exists()
+
+
+def test_a_staged_change_to_one_model_reanalyses_only_that_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Anything the checkout writes inside the project (a manifest once) would change every unit's digest.
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("dbt_project.yml", "name: shop\nprofile: shop\n")
+    repo.write("models/sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: orders\n")
+    repo.write("models/base.sql", "select id, amount from {{ source('raw', 'orders') }}")
+    for i in range(6):
+        repo.write(f"models/m{i}.sql", f"select id, amount * {i} as amount from {{{{ ref('base') }}}}")
+    repo.commit()
+    monkeypatch.setenv("DATATRAIL_CACHE_DIR", str(tmp_path / "cache"))
+    cache = default_cache(repo.root)
+    scan_revision(repo.root, "HEAD", Path("."), (), cache)
+    repo.replace("models/m3.sql", "* 3", "* 30")
+    repo.git("add", "models/m3.sql")
+    scan_revision(repo.root, git.STAGED, Path("."), (), cache)
+    repo.replace("models/m4.sql", "* 4", "* 40")
+    repo.git("add", "models/m4.sql")
+    missed: list[str] = []
+    get = cache.get
+
+    def recording(key: str) -> object:
+        value = get(key)
+        if value is None:
+            missed.append(key.split(":", 1)[0])
+        return value
+
+    monkeypatch.setattr(cache, "get", recording)
+    after = scan_revision(repo.root, git.STAGED, Path("."), (), cache)
+    cache.close()
+    # m4's config, plan and result are new (and the new tree and unit set); everything else replays.
+    assert sorted(missed) == ["dbt-config", "plan", "revision", "scan", "unit"]
+    assert "* 40" in next(e.edge.transformation for e in after.graph.column_edges if e.edge.target.table.endswith("m4"))
