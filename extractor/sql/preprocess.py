@@ -13,7 +13,18 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
 - **psql meta-commands** — ``\\copy`` becomes the server-side ``COPY`` it mirrors (ended at the
   end of its line, as psql ends it); ``\\set`` defines a variable; any other meta-command
   (``\\echo``, ``\\timing``, ``\\connect`` …) is blanked out.
-- **Hive CLI commands** — ``!shell command;`` and ``source file.hql;`` run no SQL and are blanked.
+- **Variables inside quoted text** — in any string, a known ``${x}`` takes its value (Hive substitutes
+  text before parsing); an unknown one in a string or quoted name that names a path or table
+  (``LOCATION '${root}/x'``, ``parquet.`${dir}/y```, ``cloud_files('${src}')``) becomes
+  ``${x@<file>}``, so two scripts' unknown roots are not taken for one directory.
+- **Hive CLI commands** — ``!shell command;``, ``source file.hql;``, ``quit;`` and ``exit;`` run no SQL
+  and are blanked.
+- **Databricks notebooks** exported as ``.sql`` (``-- Databricks notebook source``): each
+  ``-- COMMAND ----------`` cell separator ends a statement, as running the cell does.
+- **Delta Live Tables** — ``CREATE OR REFRESH [STREAMING|LIVE] TABLE`` / ``… VIEW`` becomes ``CREATE OR
+  REPLACE TABLE`` / ``VIEW``; ``CONSTRAINT … EXPECT (…) [ON VIOLATION …]`` expectations are dropped
+  from the column list; ``LIVE.t`` is the pipeline's table ``t``; ``STREAM(t)`` / ``STREAM t`` read
+  ``t``; ``APPLY CHANGES INTO t FROM s … COLUMNS …`` becomes ``INSERT INTO t SELECT <columns> FROM s``.
 - **Dataform ``.sqlx``** — ``config { … }`` / ``js { … }`` blocks are blanked, ``${ref("t")}`` becomes
   the table, and a ``table``/``view``/``incremental`` becomes ``CREATE TABLE <schema>.<file name> AS …``.
 - **T-SQL compound assignments** — ``SET col += x`` becomes ``SET col = col + x``.
@@ -33,6 +44,8 @@ from dataclasses import dataclass
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
+
+from .detect import NOTEBOOK_HEADER
 
 #: Tokens after which a name (not a value) follows: ``FROM ${db}.t``, ``INSERT INTO ${t}``.
 _NAME_CONTEXT = frozenset({
@@ -73,13 +86,16 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     edits: list[tuple[int, int, str]] = []  # (start, end exclusive, replacement)
     if path.lower().endswith(".sqlx"):
         _dataform(sql, tokens, dialect, path, edits)
+    _notebook_cells(sql, edits)
     _meta_commands(sql, tokens, known, edits)
     _cli_commands(sql, tokens, edits)
+    _delta_live_tables(sql, tokens, edits)
     _insert_directory_using(sql, tokens, edits)
     _set_statements(sql, tokens, known)
     _compound_assignments(sql, tokens, edits)
     _backtick_names(sql, tokens, dialect, edits)
     _variables(sql, tokens, dialect, path, known, edits)
+    _quoted_variables(sql, tokens, dialect, path, known, edits)
     if not edits:
         return sql
     out: list[str] = []
@@ -99,14 +115,16 @@ def _may_need(sql: str, path: str) -> bool:
     tokenizer pass; the rewrites themselves are decided on tokens)."""
     if path.lower().endswith(".sqlx") or any(ch in sql for ch in "$\\`") or "__" in sql:
         return True
+    if sql.lstrip().startswith(NOTEBOOK_HEADER):
+        return True
     if any(op in sql for op in ("+=", "-=", "*=", "/=", "%=")):
         return True
     if ":" in sql.replace("::", ""):
         return True
     lowered = sql.lower()
-    if "directory" in lowered:
+    if "directory" in lowered or "refresh" in lowered or "live" in lowered or "apply changes" in lowered:
         return True
-    return any(line.lstrip().startswith(("!", "source ")) for line in lowered.splitlines())
+    return any(line.lstrip().startswith(("!", "source ", "quit", "exit")) for line in lowered.splitlines())
 
 
 def _blank(sql: str, start: int, end: int) -> str:
@@ -217,8 +235,8 @@ def _meta_commands(sql: str, tokens: list[Token], known: dict[str, str], edits: 
 
 
 def _cli_commands(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
-    """Hive CLI commands run no SQL: ``!shell command;`` and ``source other.hql;`` (the sourced
-    file is scanned on its own). Blanked, up to their ``;``."""
+    """Hive CLI commands run no SQL: ``!shell command;``, ``source other.hql;`` (the sourced
+    file is scanned on its own), ``quit;`` and ``exit;``. Blanked, up to their ``;``."""
     starts = [0] + [k + 1 for k, t in enumerate(tokens) if t.token_type is TokenType.SEMICOLON]
     for start in starts:
         if start >= len(tokens):
@@ -226,12 +244,169 @@ def _cli_commands(sql: str, tokens: list[Token], edits: list[tuple[int, int, str
         first = tokens[start]
         shell = first.token_type is TokenType.NOT and first.text == "!"
         source = first.text.lower() == "source" and first.token_type is TokenType.VAR
-        if not (shell or source):
+        alone = start + 1 >= len(tokens) or tokens[start + 1].token_type is TokenType.SEMICOLON
+        leave = first.text.lower() in ("quit", "exit") and alone
+        if not (shell or source or leave):
             continue
         end = start
         while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON:
             end += 1
         edits.append((first.start, tokens[end].end + 1, _blank(sql, first.start, tokens[end].end + 1)))
+
+
+# -- Databricks notebooks ---------------------------------------------------------------------------
+
+_CELL_SEPARATOR = "-- COMMAND ----------"
+
+
+def _notebook_cells(sql: str, edits: list[tuple[int, int, str]]) -> None:
+    """An exported Databricks notebook runs each cell on its own, and a cell's last statement needs
+    no ``;``: each separator line (a comment line the export writes between cells) becomes ``;``."""
+    if not sql.lstrip().startswith(NOTEBOOK_HEADER):
+        return
+    offset = 0
+    for line in sql.splitlines(keepends=True):
+        body = line.strip()
+        if body == _CELL_SEPARATOR:
+            start = offset + line.index(body)
+            edits.append((start, start + len(body), ";" + " " * (len(body) - 1)))
+        offset += len(line)
+
+
+# -- Delta Live Tables ------------------------------------------------------------------------------
+
+#: Words between ``CREATE [OR REFRESH]`` and ``TABLE``/``VIEW`` that DLT adds; blanked.
+_DLT_WORDS = frozenset({"STREAMING", "LIVE", "PRIVATE"})
+_DLT_KEPT = frozenset({"TEMPORARY", "MATERIALIZED"})
+#: Clauses of ``APPLY CHANGES INTO`` after its source: none of them changes which columns land.
+_APPLY_CLAUSES = frozenset({"KEYS", "APPLY", "SEQUENCE", "COLUMNS", "STORED", "TRACK", "IGNORE", "WHERE"})
+
+
+def _delta_live_tables(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    # Every CREATE, not only those after a ``;``: notebook cells end statements without one.
+    dlt = False
+    for i, token in enumerate(tokens):
+        if token.token_type is TokenType.CREATE:
+            dlt = _dlt_create(sql, tokens, i, edits) or dlt
+        elif i + 2 < len(tokens) and token.text.upper() == "APPLY" and tokens[i + 1].text.upper() == "CHANGES":
+            dlt = _apply_changes(sql, tokens, i, edits) or dlt
+    if not dlt:
+        return  # ``LIVE.`` and ``STREAM`` mean something else outside a pipeline
+    for k, token in enumerate(tokens):
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+        previous = tokens[k - 1] if k > 0 else None
+        if nxt is None or (previous is not None and previous.token_type is TokenType.DOT):
+            continue
+        upper = token.text.upper()
+        if upper == "LIVE" and nxt.token_type is TokenType.DOT:
+            edits.append((token.start, nxt.end + 1, _blank(sql, token.start, nxt.end + 1)))
+        elif upper == "STREAM" and previous is not None and previous.token_type in (TokenType.FROM, TokenType.JOIN):
+            if nxt.token_type is TokenType.L_PAREN:
+                close = _closing_paren(tokens, k + 1)
+                if close is not None:
+                    edits.append((token.start, nxt.end + 1, _blank(sql, token.start, nxt.end + 1)))
+                    edits.append((tokens[close].start, tokens[close].end + 1, " "))
+            elif nxt.token_type in _NAME_TOKENS:
+                edits.append((token.start, token.end + 1, _blank(sql, token.start, token.end + 1)))
+
+
+def _dlt_create(sql: str, tokens: list[Token], i: int, edits: list[tuple[int, int, str]]) -> bool:
+    """``CREATE OR REFRESH STREAMING TABLE t (CONSTRAINT c EXPECT (…), …) AS …``: a CREATE OR REPLACE."""
+    j = i + 1
+    refresh: Token | None = None
+    if j + 1 < len(tokens) and tokens[j].token_type is TokenType.OR and tokens[j + 1].text.upper() == "REFRESH":
+        refresh = tokens[j + 1]
+        j += 2
+    words: list[Token] = []
+    while j < len(tokens) and tokens[j].text.upper() in _DLT_WORDS | _DLT_KEPT:
+        words.append(tokens[j])
+        j += 1
+    if j >= len(tokens) or tokens[j].token_type not in (TokenType.TABLE, TokenType.VIEW):
+        return False
+    if refresh is None and not any(w.text.upper() in _DLT_WORDS for w in words):
+        return False
+    if refresh is not None:
+        edits.append((refresh.start, refresh.end + 1, "REPLACE"))
+    for word in words:
+        if word.text.upper() in _DLT_WORDS:
+            edits.append((word.start, word.end + 1, _blank(sql, word.start, word.end + 1)))
+    # The column list after the name: expectations are not columns.
+    k = j + 1
+    while k < len(tokens) and (
+        tokens[k].token_type in (*_NAME_TOKENS, TokenType.DOT) or tokens[k].text.upper() == "LIVE"
+    ):
+        k += 1
+    close = _closing_paren(tokens, k)
+    if close is not None:
+        _drop_expectations(sql, tokens, k, close, edits)
+    return True
+
+
+def _drop_expectations(
+    sql: str, tokens: list[Token], open_: int, close: int, edits: list[tuple[int, int, str]]
+) -> None:
+    """Blank ``CONSTRAINT name EXPECT (…) [ON VIOLATION …]`` items of a column list (and the list
+    itself when nothing else is in it)."""
+    items: list[tuple[int, int]] = []  # token ranges of the items, inclusive
+    depth, first = 0, open_ + 1
+    for k in range(open_ + 1, close):
+        kind = tokens[k].token_type
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth -= 1
+        elif kind is TokenType.COMMA and depth == 0:
+            items.append((first, k - 1))
+            first = k + 1
+    items.append((first, close - 1))
+    expectations = [(a, b) for a, b in items if a <= b and _is_expectation(tokens[a : b + 1])]
+    if not expectations:
+        return
+    if len(expectations) == len(items):
+        edits.append(
+            (tokens[open_].start, tokens[close].end + 1, _blank(sql, tokens[open_].start, tokens[close].end + 1))
+        )
+        return
+    kept_before = False
+    for a, b in items:
+        if (a, b) not in expectations:
+            kept_before = True
+            continue
+        # With its separating comma: the one before it, or after it when it comes first.
+        start = tokens[a - 1].start if kept_before else tokens[a].start
+        end = tokens[b].end + 1 if kept_before else tokens[b + 1].end + 1
+        edits.append((start, end, _blank(sql, start, end)))
+
+
+def _is_expectation(item: list[Token]) -> bool:
+    return item[0].text.upper() == "CONSTRAINT" and any(t.text.upper() == "EXPECT" for t in item)
+
+
+def _apply_changes(sql: str, tokens: list[Token], i: int, edits: list[tuple[int, int, str]]) -> bool:
+    """``APPLY CHANGES INTO t FROM s KEYS (…) … COLUMNS * EXCEPT (c)``: the source's rows (the named
+    columns) land in ``t``, so it reads as ``INSERT INTO t SELECT * EXCEPT (c) FROM s``."""
+    if tokens[i + 2].token_type is not TokenType.INTO:
+        return False
+    end = i
+    while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON:
+        end += 1
+    source = next((k for k in range(i + 3, end + 1) if tokens[k].token_type is TokenType.FROM), None)
+    if source is None:
+        return False
+    clause = next((k for k in range(source + 2, end + 1) if tokens[k].text.upper() in _APPLY_CLAUSES), end + 1)
+    columns = "*"
+    for k in range(clause, end + 1):
+        if tokens[k].text.upper() == "COLUMNS":
+            stop = next((m for m in range(k + 1, end + 1) if tokens[m].text.upper() in _APPLY_CLAUSES), end + 1)
+            if stop > k + 1:
+                columns = " ".join(sql[tokens[k + 1].start : tokens[stop - 1].end + 1].split())
+    edits.append((tokens[i].start, tokens[i + 1].end + 1, "INSERT"))
+    edits.append((tokens[source].start, tokens[source].end + 1, f"SELECT {columns} FROM"))
+    if clause <= end:
+        edits.append(
+            (tokens[clause].start, tokens[end].end + 1, _blank(sql, tokens[clause].start, tokens[end].end + 1))
+        )
+    return True
 
 
 # -- Spark INSERT OVERWRITE DIRECTORY … USING -------------------------------------------------------
@@ -515,6 +690,84 @@ def _variables(
         elif type(dialect).__name__.lower() not in _NATIVE_PARAMETERS or first != i or last != by_first[i].last:
             edits.append((start, end, "'" + "".join(parts).replace("'", "''") + "'"))
         i = last + 1
+
+
+#: Tokens after which a string names a path: ``LOCATION '…'``, ``INPATH '…'``, ``OPTIONS (path '…')``.
+_PATH_CONTEXT = frozenset({"LOCATION", "INPATH", "DIRECTORY", "PATH", "FROM", "INTO", "TABLE", "JOIN"})
+
+
+def _quoted_variables(
+    sql: str,
+    tokens: list[Token],
+    dialect: Dialect,
+    path: str,
+    known: Mapping[str, str],
+    edits: list[tuple[int, int, str]],
+) -> None:
+    """``${x}`` inside a string or a quoted name. Hive substitutes variables in the text before it
+    parses, so a known one takes its value anywhere; an unknown one is kept, and scoped to the
+    file (``${x@jobs/a.hql}``) where the text names a path or a table."""
+    for k, token in enumerate(tokens):
+        if token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) or "${" not in token.text:
+            continue
+        names_data = token.token_type is TokenType.IDENTIFIER or _names_path(tokens, k)
+        text, changed = _substitute(token.text, known, path if names_data else None)
+        if not changed:
+            continue
+        raw = sql[token.start : token.end + 1]
+        if token.token_type is TokenType.IDENTIFIER:
+            replacement = _quoted(text, dialect) if raw[:1] == dialect.IDENTIFIER_START else raw
+        else:
+            quote = raw[:1] if raw[:1] in ("'", '"') else "'"
+            replacement = quote + text.replace(quote, quote * 2) + quote
+        if replacement != raw:
+            edits.append((token.start, token.end + 1, replacement))
+
+
+def _names_path(tokens: list[Token], k: int) -> bool:
+    """Whether the string at ``k`` is where a path or table name belongs: after LOCATION, INPATH,
+    FROM …, a ``path`` option, or as a path-like first argument of a call (``cloud_files('…')``)."""
+    j = k - 1
+    if j >= 0 and tokens[j].token_type is TokenType.EQ:
+        j -= 1
+    if j < 0:
+        return False
+    if tokens[j].text.upper() in _PATH_CONTEXT:
+        return True
+    return (
+        tokens[j].token_type is TokenType.L_PAREN
+        and j > 0
+        and tokens[j - 1].token_type in _NAME_TOKENS
+        and "/" in tokens[k].text
+    )
+
+
+def _substitute(text: str, known: Mapping[str, str], scope: str | None) -> tuple[str, bool]:
+    """``text`` with its ``${name}`` / ``${ns:name}`` references replaced: known ones by their value,
+    unknown ones (when ``scope`` is given) by ``${…@scope}``; and whether anything changed."""
+    out: list[str] = []
+    position = 0
+    changed = False
+    while True:
+        start = text.find("${", position)
+        end = text.find("}", start + 2) if start >= 0 else -1
+        if start < 0 or end < 0:
+            break
+        inner = text[start + 2 : end]
+        name = inner.split(":", 1)[1] if ":" in inner else inner
+        out.append(text[position:start])
+        value = known.get(name)
+        if value is not None:
+            out.append(value)
+            changed = True
+        elif scope is not None and name and "@" not in inner:
+            out.append("${" + inner + "@" + scope + "}")
+            changed = True
+        else:
+            out.append(text[start : end + 1])
+        position = end + 1
+    out.append(text[position:])
+    return "".join(out), changed
 
 
 def _glued(before: Token, after: Token) -> bool:
