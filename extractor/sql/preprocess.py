@@ -27,6 +27,8 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
   ``t``; ``APPLY CHANGES INTO t FROM s … COLUMNS …`` becomes ``INSERT INTO t SELECT <columns> FROM s``.
 - **Dataform ``.sqlx``** — ``config { … }`` / ``js { … }`` blocks are blanked, ``${ref("t")}`` becomes
   the table, and a ``table``/``view``/``incremental`` becomes ``CREATE TABLE <schema>.<file name> AS …``.
+- **Delta Lake utilities** — ``DESCRIBE DETAIL``, ``RESTORE``, ``FSCK``, ``CONVERT TO DELTA`` and notebook
+  widgets move no data and are blanked; ``CREATE TABLE a DEEP|SHALLOW CLONE b`` is ``… AS SELECT * FROM b``.
 - **T-SQL compound assignments** — ``SET col += x`` becomes ``SET col = col + x``.
 - **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
   which Athena accepts) become the dialect's quoted identifier.
@@ -86,9 +88,11 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     edits: list[tuple[int, int, str]] = []  # (start, end exclusive, replacement)
     if path.lower().endswith(".sqlx"):
         _dataform(sql, tokens, dialect, path, edits)
-    _notebook_cells(sql, edits)
+    starts = _statement_starts(tokens, _notebook_cells(sql, edits))
     _meta_commands(sql, tokens, known, edits)
     _cli_commands(sql, tokens, edits)
+    _utility_statements(sql, tokens, starts, edits)
+    _clones(tokens, edits)
     _delta_live_tables(sql, tokens, edits)
     _insert_directory_using(sql, tokens, edits)
     _set_statements(sql, tokens, known)
@@ -122,7 +126,9 @@ def _may_need(sql: str, path: str) -> bool:
     if ":" in sql.replace("::", ""):
         return True
     lowered = sql.lower()
-    if "directory" in lowered or "refresh" in lowered or "live" in lowered or "apply changes" in lowered:
+    if any(word in lowered for word in ("directory", "refresh", "live", "apply changes", "clone", "widget")):
+        return True
+    if any(word in lowered for word in ("describe detail", "desc detail", "restore", "fsck", "convert to")):
         return True
     return any(line.lstrip().startswith(("!", "source ", "quit", "exit")) for line in lowered.splitlines())
 
@@ -259,18 +265,66 @@ def _cli_commands(sql: str, tokens: list[Token], edits: list[tuple[int, int, str
 _CELL_SEPARATOR = "-- COMMAND ----------"
 
 
-def _notebook_cells(sql: str, edits: list[tuple[int, int, str]]) -> None:
+def _notebook_cells(sql: str, edits: list[tuple[int, int, str]]) -> list[int]:
     """An exported Databricks notebook runs each cell on its own, and a cell's last statement needs
-    no ``;``: each separator line (a comment line the export writes between cells) becomes ``;``."""
+    no ``;``: each separator line (a comment line the export writes between cells) becomes ``;``.
+    Returns the separators' offsets."""
     if not sql.lstrip().startswith(NOTEBOOK_HEADER):
-        return
+        return []
+    breaks: list[int] = []
     offset = 0
     for line in sql.splitlines(keepends=True):
         body = line.strip()
         if body == _CELL_SEPARATOR:
             start = offset + line.index(body)
             edits.append((start, start + len(body), ";" + " " * (len(body) - 1)))
+            breaks.append(start)
         offset += len(line)
+    return breaks
+
+
+def _statement_starts(tokens: list[Token], breaks: list[int]) -> list[int]:
+    """Indexes of the tokens that start a statement: the first, those after a ``;`` and the first
+    of each notebook cell."""
+    starts = [0]
+    b = 0
+    for k in range(1, len(tokens)):
+        crossed = False
+        while b < len(breaks) and breaks[b] < tokens[k].start:
+            crossed = crossed or breaks[b] > tokens[k - 1].end
+            b += 1
+        if crossed or tokens[k - 1].token_type is TokenType.SEMICOLON:
+            starts.append(k)
+    return starts
+
+
+#: Delta Lake and notebook utility statements that move no data and that sqlglot does not parse:
+#: their leading words. Blanked like the Hive CLI commands.
+_UTILITY = (("DESCRIBE", "DETAIL"), ("DESC", "DETAIL"), ("RESTORE",), ("FSCK",), ("CONVERT", "TO", "DELTA"),
+            ("CREATE", "WIDGET"), ("REMOVE", "WIDGET"))  # fmt: skip
+
+
+def _utility_statements(sql: str, tokens: list[Token], starts: list[int], edits: list[tuple[int, int, str]]) -> None:
+    for start in starts:
+        words = tuple(t.text.upper() for t in tokens[start : start + 3])
+        if not any(words[: len(u)] == u for u in _UTILITY):
+            continue
+        end = start
+        while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON and end + 1 not in starts:
+            end += 1
+        edits.append((tokens[start].start, tokens[end].end + 1, _blank(sql, tokens[start].start, tokens[end].end + 1)))
+
+
+def _clones(tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    """Delta ``CREATE TABLE a [DEEP|SHALLOW] CLONE b``: ``a`` gets ``b``'s columns and rows, as
+    ``CREATE TABLE a AS SELECT * FROM b`` says."""
+    for k in range(1, len(tokens) - 2):
+        if (
+            tokens[k].text.upper() in ("DEEP", "SHALLOW")
+            and tokens[k + 1].text.upper() == "CLONE"
+            and tokens[k - 1].token_type in _NAME_TOKENS
+        ):
+            edits.append((tokens[k].start, tokens[k + 1].end + 1, "AS SELECT * FROM"))
 
 
 # -- Delta Live Tables ------------------------------------------------------------------------------
