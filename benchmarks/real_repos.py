@@ -20,6 +20,7 @@ Fetched repositories stay outside this repository (e.g. under /tmp); nothing her
 from __future__ import annotations
 
 import argparse
+import ast
 import collections
 import json
 import subprocess
@@ -76,6 +77,31 @@ def moves_data(text: str) -> bool:
     return False
 
 
+#: Calls that read or write a dataset in pandas, PySpark, polars, Glue and DB-API code.
+_IO_CALLS = frozenset({
+    "read_csv", "read_parquet", "read_json", "read_excel", "read_sql", "read_sql_query", "read_sql_table",
+    "read_table", "read_feather", "read_pickle", "to_csv", "to_parquet", "to_json", "to_excel", "to_sql",
+    "to_pickle", "to_feather", "write_csv", "write_parquet", "scan_csv", "scan_parquet", "saveAsTable",
+    "insertInto", "save", "load", "csv", "parquet", "table", "jdbc", "from_catalog", "from_options",
+    "create_dynamic_frame", "write_dynamic_frame", "from_jdbc_conf", "execute", "sql",
+})  # fmt: skip
+
+
+def python_io(path: Path) -> bool:
+    """Whether a Python file calls a dataset read/write API (by the called name, from its AST)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _IO_CALLS:
+                return True
+    return False
+
+
 def _files(root: Path) -> list[Path]:
     found = []
     for path in sorted(root.rglob("*")):
@@ -123,6 +149,8 @@ def report(root: Path, dialect: str | None, verbose: bool, failures: bool) -> di
     with_job = [p for p in moving if jobs_by_path[rel[p]]]
     python = [p for p in files if p.suffix in (".py", ".ipynb")]
     python_jobs = [p for p in python if jobs_by_path[rel[p]]]
+    python_io_files = [p for p in python if p.suffix == ".py" and python_io(p)]
+    python_silent = [p for p in python_io_files if not jobs_by_path[rel[p]]]
 
     touched: dict[str, set[str]] = collections.defaultdict(set)
     for job in data["jobs"]:
@@ -141,7 +169,8 @@ def report(root: Path, dialect: str | None, verbose: bool, failures: bool) -> di
     print(f"  placeholder tables {len(touched)}; shared by files {len(shared)}")
     if python:
         crashes = sorted({d["path"] for d in data["diagnostics"] if d["code"] == "DT900"})
-        print(f"  Python files {len(python)}; with a job {len(python_jobs)}; crashed (DT900) {len(crashes)}")
+        print(f"  Python files {len(python)}; with a job {len(python_jobs)}; crashed (DT900) {len(crashes)}; "
+              f"calling read/write APIs {len(python_io_files)}, of which with no job {len(python_silent)}")  # fmt: skip
     print("  diagnostics: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())))
     for name, paths in sorted(shared.items()):
         print(f"  shared placeholder {name}: {', '.join(sorted(paths))}")
@@ -152,6 +181,8 @@ def report(root: Path, dialect: str | None, verbose: bool, failures: bool) -> di
             first = next((d for d in diagnostics_by_path[rel[p]] if d["code"].startswith("DT1")), None)
             why = f"{first['code']} {first['line']}: {first['message'][:160]}" if first else "no job, no diagnostic"
             print(f"  no target: {rel[p]}: {why}")
+        for p in python_silent:
+            print(f"  no Python flow: {rel[p]}")
     if verbose:
         for d in data["diagnostics"]:
             print(f"  {d['path']}:{d['line']}:{d['column']}: {d['code']} {d['message'][:200]}")
