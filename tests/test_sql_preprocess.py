@@ -160,3 +160,16 @@ def test_apply_changes_into_reads_as_an_insert_of_the_named_columns() -> None:
     sql = "APPLY CHANGES INTO LIVE.t FROM STREAM(LIVE.s) KEYS (id) SEQUENCE BY ts COLUMNS id, name"
     out = _pre(sql, "databricks")
     assert " ".join(out.split()) == "INSERT INTO t SELECT id, name FROM s"
+
+
+def test_shell_variables_without_braces() -> None:
+    sql = "insert into $APP.t select a from $APP.s where dt = '$do_date' and j = get_json_object(x, '$.a')"
+    out = _pre(sql, variables={"do_date": "2024-01-01"})
+    assert out == (
+        "insert into `$APP@jobs/a.hql`.t select a from `$APP@jobs/a.hql`.s where dt = '2024-01-01'"
+        " and j = get_json_object(x, '$.a')"
+    )
+    # Positional parameters and dollar-quoted bodies are not shell variables.
+    assert _pre("select $1, $2 from @stage", "snowflake") == "select $1, $2 from @stage"
+    body = "create function f() returns int as $$ select 1 $$ language sql"
+    assert _pre(body, "postgres") == body

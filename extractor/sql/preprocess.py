@@ -3,7 +3,8 @@
 Every rewrite works on the dialect's own tokens (never on raw SQL text), replaces only the
 tokens it understands and keeps line breaks, so line numbers stay exact:
 
-- **Script variables** — ``${x}``, ``${hivevar:x}``, ``${hiveconf:x}``, psql ``:x`` / ``:'x'`` and
+- **Script variables** — ``${x}``, ``${hivevar:x}``, ``${hiveconf:x}``, shell ``$x`` (scripts run as
+  ``hive -e "…"``), psql ``:x`` / ``:'x'`` and
   the ``__x__`` placeholders that rendering ``{{ x }}`` leaves — take their value when it is known
   (``[tool.datatrail.variables]``, a ``SET hivevar:x = …`` or psql ``\\set x …`` earlier in the same
   file). Unknown ones that stand in a table name become a quoted placeholder named after the
@@ -29,6 +30,8 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
   the table, and a ``table``/``view``/``incremental`` becomes ``CREATE TABLE <schema>.<file name> AS …``.
 - **Delta Lake utilities** — ``DESCRIBE DETAIL``, ``RESTORE``, ``FSCK``, ``CONVERT TO DELTA`` and notebook
   widgets move no data and are blanked; ``CREATE TABLE a DEEP|SHALLOW CLONE b`` is ``… AS SELECT * FROM b``.
+- **Hive 3 constraint modes** — ``PRIMARY KEY (id) DISABLE NOVALIDATE [RELY]`` keeps the key, the
+  modes (which sqlglot does not read) are blanked.
 - **T-SQL compound assignments** — ``SET col += x`` becomes ``SET col = col + x``.
 - **Backtick-quoted names** in a dialect whose tokenizer does not know backticks (Athena's DML,
   which Athena accepts) become the dialect's quoted identifier.
@@ -93,6 +96,7 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     _cli_commands(sql, tokens, edits)
     _utility_statements(sql, tokens, starts, edits)
     _clones(tokens, edits)
+    _constraint_modes(sql, tokens, edits)
     _delta_live_tables(sql, tokens, edits)
     _insert_directory_using(sql, tokens, edits)
     _set_statements(sql, tokens, known)
@@ -128,7 +132,7 @@ def _may_need(sql: str, path: str) -> bool:
     lowered = sql.lower()
     if any(word in lowered for word in ("directory", "refresh", "live", "apply changes", "clone", "widget")):
         return True
-    if any(word in lowered for word in ("describe detail", "desc detail", "restore", "fsck", "convert to")):
+    if any(word in lowered for word in ("describe detail", "desc detail", "restore", "fsck", "convert to", "able")):
         return True
     return any(line.lstrip().startswith(("!", "source ", "quit", "exit")) for line in lowered.splitlines())
 
@@ -313,6 +317,23 @@ def _utility_statements(sql: str, tokens: list[Token], starts: list[int], edits:
         while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON and end + 1 not in starts:
             end += 1
         edits.append((tokens[start].start, tokens[end].end + 1, _blank(sql, tokens[start].start, tokens[end].end + 1)))
+
+
+#: Hive 3 constraint modes (``PRIMARY KEY (id) DISABLE NOVALIDATE RELY``): the constraint is not
+#: enforced, and sqlglot does not read the words; blanked.
+_CONSTRAINT_MODES = frozenset({"DISABLE", "ENABLE", "NOVALIDATE", "VALIDATE", "RELY", "NORELY", "ENFORCED"})
+
+
+def _constraint_modes(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    for k in range(1, len(tokens)):
+        if tokens[k].text.upper() not in ("DISABLE", "ENABLE") or tokens[k - 1].token_type is not TokenType.R_PAREN:
+            continue
+        end = k
+        while end + 1 < len(tokens) and tokens[end + 1].text.upper() in _CONSTRAINT_MODES:
+            end += 1
+        after = tokens[end + 1].token_type if end + 1 < len(tokens) else TokenType.SEMICOLON
+        if end > k or after in (TokenType.COMMA, TokenType.R_PAREN, TokenType.SEMICOLON):
+            edits.append((tokens[k].start, tokens[end].end + 1, _blank(sql, tokens[k].start, tokens[end].end + 1)))
 
 
 def _clones(tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
@@ -630,6 +651,15 @@ def _find_variables(sql: str, tokens: list[Token]) -> list[_Variable]:
             )
             i = close + 1
             continue
+        # $name: a shell variable the script's runner substitutes (``hive -e "… from $APP.t"``).
+        if t.text == "$" and i + 1 < len(tokens) and _glued(t, tokens[i + 1]) and _shell_name(tokens[i + 1].text):
+            found.append(_Variable(i, i + 1, tokens[i + 1].text, "$" + tokens[i + 1].text))
+            i += 2
+            continue
+        if t.token_type is TokenType.VAR and t.text.startswith("$") and _shell_name(t.text[1:]):
+            found.append(_Variable(i, i, t.text[1:], t.text))
+            i += 1
+            continue
         # psql :name / :'name' / :"name" — a colon right before the name, after a non-value token.
         if (
             t.token_type is TokenType.COLON
@@ -647,6 +677,11 @@ def _find_variables(sql: str, tokens: list[Token]) -> list[_Variable]:
             found.append(_Variable(i, i, t.text[2:-2], "{{ " + t.text[2:-2] + " }}"))
         i += 1
     return found
+
+
+def _shell_name(text: str) -> bool:
+    """A shell variable's name: a letter or ``_`` then letters, digits, ``_`` (``$1`` is a parameter)."""
+    return text.isidentifier() and text.isascii()
 
 
 def _closing_brace(tokens: list[Token], i: int) -> int | None:
@@ -762,7 +797,7 @@ def _quoted_variables(
     parses, so a known one takes its value anywhere; an unknown one is kept, and scoped to the
     file (``${x@jobs/a.hql}``) where the text names a path or a table."""
     for k, token in enumerate(tokens):
-        if token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) or "${" not in token.text:
+        if token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) or "$" not in token.text:
             continue
         names_data = token.token_type is TokenType.IDENTIFIER or _names_path(tokens, k)
         text, changed = _substitute(token.text, known, path if names_data else None)
@@ -803,12 +838,27 @@ def _substitute(text: str, known: Mapping[str, str], scope: str | None) -> tuple
     position = 0
     changed = False
     while True:
-        start = text.find("${", position)
-        end = text.find("}", start + 2) if start >= 0 else -1
-        if start < 0 or end < 0:
+        start = text.find("$", position)
+        if start < 0:
             break
-        inner = text[start + 2 : end]
-        name = inner.split(":", 1)[1] if ":" in inner else inner
+        if text.startswith("${", start):
+            end = text.find("}", start + 2)
+            if end < 0:
+                break
+            inner = text[start + 2 : end]
+            name = inner.split(":", 1)[1] if ":" in inner else inner
+            written_end = end + 1
+        else:
+            # $name: the longest identifier after the ``$`` (``$do_date``; not ``$1`` or ``$.path``).
+            end = start + 1
+            while end < len(text) and (text[end].isalnum() or text[end] == "_") and text[end].isascii():
+                end += 1
+            inner = name = text[start + 1 : end]
+            written_end = end
+            if not _shell_name(name):
+                out.append(text[position : start + 1])
+                position = start + 1
+                continue
         out.append(text[position:start])
         value = known.get(name)
         if value is not None:
@@ -818,8 +868,8 @@ def _substitute(text: str, known: Mapping[str, str], scope: str | None) -> tuple
             out.append("${" + inner + "@" + scope + "}")
             changed = True
         else:
-            out.append(text[start : end + 1])
-        position = end + 1
+            out.append(text[start:written_end])
+        position = written_end
     out.append(text[position:])
     return "".join(out), changed
 
