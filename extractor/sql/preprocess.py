@@ -18,8 +18,9 @@ tokens it understands and keeps line breaks, so line numbers stay exact:
   text before parsing); an unknown one in a string or quoted name that names a path or table
   (``LOCATION '${root}/x'``, ``parquet.`${dir}/y```, ``cloud_files('${src}')``) becomes
   ``${x@<file>}``, so two scripts' unknown roots are not taken for one directory.
-- **Hive CLI commands** — ``!shell command;``, ``source file.hql;``, ``quit;`` and ``exit;`` run no SQL
-  and are blanked.
+- **Hive CLI commands** — ``!shell command;``, ``source file.hql;``, ``quit;``, ``exit;``, ``reset;``,
+  ``dfs …;``, ``reload functions;``, ``list|delete jar …;`` run no SQL and are blanked.
+- **Hive ``INSERT OVERWRITE TABLE t PARTITION (…) IF NOT EXISTS``** — the condition is blanked.
 - **Databricks notebooks** exported as ``.sql`` (``-- Databricks notebook source``): each
   ``-- COMMAND ----------`` cell separator ends a statement, as running the cell does.
 - **Delta Live Tables** — ``CREATE OR REFRESH [STREAMING|LIVE] TABLE`` / ``… VIEW`` becomes ``CREATE OR
@@ -97,6 +98,7 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     _utility_statements(sql, tokens, starts, edits)
     _clones(tokens, edits)
     _constraint_modes(sql, tokens, edits)
+    _partition_if_not_exists(sql, tokens, edits)
     _delta_live_tables(sql, tokens, edits)
     _insert_directory_using(sql, tokens, edits)
     _set_statements(sql, tokens, known)
@@ -134,7 +136,10 @@ def _may_need(sql: str, path: str) -> bool:
         return True
     if any(word in lowered for word in ("describe detail", "desc detail", "restore", "fsck", "convert to", "able")):
         return True
-    return any(line.lstrip().startswith(("!", "source ", "quit", "exit")) for line in lowered.splitlines())
+    if "if not exists" in lowered and "partition" in lowered:
+        return True
+    starts = ("!", "source ", "quit", "exit", "reset", "dfs ", "reload ", "list ", "delete jar", "delete file")
+    return any(line.lstrip().startswith(starts) for line in lowered.splitlines())
 
 
 def _blank(sql: str, start: int, end: int) -> str:
@@ -246,17 +251,25 @@ def _meta_commands(sql: str, tokens: list[Token], known: dict[str, str], edits: 
 
 def _cli_commands(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
     """Hive CLI commands run no SQL: ``!shell command;``, ``source other.hql;`` (the sourced
-    file is scanned on its own), ``quit;`` and ``exit;``. Blanked, up to their ``;``."""
+    file is scanned on its own), ``quit;``, ``exit;``, ``reset …;``, ``dfs …;``, ``reload functions;``
+    and ``list|delete jar|file|archive …;``. Blanked, up to their ``;``."""
     starts = [0] + [k + 1 for k, t in enumerate(tokens) if t.token_type is TokenType.SEMICOLON]
     for start in starts:
         if start >= len(tokens):
             continue
         first = tokens[start]
+        word = first.text.lower()
+        second = tokens[start + 1].text.lower() if start + 1 < len(tokens) else ";"
         shell = first.token_type is TokenType.NOT and first.text == "!"
-        source = first.text.lower() == "source" and first.token_type is TokenType.VAR
-        alone = start + 1 >= len(tokens) or tokens[start + 1].token_type is TokenType.SEMICOLON
-        leave = first.text.lower() in ("quit", "exit") and alone
-        if not (shell or source or leave):
+        source = word == "source" and first.token_type is TokenType.VAR
+        alone = second == ";"
+        command = (
+            (word in ("quit", "exit") and alone)
+            or word in ("dfs", "reset")
+            or (word == "reload" and second in ("function", "functions"))
+            or (word in ("list", "delete") and second.rstrip("s") in ("jar", "file", "archive"))
+        )
+        if not (shell or source or command):
             continue
         end = start
         while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON:
@@ -334,6 +347,23 @@ def _constraint_modes(sql: str, tokens: list[Token], edits: list[tuple[int, int,
         after = tokens[end + 1].token_type if end + 1 < len(tokens) else TokenType.SEMICOLON
         if end > k or after in (TokenType.COMMA, TokenType.R_PAREN, TokenType.SEMICOLON):
             edits.append((tokens[k].start, tokens[end].end + 1, _blank(sql, tokens[k].start, tokens[end].end + 1)))
+
+
+def _partition_if_not_exists(sql: str, tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
+    """Hive ``INSERT OVERWRITE TABLE t PARTITION (…) IF NOT EXISTS SELECT …`` skips the write when
+    the partition exists; the rows it writes come from the same query, so the condition is blanked."""
+    for k in range(len(tokens) - 3):
+        if tokens[k].token_type is not TokenType.PARTITION:
+            continue
+        close = _closing_paren(tokens, k + 1)
+        if close is None or close + 3 >= len(tokens):
+            continue
+        words = [t.text.upper() for t in tokens[close + 1 : close + 4]]
+        if words == ["IF", "NOT", "EXISTS"] and any(
+            t.token_type is TokenType.INSERT for t in tokens[max(0, k - 8) : k]
+        ):
+            first, last = tokens[close + 1], tokens[close + 3]
+            edits.append((first.start, last.end + 1, _blank(sql, first.start, last.end + 1)))
 
 
 def _clones(tokens: list[Token], edits: list[tuple[int, int, str]]) -> None:
