@@ -30,7 +30,7 @@ class PythonModules:
     """pandas, PySpark, polars, Glue, SQL strings, Airflow DAGs and ML training code, interpreted abstractly."""
 
     name = "python"
-    version = "1"
+    version = "2"
 
     def __init__(self) -> None:
         self.config = Config()

@@ -4,6 +4,10 @@ IPython syntax is rewritten so that the cells parse as Python: line magics and s
 become ``pass``, ``%sql`` / ``%%sql`` become a call the interpreter treats as SQL, and other cell
 magics are skipped. Line numbers count the lines of the code cells in order (as in a script
 exported with jupytext), so ``notebook.ipynb:12`` is the 12th line of code.
+
+A Databricks notebook exported as ``.py`` (``# Databricks notebook source``) is Python already;
+its SQL cells are comments (``# MAGIC %sql`` then ``# MAGIC <line>``) and become the same SQL
+call, in the Databricks dialect, on the cell's first line.
 """
 
 from __future__ import annotations
@@ -52,6 +56,40 @@ def notebook_cells(text: str) -> list[Cell]:
         cells.append(Cell(index, code, offset))
         offset += code.count("\n") + (0 if code.endswith("\n") or not code else 1)
     return cells
+
+
+DATABRICKS_HEADER = "# Databricks notebook source"
+_DATABRICKS_CELL = "# COMMAND ----------"
+_DATABRICKS_MAGIC = "# MAGIC"
+
+
+def databricks_source(text: str) -> str:
+    """``text`` with the ``# MAGIC %sql`` cells of a Databricks notebook as SQL calls (same lines);
+    any other text unchanged."""
+    if not text.startswith(DATABRICKS_HEADER):
+        return text
+    lines = text.split("\n")
+    start = 0
+    for i in range(len(lines) + 1):
+        if i == len(lines) or lines[i].strip() == _DATABRICKS_CELL:
+            _databricks_sql_cell(lines, start, i)
+            start = i + 1
+    return "\n".join(lines)
+
+
+def _databricks_sql_cell(lines: list[str], start: int, end: int) -> None:
+    body = [k for k in range(start, end) if lines[k].strip()]
+    if not body or not all(lines[k].startswith(_DATABRICKS_MAGIC) for k in body):
+        return
+    first = lines[body[0]][len(_DATABRICKS_MAGIC) :].strip()
+    if first.split(None, 1)[:1] != ["%sql"]:
+        return
+    sql = [first[len("%sql") :].strip()]
+    for k in range(body[0] + 1, end):
+        line = lines[k][len(_DATABRICKS_MAGIC) :] if lines[k].startswith(_DATABRICKS_MAGIC) else ""
+        sql.append(line[1:] if line.startswith(" ") else line)
+        lines[k] = ""
+    lines[body[0]] = _magic_call("\n".join(sql), "databricks://")
 
 
 def rewrite_ipython(source: str) -> str:
