@@ -294,3 +294,14 @@ def test_databricks_python_notebook_sql_cells_keep_their_lines() -> None:
     # Markdown cells and files without the header are left alone.
     assert databricks_source(text.replace("%sql", "%md")) == text.replace("%sql", "%md")
     assert databricks_source(text[len("# Databricks notebook source") :]) == text[len("# Databricks notebook source") :]
+
+
+def test_run_magic_becomes_a_relative_star_import() -> None:
+    from extractor.python.notebooks import rewrite_ipython, run_import
+
+    assert run_import("./config") == "from .config import *"
+    assert run_import("../Includes/setup.py") == "from ..Includes.setup import *"
+    assert run_import("/Workspace/Shared/config") is None
+    assert run_import("../Includes/Classroom-Setup") is None  # not a Python name
+    assert rewrite_ipython("%run ./config\nx = 1") == "from .config import *\nx = 1"
+    assert rewrite_ipython("if x:\n    %run ./config") == "if x:\n    pass"

@@ -119,7 +119,9 @@ def _result(outcome: Outcome) -> UnitResult:
 
 def _imports(text: str, notebook: bool) -> list[list[object]]:
     """``(module, level, imported names)`` of every import statement, anywhere in the file."""
-    codes = [text]
+    from ..python.notebooks import databricks_source
+
+    codes = [databricks_source(text)]
     if notebook:
         from ..python.notebooks import NotebookError, notebook_cells
 

@@ -317,7 +317,7 @@ class Project:
         """The module or package directory ``dotted`` names under ``base``."""
         rel = dotted.replace(".", "/")
         candidate = posixpath.join(base, rel) if base else rel
-        for path in (candidate + ".py", candidate + "/__init__.py"):
+        for path in (candidate + ".py", candidate + "/__init__.py", candidate + ".ipynb"):
             info = self.modules.get(path)
             if info is not None:
                 return info, candidate if path.endswith("__init__.py") else None
