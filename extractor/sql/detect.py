@@ -48,6 +48,13 @@ _FUNCTIONS = frozenset({
 #: Statement-leading commands sqlglot's tokenizer reads as one command token.
 _COMMANDS = {"OPTIMIZE": "databricks", "VACUUM": "databricks", "MSCK": "hive"}
 _RANK = {"hive": 1, "spark": 2, "databricks": 3}
+#: Lower-case text every marker above contains: a script with none of it is not tokenized.
+_CLUES = (
+    "overwrite", "partitioned", "stored", "format", "lateral", "distribute", "sort", "clustered", "add ",
+    "msck", "temp", "cache", "delta", "refresh", "history", "properties", "inpath", "zorder", "optimize",
+    "vacuum", "set ", "using", "${", "get_json_object", "collect_", "named_struct", "str_to_map", "explode",
+    "json_tuple", "parse_url",
+)  # fmt: skip
 #: Formats after ``CREATE … USING`` that make a Spark data source table.
 _SPARK_FORMATS = frozenset({"PARQUET", "CSV", "JSON", "ORC", "AVRO", "TEXT", "JDBC", "HIVE", "ICEBERG", "HUDI"})
 
@@ -61,6 +68,9 @@ def detect_dialect(sql: str) -> str | None:
     best: str | None = "databricks" if sql.lstrip().startswith(NOTEBOOK_HEADER) else None
     if best is not None:
         return best
+    lowered = sql.lower()
+    if not any(word in lowered for word in _CLUES):
+        return None  # most scripts of other dialects: no tokenizing twice
     tokens = _tokens(sql)
     statement_start = True
     in_create = False
