@@ -173,3 +173,8 @@ def test_shell_variables_without_braces() -> None:
     assert _pre("select $1, $2 from @stage", "snowflake") == "select $1, $2 from @stage"
     body = "create function f() returns int as $$ select 1 $$ language sql"
     assert _pre(body, "postgres") == body
+
+
+def test_a_dollar_inside_a_quoted_name_is_part_of_it() -> None:
+    sql = "SELECT * FROM `proj.ds.t$__PARTITIONS_SUMMARY__`"
+    assert _pre(sql, "bigquery") == sql

@@ -322,12 +322,17 @@ _UTILITY = (("DESCRIBE", "DETAIL"), ("DESC", "DETAIL"), ("RESTORE",), ("FSCK",),
 
 
 def _utility_statements(sql: str, tokens: list[Token], starts: list[int], edits: list[tuple[int, int, str]]) -> None:
+    boundaries = set(starts)
     for start in starts:
         words = tuple(t.text.upper() for t in tokens[start : start + 3])
         if not any(words[: len(u)] == u for u in _UTILITY):
             continue
         end = start
-        while end + 1 < len(tokens) and tokens[end + 1].token_type is not TokenType.SEMICOLON and end + 1 not in starts:
+        while (
+            end + 1 < len(tokens)
+            and tokens[end + 1].token_type is not TokenType.SEMICOLON
+            and end + 1 not in boundaries
+        ):
             end += 1
         edits.append((tokens[start].start, tokens[end].end + 1, _blank(sql, tokens[start].start, tokens[end].end + 1)))
 
@@ -830,7 +835,10 @@ def _quoted_variables(
         if token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) or "$" not in token.text:
             continue
         names_data = token.token_type is TokenType.IDENTIFIER or _names_path(tokens, k)
-        text, changed = _substitute(token.text, known, path if names_data else None)
+        # In a quoted name only ``${x}``: a bare ``$`` is part of names like BigQuery's ``t$20240101``.
+        text, changed = _substitute(
+            token.text, known, path if names_data else None, token.token_type is TokenType.STRING
+        )
         if not changed:
             continue
         raw = sql[token.start : token.end + 1]
@@ -861,9 +869,10 @@ def _names_path(tokens: list[Token], k: int) -> bool:
     )
 
 
-def _substitute(text: str, known: Mapping[str, str], scope: str | None) -> tuple[str, bool]:
-    """``text`` with its ``${name}`` / ``${ns:name}`` references replaced: known ones by their value,
-    unknown ones (when ``scope`` is given) by ``${…@scope}``; and whether anything changed."""
+def _substitute(text: str, known: Mapping[str, str], scope: str | None, bare: bool = True) -> tuple[str, bool]:
+    """``text`` with its ``${name}`` / ``${ns:name}`` (and, with ``bare``, ``$name``) references
+    replaced: known ones by their value, unknown ones (when ``scope`` is given) by ``${…@scope}``;
+    and whether anything changed."""
     out: list[str] = []
     position = 0
     changed = False
@@ -878,6 +887,10 @@ def _substitute(text: str, known: Mapping[str, str], scope: str | None) -> tuple
             inner = text[start + 2 : end]
             name = inner.split(":", 1)[1] if ":" in inner else inner
             written_end = end + 1
+        elif not bare:
+            out.append(text[position : start + 1])
+            position = start + 1
+            continue
         else:
             # $name: the longest identifier after the ``$`` (``$do_date``; not ``$1`` or ``$.path``).
             end = start + 1
