@@ -120,6 +120,13 @@ def preprocess(sql: str, dialect: Dialect, path: str, variables: Mapping[str, st
     return "".join(out)
 
 
+#: Lower-case text the token-level rewrites below need (DLT, Delta utilities, constraint modes …).
+_CLUES = (
+    "directory", "refresh", "streaming", "live table", "live view", "live.", "apply changes", "clone", "widget",
+    "describe detail", "desc detail", "restore", "fsck", "convert to", "disable", "enable",
+)  # fmt: skip
+
+
 def _may_need(sql: str, path: str) -> bool:
     """A cheap look for the characters every construct above needs (a false positive only costs a
     tokenizer pass; the rewrites themselves are decided on tokens)."""
@@ -132,9 +139,7 @@ def _may_need(sql: str, path: str) -> bool:
     if ":" in sql.replace("::", ""):
         return True
     lowered = sql.lower()
-    if any(word in lowered for word in ("directory", "refresh", "live", "apply changes", "clone", "widget")):
-        return True
-    if any(word in lowered for word in ("describe detail", "desc detail", "restore", "fsck", "convert to", "able")):
+    if any(word in lowered for word in _CLUES):
         return True
     if "if not exists" in lowered and "partition" in lowered:
         return True
