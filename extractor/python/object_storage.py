@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..model import DatasetKind
 from .interpreter import REGISTRY, Args, Interpreter, Site
 from .objects import Obj
-from .values import NONE, Str, Unknown, Value
+from .values import NONE, Hole, Str, Unknown, Value
 
 _GCS_CLIENT = "google.cloud.storage.Client"
 
@@ -47,10 +47,17 @@ def _blob(name: Value | None, bucket: Value | None) -> Obj:
 
 
 def _uri(scheme: str, bucket: Value | None, key: Value | None) -> Value:
-    """``<scheme>://<bucket>/<key>`` as a string value (with holes where a part is not known)."""
-    if not isinstance(bucket, Str) or not isinstance(key, Str):
-        return Unknown(f"{scheme}://…", "bucket or object name not known statically")
-    return Str((f"{scheme}://", *bucket.parts, "/", *key.parts))
+    """``<scheme>://<bucket>/<key>`` as a string value, with a hole where a part is not known
+    (``gs://{GCP_GCS_BUCKET}/raw/trips.parquet`` for a bucket read from the environment)."""
+    if not isinstance(bucket, Str) and not isinstance(key, Str):
+        return Unknown(f"{scheme}://…", "bucket and object name not known statically")
+    return Str((f"{scheme}://", *_parts(bucket, "bucket"), "/", *_parts(key, "key")))
+
+
+def _parts(value: Value | None, role: str) -> tuple[str | Hole, ...]:
+    if isinstance(value, Str):
+        return value.parts
+    return (Hole(value.name if isinstance(value, Unknown) and value.name else role),)
 
 
 def _copy(interp: Interpreter, site: Site, source: Value | None, target: Value | None, operation: str) -> None:
