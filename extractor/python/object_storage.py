@@ -5,7 +5,8 @@ object (``gs://bucket/name``, ``s3://bucket/key``) and back for a download; the 
 not read, so every column flows (``*``).
 
 - ``google.cloud.storage``: ``Client().bucket(b)`` / ``get_bucket(b)``, ``bucket.blob(name)``,
-  ``Blob(name, bucket)``; ``blob.upload_from_filename(f)`` and ``blob.download_to_filename(f)``.
+  ``Blob(name, bucket)``; ``blob.upload_from_filename(f)``, ``blob.upload_from_file(open(f, "rb"))``
+  and ``blob.download_to_filename(f)``.
 - ``boto3``: ``client("s3").upload_file(f, b, key)`` / ``download_file(b, key, f)``,
   ``resource("s3").Bucket(b).upload_file(f, key)`` / ``download_file(key, f)``.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from ..model import DatasetKind
 from .interpreter import REGISTRY, Args, Interpreter, Site
-from .objects import Obj
+from .objects import FileHandle, Obj
 from .values import NONE, Hole, Str, Unknown, Value
 
 _GCS_CLIENT = "google.cloud.storage.Client"
@@ -82,6 +83,11 @@ def _storage_method(interp: Interpreter, receiver: Value, site: Site) -> Value |
         uri = receiver.attrs.get("uri")
         if name == "upload_from_filename":
             _copy(interp, site, args.get(0, "filename"), uri, "gcs.upload_from_filename")
+            return NONE
+        if name == "upload_from_file":
+            handle = args.get(0, "file_obj")
+            source = handle.path if isinstance(handle, FileHandle) else handle
+            _copy(interp, site, source, uri, "gcs.upload_from_file")
             return NONE
         if name == "download_to_filename":
             _copy(interp, site, uri, args.get(0, "filename"), "gcs.download_to_filename")
