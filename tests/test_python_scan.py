@@ -281,3 +281,27 @@ def test_config_defaults() -> None:
 
     settings = load_settings(Config())
     assert settings.max_call_depth >= 1 and settings.follow_uncalled and "spark" in settings.session_names
+
+
+def test_databricks_python_notebook_sql_cells_keep_their_lines() -> None:
+    from extractor.python.notebooks import databricks_source
+
+    header = "# Databricks notebook source\nx = 1\n\n# COMMAND ----------\n\n"
+    text = header + "# MAGIC %sql\n# MAGIC SELECT a\n# MAGIC FROM t\n"
+    out = databricks_source(text)
+    assert out.count("\n") == text.count("\n")
+    assert out.splitlines()[5] == "__datatrail_sql__('\\nSELECT a\\nFROM t\\n', 'databricks://')"
+    # Markdown cells and files without the header are left alone.
+    assert databricks_source(text.replace("%sql", "%md")) == text.replace("%sql", "%md")
+    assert databricks_source(text[len("# Databricks notebook source") :]) == text[len("# Databricks notebook source") :]
+
+
+def test_run_magic_becomes_a_relative_star_import() -> None:
+    from extractor.python.notebooks import rewrite_ipython, run_import
+
+    assert run_import("./config") == "from .config import *"
+    assert run_import("../Includes/setup.py") == "from ..Includes.setup import *"
+    assert run_import("/Workspace/Shared/config") is None
+    assert run_import("../Includes/Classroom-Setup") is None  # not a Python name
+    assert rewrite_ipython("%run ./config\nx = 1") == "from .config import *\nx = 1"
+    assert rewrite_ipython("if x:\n    %run ./config") == "if x:\n    pass"

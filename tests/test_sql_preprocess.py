@@ -108,3 +108,73 @@ def test_tsql_compound_assignments_in_set_clauses() -> None:
     assert out == "UPDATE sr SET sr.Name = sr.Name + ' - x', n = n - 1 FROM a AS sr;\nSET @c = @c * 2;\n" + (
         "SELECT a FROM t WHERE b *= c"
     )
+
+
+def test_variables_in_strings_known_anywhere_unknown_scoped_where_they_name_a_path() -> None:
+    sql = (
+        "create table t (a int) location '${hiveconf:root}/t';\n"
+        "insert into t select a from s where dt = '${hivevar:dt}' and src = '${feed}'"
+    )
+    out = _pre(sql, variables={"dt": "2024-01-01"})
+    assert "location '${hiveconf:root@jobs/a.hql}/t'" in out
+    assert "dt = '2024-01-01'" in out
+    assert "src = '${feed}'" in out  # a value, not a path: left as written
+    assert _pre("SELECT * FROM json.`${dir}/x.json`", "spark") == "SELECT * FROM json.`${dir@jobs/a.hql}/x.json`"
+
+
+def test_unknown_location_roots_of_two_scripts_are_different_directories(tmp_path: Path) -> None:
+    for name in ("a.hql", "b.hql"):
+        (tmp_path / name).write_text(f"LOAD DATA INPATH '${{landing}}/orders' INTO TABLE orders_{name[0]};\n")
+    graph = scan([tmp_path], config_from_mapping({}, root=tmp_path))
+    assert {"${landing@a.hql}/orders", "${landing@b.hql}/orders"} <= set(graph.datasets)
+
+
+def test_hive_cli_quit_and_exit_are_blanked() -> None:
+    sql = "insert into t select 1;\nquit;\nexit;\n"
+    out = _pre(sql)
+    assert out.splitlines()[1:] == ["    ;", "    ;"]
+
+
+def test_databricks_notebook_cells_end_statements_and_keep_lines() -> None:
+    sql = "-- Databricks notebook source\nSELECT 1\n\n-- COMMAND ----------\n\nSELECT 2\n"
+    out = _pre(sql, "databricks")
+    assert out.count("\n") == sql.count("\n")
+    assert out.splitlines()[3] == ";" + " " * 20
+    # Without the notebook header a comment line is only a comment.
+    assert _pre(sql.split("\n", 1)[1], "databricks") == sql.split("\n", 1)[1]
+
+
+def test_delta_live_tables_become_plain_create_or_replace() -> None:
+    sql = (
+        "CREATE OR REFRESH STREAMING LIVE TABLE b (\n"
+        "  CONSTRAINT ok EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,\n  id BIGINT\n)\n"
+        "AS SELECT id FROM STREAM(LIVE.a) JOIN LIVE.c USING (id)"
+    )
+    out = _pre(sql, "databricks")
+    assert " ".join(out.split()) == "CREATE OR REPLACE TABLE b ( id BIGINT ) AS SELECT id FROM a JOIN c USING (id)"
+    # Outside a pipeline ``live`` is an ordinary schema name.
+    assert _pre("SELECT * FROM live.a", "databricks") == "SELECT * FROM live.a"
+
+
+def test_apply_changes_into_reads_as_an_insert_of_the_named_columns() -> None:
+    sql = "APPLY CHANGES INTO LIVE.t FROM STREAM(LIVE.s) KEYS (id) SEQUENCE BY ts COLUMNS id, name"
+    out = _pre(sql, "databricks")
+    assert " ".join(out.split()) == "INSERT INTO t SELECT id, name FROM s"
+
+
+def test_shell_variables_without_braces() -> None:
+    sql = "insert into $APP.t select a from $APP.s where dt = '$do_date' and j = get_json_object(x, '$.a')"
+    out = _pre(sql, variables={"do_date": "2024-01-01"})
+    assert out == (
+        "insert into `$APP@jobs/a.hql`.t select a from `$APP@jobs/a.hql`.s where dt = '2024-01-01'"
+        " and j = get_json_object(x, '$.a')"
+    )
+    # Positional parameters and dollar-quoted bodies are not shell variables.
+    assert _pre("select $1, $2 from @stage", "snowflake") == "select $1, $2 from @stage"
+    body = "create function f() returns int as $$ select 1 $$ language sql"
+    assert _pre(body, "postgres") == body
+
+
+def test_a_dollar_inside_a_quoted_name_is_part_of_it() -> None:
+    sql = "SELECT * FROM `proj.ds.t$__PARTITIONS_SUMMARY__`"
+    assert _pre(sql, "bigquery") == sql

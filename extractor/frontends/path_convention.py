@@ -67,7 +67,7 @@ class PathConvention:
     """SQL files whose target table is their folder path."""
 
     name = "path-convention"
-    version = "1"
+    version = "2"
     jobs = 1
 
     def __init__(self) -> None:

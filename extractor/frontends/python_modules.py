@@ -30,7 +30,7 @@ class PythonModules:
     """pandas, PySpark, polars, Glue, SQL strings, Airflow DAGs and ML training code, interpreted abstractly."""
 
     name = "python"
-    version = "1"
+    version = "2"
     jobs = 1
 
     def __init__(self) -> None:
@@ -120,7 +120,9 @@ def _result(outcome: Outcome) -> UnitResult:
 
 def _imports(text: str, notebook: bool) -> list[list[object]]:
     """``(module, level, imported names)`` of every import statement, anywhere in the file."""
-    codes = [text]
+    from ..python.notebooks import databricks_source
+
+    codes = [databricks_source(text)]
     if notebook:
         from ..python.notebooks import NotebookError, notebook_cells
 

@@ -14,6 +14,7 @@ from ..dbt.jinja import airflow_context, render_with_lines
 from ..graph import LineageGraph
 from ..model import Diagnostic
 from ..sources import SourceFile, SourceTree
+from ..sql.detect import detect_dialect
 from ..sql.naming import get_dialect
 from ..sql.parse import LineIndex, ParsedStatement, parse_script
 from ..sql.preprocess import preprocess
@@ -25,7 +26,7 @@ class SqlFiles:
     """Plain SQL scripts (any dialect); Airflow-style ``{{ … }}`` templates render with placeholders."""
 
     name = "sql"
-    version = "1"
+    version = "2"
     jobs = 1
 
     def __init__(self) -> None:
@@ -60,8 +61,9 @@ class SqlFiles:
 
     def _parse(self, path: str) -> _Parsed:
         source = self.sources[path]
-        dialect = get_dialect(self.config.dialect_for(path))
         text = source.text
+        # No dialect configured for the file: the one its constructs show (Hive, Spark, Databricks).
+        dialect = get_dialect(self.config.dialect_for(path) or detect_dialect(text))
         diagnostics: list[Diagnostic] = []
         lines: LineIndex
         if "{{" in text or "{%" in text:

@@ -4,6 +4,14 @@ IPython syntax is rewritten so that the cells parse as Python: line magics and s
 become ``pass``, ``%sql`` / ``%%sql`` become a call the interpreter treats as SQL, and other cell
 magics are skipped. Line numbers count the lines of the code cells in order (as in a script
 exported with jupytext), so ``notebook.ipynb:12`` is the 12th line of code.
+
+A Databricks notebook exported as ``.py`` (``# Databricks notebook source``) is Python already;
+its SQL cells are comments (``# MAGIC %sql`` then ``# MAGIC <line>``) and become the same SQL
+call, in the Databricks dialect, on the cell's first line.
+
+``%run ./other`` (IPython, or a ``# MAGIC %run`` cell) runs another notebook or script in the same
+namespace: it becomes ``from .other import *``, so the names it defines (a config notebook's table
+names) are known. Paths that are not relative, or whose parts are not Python names, stay ``pass``.
 """
 
 from __future__ import annotations
@@ -54,6 +62,43 @@ def notebook_cells(text: str) -> list[Cell]:
     return cells
 
 
+DATABRICKS_HEADER = "# Databricks notebook source"
+_DATABRICKS_CELL = "# COMMAND ----------"
+_DATABRICKS_MAGIC = "# MAGIC"
+
+
+def databricks_source(text: str) -> str:
+    """``text`` with the ``# MAGIC %sql`` cells of a Databricks notebook as SQL calls (same lines);
+    any other text unchanged."""
+    if not text.startswith(DATABRICKS_HEADER):
+        return text
+    lines = text.split("\n")
+    start = 1  # the header line is not part of the first cell
+    for i in range(1, len(lines) + 1):
+        if i == len(lines) or lines[i].strip() == _DATABRICKS_CELL:
+            _databricks_sql_cell(lines, start, i)
+            start = i + 1
+    return "\n".join(lines)
+
+
+def _databricks_sql_cell(lines: list[str], start: int, end: int) -> None:
+    body = [k for k in range(start, end) if lines[k].strip()]
+    if not body or not all(lines[k].startswith(_DATABRICKS_MAGIC) for k in body):
+        return
+    first = lines[body[0]][len(_DATABRICKS_MAGIC) :].strip()
+    if first.split(None, 1)[:1] == ["%run"]:
+        lines[body[0]] = run_import(first[len("%run") :]) or ""
+        return
+    if first.split(None, 1)[:1] != ["%sql"]:
+        return
+    sql = [first[len("%sql") :].strip()]
+    for k in range(body[0] + 1, end):
+        line = lines[k][len(_DATABRICKS_MAGIC) :] if lines[k].startswith(_DATABRICKS_MAGIC) else ""
+        sql.append(line[1:] if line.startswith(" ") else line)
+        lines[k] = ""
+    lines[body[0]] = _magic_call("\n".join(sql), "databricks://")
+
+
 def rewrite_ipython(source: str) -> str:
     """IPython cell text -> Python text with the same number of lines."""
     return rewrite_ipython_with_connection(source, None)[0]
@@ -93,7 +138,10 @@ def rewrite_ipython_with_connection(source: str, connection: str | None) -> tupl
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if stripped.startswith("%sql "):
+        if stripped.startswith("%run "):
+            # ``import *`` is only allowed at module level.
+            out.append(f"{indent}pass" if indent else run_import(stripped[5:]) or "")
+        elif stripped.startswith("%sql "):
             url = _connection_url(stripped[5:].split(None, 1)[0]) if stripped[5:].strip() else None
             if url is not None:
                 connection = url
@@ -106,6 +154,30 @@ def rewrite_ipython_with_connection(source: str, connection: str | None) -> tupl
         else:
             out.append(line)
     return "\n".join(out), connection
+
+
+def run_import(arguments: str) -> str | None:
+    """``%run ./config`` -> ``from .config import *`` (``../lib/setup.py`` -> ``from ..lib.setup import *``);
+    None for an absolute path or one whose parts are not Python names."""
+    words = arguments.split()
+    if not words:
+        return None
+    path = words[0].strip("\"'")
+    level = 0
+    while path.startswith(("./", "../")):
+        if path.startswith("../"):
+            level += 1
+            path = path[3:]
+        else:
+            path = path[2:]
+    if not words[0].strip("\"'").startswith("."):
+        return None
+    for suffix in (".py", ".ipynb"):
+        path = path.removesuffix(suffix)
+    parts = path.split("/")
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return f"from {'.' * (level + 1)}{'.'.join(parts)} import *"
 
 
 def _is_shell_assignment(line: str) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast, overload
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from .notebooks import NotebookError, notebook_cells
+from .notebooks import NotebookError, databricks_source, notebook_cells
 
 if TYPE_CHECKING:
     from ..sources import SourceFile
@@ -125,7 +125,7 @@ class ModuleInfo:
                 if unit is not None:
                     units.append(unit)
         else:
-            unit = self._parse_one(self.text, 0)
+            unit = self._parse_one(databricks_source(self.text), 0)
             if unit is not None:
                 units.append(unit)
         self.units = units
@@ -317,7 +317,7 @@ class Project:
         """The module or package directory ``dotted`` names under ``base``."""
         rel = dotted.replace(".", "/")
         candidate = posixpath.join(base, rel) if base else rel
-        for path in (candidate + ".py", candidate + "/__init__.py"):
+        for path in (candidate + ".py", candidate + "/__init__.py", candidate + ".ipynb"):
             info = self.modules.get(path)
             if info is not None:
                 return info, candidate if path.endswith("__init__.py") else None

@@ -333,6 +333,9 @@ def reader_method(interp: Interpreter, reader: Value, site: Site) -> Value | Non
     if name == "jdbc":
         table = args.get(1, "table")
         return _read_table(interp, site, table, args.node(1, "table"))
+    if name == "load" and (reader.fmt or "").lower() == "kafka":
+        names = _kafka_topics(interp, site, reader.options.get("subscribe") or reader.options.get("subscribepattern"))
+        return interp.sink.read(interp, site.ctx, site.node, names, DatasetKind.FILE, "spark", list(KAFKA_COLUMNS))
     if name in _FILE_FORMATS or name == "load":
         fmt: str | None = reader.fmt if name == "load" else name
         opts = reader.options
@@ -428,6 +431,19 @@ def apply_mapping(frame: Value | None, mappings: Value | None) -> Value:
     return result
 
 
+#: The columns every Kafka source has (Spark's Kafka integration).
+KAFKA_COLUMNS = ("key", "value", "topic", "partition", "offset", "timestamp", "timestampType")
+
+
+def _kafka_topics(interp: Interpreter, site: Site, topics: Value | None) -> list[str]:
+    """``kafka://<topic>`` for each topic of a ``subscribe`` / ``topic`` option (comma-separated)."""
+    if isinstance(topics, Str) and topics.exact:
+        value: Value = ListVal(Str.of(f"kafka://{t.strip()}") for t in topics.exact.split(",") if t.strip())
+    else:
+        value = topics if topics is not None else Unknown("topic", "Kafka topic option not given")
+    return interp.sink.path_names(interp, site.ctx, site.node, value)
+
+
 # -- writers ------------------------------------------------------------------------------------
 
 
@@ -458,6 +474,10 @@ def writer_method(interp: Interpreter, writer: Value, site: Site) -> Value | Non
         if func is not None:
             interp.call_value(func, Args([writer.frame, Unknown("batch_id")]), site.ctx, site.node)
         return writer
+    if name in ("save", "start") and (writer.fmt or "").lower() == "kafka":
+        names = _kafka_topics(interp, site, writer.options.get("topic"))
+        sink.write(interp, site.ctx, site.node, writer.frame, names, DatasetKind.FILE, "spark.kafka")
+        return NONE
     if name in _FILE_FORMATS or name in ("save", "start"):
         out_fmt: str | None = writer.fmt if name in ("save", "start") else name
         opts = writer.options

@@ -19,7 +19,7 @@ from ..config import Config
 from ..graph import LineageGraph
 from ..model import Diagnostic
 from ..sql.catalog import SchemaCatalog
-from . import airflow, dataframes, dbapi, ml, pandas_api, polars_api, pyspark_api, stdlib  # noqa: F401 - handlers
+from . import airflow, arrow_api, dataframes, dbapi, ml, object_storage, pandas_api, polars_api, pyspark_api, stdlib  # noqa: F401 - handlers
 from .emit import Sink, expand_stars
 from .interpreter import Interpreter
 from .project import Project

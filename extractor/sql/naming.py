@@ -86,6 +86,8 @@ _FILE_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl", ".ndjson", ".orc", ".av
 def looks_like_path(text: str) -> bool:
     """True for URIs (``s3://…``), absolute or relative paths and data-file names."""
     lowered = text.lower()
+    if text.startswith("${") and "}/" in text:
+        return True  # a directory under a script variable: ``${root}/orders``
     return "://" in text or text.startswith(_PATH_PREFIXES) or lowered.endswith(_FILE_SUFFIXES)
 
 

@@ -308,6 +308,9 @@ def _repair(chunk: list[Token]) -> list[Token] | None:
 
     - Spark ``INSERT OVERWRITE DIRECTORY 'path' USING parquet SELECT …``: the file format does not
       change lineage, so ``USING <format>`` is dropped.
+    - A string alias without ``AS`` (``SELECT amount '金额', …``, as Impala and MySQL write it):
+      ``AS`` is put before it, which every dialect reads as an alias. Only tried on a statement
+      that did not parse, so a valid one never changes.
     """
     for i in range(len(chunk) - 3):
         if (
@@ -316,7 +319,23 @@ def _repair(chunk: list[Token]) -> list[Token] | None:
             and chunk[i + 2].text.upper() == "USING"
         ):
             return chunk[: i + 2] + chunk[i + 4 :]
+    if not any(t.token_type == TokenType.SELECT for t in chunk):
+        return None
+    for i in range(1, len(chunk)):
+        token = chunk[i]
+        after = chunk[i + 1].token_type if i + 1 < len(chunk) else TokenType.SEMICOLON
+        if (
+            token.token_type == TokenType.STRING
+            and chunk[i - 1].token_type in _ALIASABLE
+            and after in (TokenType.COMMA, TokenType.FROM, TokenType.SEMICOLON)
+        ):
+            alias = Token(TokenType.ALIAS, "AS", token.line, token.col, token.start, token.start - 1)
+            return [*chunk[:i], alias, *chunk[i:]]
     return None
+
+
+#: Tokens a select item can end with, so that a string right after it is its alias.
+_ALIASABLE = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.R_PAREN, TokenType.NUMBER})
 
 
 def _split_point(chunk: list[Token], err: dict) -> int | None:
