@@ -50,8 +50,7 @@ class PythonModules:
         if not self.sources:
             return claim
         # libcst and the interpreter load only when there is Python to analyse
-        from ..python.airflow import TEMPLATE_EXTENSIONS
-        from ..python.project import Project
+        from ..python.project import TEMPLATE_EXTENSIONS, Project
         from ..python.settings import load_settings
 
         settings_problems: list[Diagnostic] = []

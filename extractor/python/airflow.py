@@ -17,6 +17,7 @@ from pathlib import Path
 from ..model import DatasetKind, Location
 from .interpreter import REGISTRY, Args, Ctx, Interpreter, Site, Task
 from .objects import ClassVal, FunctionVal, Obj
+from .project import TEMPLATE_EXTENSIONS
 from .sql_strings import run_sql
 from .templating import Holes, render_template
 from .values import NONE, DictVal, ListVal, QName, Str, Value, options
@@ -32,8 +33,6 @@ _SQL_DIALECTS = {
     "DruidOperator": "druid", "ExasolOperator": None, "TeradataOperator": "teradata",
 }  # fmt: skip
 _SQL_KEYWORDS = ("sql", "hql", "query", "sql_statement", "statement")
-#: File extensions Airflow SQL operators load as templates (``template_ext``).
-TEMPLATE_EXTENSIONS = (".sql", ".hql", ".sql.j2", ".sql.jinja", ".j2", ".jinja", ".jinja2", ".ddl", ".dml")
 _PYTHON_OPERATORS = frozenset(
     " ".join(
         [

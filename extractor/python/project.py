@@ -18,12 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast, overload
 
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
-
 from .notebooks import NotebookError, databricks_source, notebook_cells
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # libcst loads when a module is first parsed, not when files are listed
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
     from ..sources import SourceFile
     from .values import Value
 
@@ -136,6 +136,8 @@ class ModuleInfo:
         if too_deep is not None:
             self.problems.append(SyntaxProblem(too_deep[0] + offset, too_deep[1], too_deep[2]))
             return None
+        import libcst as cst
+
         try:
             module = cst.parse_module(code)
         except cst.ParserSyntaxError as e:
@@ -264,11 +266,17 @@ def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     there are none, which costs as much as the positions themselves; running the provider's
     generator directly skips that walk. The public call is the fallback.
     """
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         return cast("Mapping[cst.CSTNode, CodeRange]", PositionProvider()._gen(wrapper))
     except AttributeError:  # pragma: no cover - a libcst without the private generator
         return wrapper.resolve(PositionProvider)
+
+
+#: Files an Airflow operator may name as its SQL template (``sql="queries/load.sql"``).
+TEMPLATE_EXTENSIONS = (".sql", ".hql", ".sql.j2", ".sql.jinja", ".j2", ".jinja", ".jinja2", ".ddl", ".dml")
 
 
 def module_name(path: str) -> str:
