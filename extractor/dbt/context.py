@@ -312,7 +312,9 @@ class DbtRenderer:
 
     def source_relation(self, table: SourceTable) -> Relation:
         if table.relation is None:
-            table.relation = Relation(table.database, table.schema, table.identifier, self.dialect)
+            # As in dbt, a source without a database is in the target's.
+            database = table.database or self.settings.target_database
+            table.relation = Relation(database, table.schema, table.identifier, self.dialect)
         return table.relation
 
     def current_relation(self) -> Relation | None:

@@ -87,7 +87,7 @@ class DbtModels:
         every_project = cache_key(sorted(fingerprints.items()))
         probe = LineageGraph()
         for key, project in self.projects.items():
-            renderer = dbt.DbtRenderer(project, self.projects, settings, SchemaCatalog(), dbt.read_macro)
+            renderer = dbt.DbtRenderer(project, self.projects, self._target(project), SchemaCatalog(), dbt.read_macro)
             self.renderers[key] = renderer
             try:
                 self._prepare(key, project, renderer, fingerprints[key], cache, probe)
@@ -102,7 +102,8 @@ class DbtModels:
             for k, p in self.projects.items()
             for n in p.nodes.values()
         )
-        shared = cache_key(relations, settings, sorted(config.dialects.items()), config.dialect,
+        targets = sorted((k, r.settings) for k, r in self.renderers.items())
+        shared = cache_key(relations, settings, targets, sorted(config.dialects.items()), config.dialect,
                            config.default_schema, config.default_database)  # fmt: skip
         for key, project in self.projects.items():
             base = project.rel_root + "/" if project.rel_root else ""
@@ -118,6 +119,17 @@ class DbtModels:
                 digest = cache_key(context, node.key, node.path, digest_bytes(node.text.encode()))
                 claim.units.append(Unit(self.name, unit_key, node.path, digest))
         return claim
+
+    def _target(self, project: DbtProject) -> DbtSettings:
+        """The settings a project renders with: its own (or its consumer's) profiles.yml target."""
+        dbt = _dbt()
+        owner = project.consumer or project
+
+        def render(value: str) -> Any:  # only for a templated value: most profiles have none
+            renderer = dbt.DbtRenderer(owner, self.projects, self.settings, SchemaCatalog(), dbt.read_macro)
+            return renderer.render_value(value, owner.rel(owner.root / "profiles.yml"))
+
+        return dbt.with_profile(self.settings, dbt.read_profile_target(owner.root, owner.spec.profile, render), render)
 
     def _prepare(
         self, key: str, project: DbtProject, renderer: DbtRenderer, fingerprint: str, cache: AnalysisCache,
