@@ -127,7 +127,7 @@ def truth_edges(relations: dict[str, dict[str, Any]], errors: list[str]) -> set[
                     continue  # a literal or a column-less expression (count(*), now())
                 table = leaf.expression
                 source = ".".join(p.lower() for p in (table.catalog, table.db, table.name) if p)
-                col = leaf.name.split(".")[-1].lower()
+                col = exp.to_column(leaf.name).name.lower()  # `source_table."id"` is column id
                 if source in relations and col in relations[source]["columns"]:
                     edges.add(((source, col), (name, column)))
     return edges

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from .context import DbtRenderer
 from .diagnostics import disabled_summary
-from .discovery import link_local_packages, load_project
+from .discovery import link_local_packages, load_installed_packages, load_project
 from .models import ModelAnalyzer
-from .nodes import DbtNode, DbtProject, StaticRef
+from .nodes import DbtNode, DbtProject, StaticRef, build_root
 from .profiles import read_profile_target, with_profile
 from .project import (
     declare_seed,
@@ -27,6 +27,7 @@ __all__ = [
     "ModelAnalyzer",
     "StarModel",
     "StaticRef",
+    "build_root",
     "complete_star_columns",
     "dataset_name",
     "declare_seed",
@@ -34,6 +35,7 @@ __all__ = [
     "disabled_summary",
     "exposures",
     "link_local_packages",
+    "load_installed_packages",
     "load_project",
     "read_macro",
     "read_profile_target",

@@ -48,7 +48,7 @@ from .jinja import (
     strip_line_markers,
 )
 from .macros import MacroIndex, Namespace
-from .nodes import DbtNode, DbtProject, MacroFile, SourceTable
+from .nodes import DbtNode, DbtProject, MacroFile, SourceTable, build_root
 from .proxies import ConfigProxy, GraphProxy, ModelProxy, ThisProxy, node_dict
 from .relations import (
     Relation,
@@ -109,6 +109,8 @@ class DbtRenderer:
         self.projects = projects
         self.settings = settings
         self.catalog = catalog
+        #: the renderer whose generate_*_name overrides name this project's nodes (the build root's)
+        self.naming: DbtRenderer = self
         self.dialect = project.dialect
         self.adapter_type = project.adapter
         self.env = DbtSandbox()
@@ -220,11 +222,14 @@ class DbtRenderer:
         if package is None or package == self.project.name:
             projects = [self.project]
         if package is None:
-            # dbt resolves refs across the whole build: a local package's model may ref its consumer's.
+            # dbt resolves refs across the whole build: a local package's model may ref its consumer's,
+            # and the root project's models may ref an installed package's.
             consumer = self.project.consumer
             while consumer is not None and consumer not in projects:
                 projects.append(consumer)
                 consumer = consumer.consumer
+            root, listed = build_root(self.project), {id(p) for p in projects}
+            projects.extend(p for p in self.projects.values() if id(p) not in listed and build_root(p) is root)
         for project in projects:
             node = project.find_node(name, version)
             if node is not None:
@@ -272,7 +277,7 @@ class DbtRenderer:
             return node.relation
         cfg = config if config is not None else node.effective_config()
         owner = self.projects.get(node.package, self.project)
-        renderer = self if owner is self.project else None
+        renderer = self.naming if owner is self.project else None
         if node.resource_type == "snapshot" and cfg.get("target_schema"):
             schema = str(cfg["target_schema"])
             database = cfg.get("target_database") or self.settings.target_database

@@ -176,8 +176,10 @@ def load_project(
     settings: DbtSettings,
     relative: Callable[[Path, Path], str],
     diagnostics: list[Diagnostic],
+    installed: bool = False,
 ) -> DbtProject:
-    """Read everything datatrail needs from one project; problems become DT206 diagnostics."""
+    """Read everything datatrail needs from one project; problems become DT206 diagnostics.
+    An ``installed`` package (under ``dbt_packages/``, which the scan excludes) is read whole."""
     root = project_file.parent.resolve()
     rel_file = relative(project_file, config.root)
     rel_root = rel_file.rsplit("/", 1)[0] if "/" in rel_file else ""
@@ -187,7 +189,7 @@ def load_project(
     project = DbtProject(root, rel_root, spec, dialect, adapter, dialect_known=dialect is not None)
 
     def excluded(path: Path) -> bool:
-        return config.is_excluded(project.rel(path))
+        return not installed and config.is_excluded(project.rel(path))
 
     _claim(project, excluded)
     _packages(project, diagnostics)
@@ -248,6 +250,59 @@ def link_local_packages(projects: list[DbtProject]) -> None:
                     # Installed, the package's macros are the consumer's ``<package>.macro``s.
                     consumer.packages[package.name] = package.root
                     consumer.macro_files.extend(m for m in package.macro_files if m.package == package.name)
+                build_in_consumer(package, consumer)
+
+
+def build_in_consumer(package: DbtProject, consumer: DbtProject) -> None:
+    """What changes for a package that ``consumer`` builds (dbt builds packages inside the root
+    project): the root's dbt_project.yml configs win over the package's own (``models: +schema``
+    at its top level, ``models: <package>:`` …), and the packages installed next to it are the
+    package's too (``fivetran_utils.`` calls of a ``dbt_packages/github`` model)."""
+    package.consumer = consumer
+    trees = {
+        "model": (package.spec.models, consumer.spec.models),
+        "snapshot": (package.spec.snapshots, consumer.spec.snapshots),
+        "seed": (package.spec.seeds, consumer.spec.seeds),
+    }
+    for node in package.nodes.values():
+        own, root = trees.get(node.resource_type, ({}, {}))
+        project_config = merge_config(folder_config(own, node.fqn), folder_config(root, node.fqn))
+        node.config = merge_config(project_config, node.property_config)
+    for name, directory in consumer.packages.items():
+        if name not in package.packages and name != package.name:
+            package.packages[name] = directory
+            package.macro_files.extend(m for m in consumer.macro_files if m.package == name)
+
+
+def load_installed_packages(
+    project: DbtProject,
+    loaded: list[DbtProject],
+    config: Config,
+    settings: DbtSettings,
+    relative: Callable[[Path, Path], str],
+    diagnostics: list[Diagnostic],
+) -> list[DbtProject]:
+    """The installed packages of ``project`` (``dbt_packages/*``) that have models, snapshots or
+    seeds, read as projects that ``project`` builds: dbt builds a package's models with the root
+    project's target, vars and naming. A package that is also a scanned project (a ``local:``
+    package's symlink) is that project, not a second copy."""
+    known = {p.root for p in loaded}
+    found: list[DbtProject] = []
+    for _, directory in sorted(project.packages.items()):
+        if directory.resolve() in known or directory.resolve() == project.root:
+            continue
+        package = load_project(directory / "dbt_project.yml", config, settings, relative, diagnostics, installed=True)
+        if not package.nodes:
+            continue  # macros only (dbt_utils, dbt_date …): already the project's macros
+        package.dialect, package.adapter, package.dialect_known = (
+            project.dialect,
+            project.adapter,
+            project.dialect_known,
+        )
+        build_in_consumer(package, project)
+        known.add(package.root)
+        found.append(package)
+    return found
 
 
 def _packages(project: DbtProject, diagnostics: list[Diagnostic]) -> None:
@@ -373,6 +428,7 @@ def _models(project: DbtProject, properties: Properties, excluded: Callable[[Pat
                 columns = _version_columns(entry, version, columns, project.dialect)
             language = "python" if path.suffix == ".py" else "sql"
             node = DbtNode("model", name, project.name, rel, path, fqn, config, text, 1, language, version, columns)
+            node.property_config = _config_of(entry)
             project.nodes[node.key] = node
 
 
@@ -406,6 +462,7 @@ def _snapshots(project: DbtProject, properties: Properties, excluded: Callable[[
                 config = merge_config(folder_config(project.spec.snapshots, fqn), _config_of(entry))
                 columns = _yaml_columns(entry, project.dialect) if entry else {}
                 node = DbtNode("snapshot", name, project.name, rel, path, fqn, config, body, line, "sql", None, columns)
+                node.property_config = _config_of(entry)
                 project.nodes[node.key] = node
     for name, (entry, rel) in properties.snapshots.items():
         relation = entry.get("relation")
@@ -418,6 +475,7 @@ def _snapshots(project: DbtProject, properties: Properties, excluded: Callable[[
         config = merge_config(folder_config(project.spec.snapshots, fqn), _config_of(entry))
         node = DbtNode("snapshot", name, project.name, rel, project.root / rel, fqn, config, text, line_of(entry),
                        "sql", None, _yaml_columns(entry, project.dialect))  # fmt: skip
+        node.property_config = _config_of(entry)
         project.nodes[node.key] = node
 
 
@@ -446,6 +504,7 @@ def _seeds(project: DbtProject, properties: Properties, excluded: Callable[[Path
                     if key in columns:
                         columns[key] = str(data_type)
             node = DbtNode("seed", name, project.name, rel, path, fqn, config, "", 1, "csv", None, columns)
+            node.property_config = _config_of(entry)
             project.nodes[node.key] = node
 
 

@@ -82,6 +82,17 @@ class DbtModels:
             key = project.name if project.name not in self.projects else f"{project.name}@{project.rel_root}"
             self.projects[key] = project
         dbt.link_local_packages(list(self.projects.values()))  # a local package builds with its consumer's vars
+        for project in [p for p in self.projects.values() if p.consumer is None]:
+            # dbt builds the models of installed packages too, inside the project that installs them.
+            try:
+                packages = dbt.load_installed_packages(project, list(self.projects.values()), config, settings,
+                                                       relative, claim.diagnostics)  # fmt: skip
+            except Exception as e:
+                claim.diagnostics.append(_internal(project.rel(project.root / "dbt_project.yml"), e))
+                continue
+            for package in packages:
+                key = package.name if package.name not in self.projects else f"{package.name}@{package.rel_root}"
+                self.projects[key] = package
         # A project's models depend on its consumer's vars: every project's files are in every unit's digest.
         fingerprints = {key: _fingerprint(project) for key, project in self.projects.items()}
         every_project = cache_key(sorted(fingerprints.items()))
@@ -89,6 +100,12 @@ class DbtModels:
         for key, project in self.projects.items():
             renderer = dbt.DbtRenderer(project, self.projects, self._target(project), SchemaCatalog(), dbt.read_macro)
             self.renderers[key] = renderer
+        by_project = {id(p): self.renderers[k] for k, p in self.projects.items()}
+        for key, project in self.projects.items():
+            # dbt names every node of a build with the root project's generate_*_name overrides.
+            self.renderers[key].naming = by_project.get(id(dbt.build_root(project)), self.renderers[key])
+        for key, project in self.projects.items():
+            renderer = self.renderers[key]
             try:
                 self._prepare(key, project, renderer, fingerprints[key], cache, probe)
             except Exception as e:
@@ -123,7 +140,7 @@ class DbtModels:
     def _target(self, project: DbtProject) -> DbtSettings:
         """The settings a project renders with: its own (or its consumer's) profiles.yml target."""
         dbt = _dbt()
-        owner = project.consumer or project
+        owner = dbt.build_root(project)
 
         def render(value: str) -> Any:  # only for a templated value: most profiles have none
             renderer = dbt.DbtRenderer(owner, self.projects, self.settings, SchemaCatalog(), dbt.read_macro)

@@ -1,0 +1,51 @@
+"""Installed packages are built inside the project that installs them, as dbt builds them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extractor.config import config_from_mapping
+from extractor.scan import scan
+
+from .test_dbt_scan import write
+
+ROOT = {
+    "dbt_project.yml": "name: shop\n",
+    "models/customers.sql": "select id from {{ ref('crm_contacts') }}",
+}
+PACKAGE = {
+    "dbt_packages/crm/dbt_project.yml": "name: crm\nmodels:\n  crm:\n    +schema: crm\n",
+    "dbt_packages/crm/models/src.yml": "sources:\n  - name: crm\n    tables:\n      - name: contacts\n"
+    "        columns: [{name: id}]\n",
+    "dbt_packages/crm/models/crm_contacts.sql": "select id from {{ source('crm', 'contacts') }}",
+}
+
+
+def test_package_models_are_built_with_the_root_target(tmp_path: Path) -> None:
+    root = write(tmp_path, {**ROOT, **PACKAGE})
+    graph = scan([root], config_from_mapping({"dbt": {"target_schema": "prod"}}, root=root.resolve()))
+    assert set(graph.datasets) == {"crm.contacts", "prod_crm.crm_contacts", "prod.customers"}
+    job = graph.jobs["dbt_packages/crm/models/crm_contacts.sql:prod_crm.crm_contacts"]
+    assert job.attributes["unique_id"] == "model.crm.crm_contacts"
+    assert {(e.source, e.target) for e in graph.edges} == {
+        ("crm.contacts", "prod_crm.crm_contacts"),
+        ("prod_crm.crm_contacts", "prod.customers"),
+    }
+
+
+def test_without_installed_packages_the_ref_is_an_explicit_unknown(tmp_path: Path) -> None:
+    root = write(tmp_path, ROOT)
+    graph = scan([root], config_from_mapping({}, root=root.resolve()))
+    assert [d.code for d in graph.diagnostics] == ["DT203"]
+    assert graph.datasets["analytics.crm_contacts"].kind.value == "unknown"
+
+
+def test_relations_are_mappings_for_dbt_utils_is_relation(tmp_path: Path) -> None:
+    # dbt_utils' _is_relation: ``obj is mapping and obj.get('metadata', {}).get('type', '').endswith('Relation')``
+    check = (
+        "{% set r = ref('a') %}{% if r is mapping and r.get('metadata', {}).get('type', '').endswith('Relation') %}"
+        "select id from {{ r }}{% else %}select 1 as not_a_relation{% endif %}"
+    )
+    root = write(tmp_path, {"dbt_project.yml": "name: p\n", "models/a.sql": "select 1 as id", "models/b.sql": check})
+    graph = scan([root], config_from_mapping({}, root=root.resolve()))
+    assert graph.datasets["analytics.b"].columns == ["id"]
