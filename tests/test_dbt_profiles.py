@@ -60,3 +60,17 @@ def test_other_profiles_and_unknown_targets_are_ignored(tmp_path: Path) -> None:
     write(tmp_path, {"profiles.yml": "p:\n  outputs:\n    dev: {type: duckdb, path: ':memory:'}\n"})
     target = read_profile_target(tmp_path, "p")
     assert target is not None and (target.name, target.database, target.schema) == ("dev", "memory", "main")
+
+
+def test_profile_above_the_project_within_the_scan(tmp_path: Path) -> None:
+    profile = "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: top.duckdb\n"
+    write(tmp_path, {"profiles.yml": profile, **{f"transform/{k}": v for k, v in PROJECT.items()}})
+    assert names(tmp_path) == {"top.main.m", "top.raw.t"}
+    # Outside the scanned tree nothing is read.
+    assert names(tmp_path / "transform") == {"analytics.m", "raw.t"}
+
+
+def test_duckdb_without_a_profile_uses_schema_main(tmp_path: Path) -> None:
+    root = write(tmp_path, PROJECT)
+    assert names(root, adapter="duckdb") == {"main.m", "raw.t"}
+    assert names(root, adapter="duckdb", target_schema="x") == {"x.m", "raw.t"}

@@ -60,13 +60,26 @@ def _duckdb_database(output: dict[str, Any]) -> str | None:
     return PurePosixPath(path.replace("\\", "/")).stem or None
 
 
+def _profiles_file(root: Path, stop: Path | None) -> Path | None:
+    """``profiles.yml`` next to the project, else in a directory above it within the scan (a
+    repository that keeps it at its top and runs ``dbt --profiles-dir ..``)."""
+    directory = root
+    while True:
+        if (directory / "profiles.yml").is_file():
+            return directory / "profiles.yml"
+        if stop is None or directory == stop or stop not in directory.parents:
+            return None
+        directory = directory.parent
+
+
 def read_profile_target(
-    root: Path, profile: str | None, render: Callable[[str], Any] | None = None
+    root: Path, profile: str | None, render: Callable[[str], Any] | None = None, stop: Path | None = None
 ) -> ProfileTarget | None:
-    """The default target of ``profile`` in ``root/profiles.yml``, or None when there is none.
-    ``render`` renders a templated target name (``{{ env_var('DBT_TARGET', 'dev') }}``)."""
-    file = root / "profiles.yml"
-    if profile is None or not file.is_file():
+    """The default target of ``profile`` in the project's ``profiles.yml`` (see ``_profiles_file``),
+    or None when there is none. ``render`` renders a templated target name
+    (``{{ env_var('DBT_TARGET', 'dev') }}``)."""
+    file = _profiles_file(root, stop)
+    if profile is None or file is None:
         return None
     data = load_yaml(file, file.name, [])
     entry = data.get(profile) if isinstance(data, dict) else None
@@ -104,12 +117,18 @@ def _plain(value: str | None, render: Callable[[str], Any] | None) -> str | None
 
 
 def with_profile(
-    settings: DbtSettings, target: ProfileTarget | None, render: Callable[[str], Any] | None = None
+    settings: DbtSettings,
+    target: ProfileTarget | None,
+    render: Callable[[str], Any] | None = None,
+    adapter: str | None = None,
 ) -> DbtSettings:
     """``settings`` for a project whose own profiles.yml names its target; what the configuration
     sets explicitly wins. ``render`` renders Jinja in a value (``{{ env_var('SCHEMA', 'dev') }}``);
-    a value that does not render to a plain name is left out."""
+    a value that does not render to a plain name is left out. Without a profile, a DuckDB project
+    (``adapter``) gets dbt-duckdb's default schema, ``main``."""
     if target is None:
+        if adapter == "duckdb" and "target_schema" not in settings.explicit:
+            return replace(settings, target_schema=_DUCKDB_SCHEMA)
         return settings
     schema, database = _plain(target.schema, render), _plain(target.database, render)
     if target.database_is_path and database is not None:

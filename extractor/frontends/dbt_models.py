@@ -146,7 +146,8 @@ class DbtModels:
             renderer = dbt.DbtRenderer(owner, self.projects, self.settings, SchemaCatalog(), dbt.read_macro)
             return renderer.render_value(value, owner.rel(owner.root / "profiles.yml"))
 
-        return dbt.with_profile(self.settings, dbt.read_profile_target(owner.root, owner.spec.profile, render), render)
+        target = dbt.read_profile_target(owner.root, owner.spec.profile, render, stop=self.config.root.resolve())
+        return dbt.with_profile(self.settings, target, render, adapter=owner.adapter)
 
     def _prepare(
         self, key: str, project: DbtProject, renderer: DbtRenderer, fingerprint: str, cache: AnalysisCache,
