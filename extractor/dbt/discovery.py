@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlglot
+from sqlglot import exp
+
 from ..config import Config
 from ..model import Diagnostic
 from ..sql.naming import fold, get_dialect
@@ -545,12 +548,55 @@ def _sources(project: DbtProject, properties: Properties, diagnostics: list[Diag
                 columns=_yaml_columns(table, dialect),
                 enabled=enabled,
             )
+            if not source.columns:
+                source.columns = _external_columns(project, entry, table, config, source)
             project.sources[(source_name, name)] = source
     for entry, rel in properties.exposures:
         if isinstance(entry.get("name"), str):
             exposure = dict(entry)
             exposure["__path__"], exposure["__line__"] = rel, line_of(entry)
             project.exposures.append(exposure)
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(key)
+
+
+def _external_columns(
+    project: DbtProject, entry: dict[str, Any], table: dict[str, Any], config: dict[str, Any], source: SourceTable
+) -> dict[str, str | None]:
+    """Columns of a dbt-duckdb source read from a file (``meta: {external_location: 'data/{name}.csv'}``):
+    the CSV's header when the file is in the project, as for a seed. Nothing is read outside it."""
+    meta: dict[str, Any] = {}
+    for part in (entry.get("meta"), table.get("meta"), config.get("meta")):
+        if isinstance(part, dict):
+            meta.update(part)
+    template = meta.get("external_location", config.get("external_location"))
+    if not isinstance(template, str) or "{{" in template:
+        return {}
+    fields = _Fields(meta)
+    fields.update(name=source.name, identifier=source.identifier, schema=source.schema,
+                  database=source.database, source_name=source.source_name)  # fmt: skip
+    try:
+        location = template.format_map(fields) if meta.get("formatter", "newstyle") == "newstyle" else ""
+    except (KeyError, ValueError, IndexError, AttributeError):
+        return {}
+    if "(" in location:  # read_csv('data/x.csv', header=true): the first string argument
+        try:
+            literal = sqlglot.parse_one(location, read="duckdb").find(exp.Literal)
+        except Exception:
+            return {}
+        location = literal.this if literal is not None and literal.is_string else ""
+    location = location.strip().strip("'\"")
+    if not location.lower().endswith(".csv") or "://" in location:
+        return {}
+    path = (project.root / location).resolve()
+    if project.root not in path.parents or not path.is_file():
+        return {}
+    header = _csv_header(path) or []
+    dialect = get_dialect(project.dialect)
+    return {fold(c.strip(), False, dialect): None for c in header if c.strip()}
 
 
 def _opt_str(value: Any) -> str | None:
