@@ -21,6 +21,9 @@ datatrail scans the checkout as a new user would, with no configuration, and is 
 - column-edge precision and recall: datatrail's column edges (``source column -> target column``,
   ``*`` sources and dataset-wide edges left out) between truth relations, against the truth edges.
   Edges through an ephemeral model (compiled into its readers' SQL as a CTE) are composed first.
+  Only columns the compiled SQL outputs are scored (a snapshot's ``dbt_scd_id`` … are added by its
+  materialization, not its SQL), and only edges between relations dbt built (a file read by
+  ``read_csv`` has no relation to match).
 
 Nothing is executed but sqlglot's parser; the script reads files only.
 """
@@ -48,8 +51,6 @@ Column = tuple[str, str]  # (relation, column)
 #: Indirect edges to one column from inside its own expression (CASE conditions, OVER clauses), as
 #: sqlglot's lineage reports them; JOIN/FILTER/GROUP_BY/SORT edges are not part of an expression.
 _VALUE_SUBTYPES = ("CONDITIONAL", "WINDOW")
-#: Columns a snapshot's materialization adds: not in its compiled SQL, so the truth cannot score them.
-_SNAPSHOT_META = ("dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to")
 Edge = tuple[Column, Column]
 
 
@@ -103,10 +104,13 @@ def _leaves(node: Node) -> list[Node]:
     return out
 
 
-def truth_edges(relations: dict[str, dict[str, Any]], errors: list[str]) -> set[Edge]:
-    """Column edges of every built model, from its compiled SQL (see the module docstring)."""
+def truth_edges(relations: dict[str, dict[str, Any]], errors: list[str]) -> tuple[set[Edge], set[Column]]:
+    """Column edges of every built model, from its compiled SQL (see the module docstring), and
+    the columns they score: the compiled query's outputs (a snapshot's materialization adds
+    columns of its own, which the compiled SQL does not show)."""
     schema = MappingSchema(_schema(relations), dialect="duckdb")
     edges: set[Edge] = set()
+    scored: set[Column] = set()
     for name, rel in relations.items():
         if rel["kind"] not in ("model", "snapshot") or not rel["compiled"].strip():
             continue
@@ -122,15 +126,16 @@ def truth_edges(relations: dict[str, dict[str, Any]], errors: list[str]) -> set[
             continue
         for column, root in roots.items():
             column = column.lower()
+            scored.add((name, column))
             for leaf in _leaves(root):
-                if not isinstance(leaf.expression, exp.Table):
-                    continue  # a literal or a column-less expression (count(*), now())
+                if not isinstance(leaf.expression, exp.Table) or leaf.name.endswith("*"):
+                    continue  # a literal, a column-less expression (count(*), now()), a file's star
                 table = leaf.expression
                 source = ".".join(p.lower() for p in (table.catalog, table.db, table.name) if p)
                 col = exp.to_column(leaf.name).name.lower()  # `source_table."id"` is column id
                 if source in relations and col in relations[source]["columns"]:
                     edges.add(((source, col), (name, column)))
-    return edges
+    return edges, scored
 
 
 def match_names(names: set[str], relations: dict[str, dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
@@ -190,7 +195,7 @@ def datatrail_edges(data: dict[str, Any], loose: dict[str, str]) -> set[Edge]:
 def compare(project: Path, target: Path, verbose: int) -> dict[str, Any]:
     relations, project_name = read_truth(target)
     errors: list[str] = []
-    truth = truth_edges(relations, errors)
+    truth, scored = truth_edges(relations, errors)
     config = load_config(project)
     data = to_dict(scan([project], config))
     datasets = {d["name"]: d for d in data["datasets"]}
@@ -204,7 +209,7 @@ def compare(project: Path, target: Path, verbose: int) -> dict[str, Any]:
     ]
     predicted = datatrail_edges(data, loose)
     # Only edges into relations both sides know (a model datatrail missed is counted above).
-    predicted = {e for e in predicted if e[1][0] in nodes and e[1][1] not in _SNAPSHOT_META}
+    predicted = {e for e in predicted if e[1] in scored}
     truth_scored = {e for e in truth if e[1][0] in inverse}
     tp = predicted & truth_scored
     result = {
