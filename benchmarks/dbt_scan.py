@@ -232,10 +232,12 @@ def coverage(graph: LineageGraph, root: Path) -> dict[str, object]:
     columns = [(name, c) for name, ds in models.items() for c in ds.columns]
     files = model_files(root)
     analysed_files = {job.path for job in graph.jobs.values() if job.attributes.get("column_lineage") is True}
+    job_files = {job.path for job in graph.jobs.values() if job.kind == "dbt"}
     return {
         "models": len(models),
         "model_files": len(files),
         "model_files_analysed": len(files & analysed_files),
+        "model_files_with_job": len(files & job_files),
         "model_columns": len(columns),
         "model_columns_covered": sum(1 for item in columns if item in targeted),
         "table_lineage": table_ok,
@@ -258,6 +260,7 @@ def report_project(path: Path, verbose: int) -> None:
     files, cols = max(1, int(cov["model_files"])), max(1, int(cov["model_columns"]))  # type: ignore[call-overload]
     print(f"  model files analysed    {cov['model_files_analysed']} of {cov['model_files']} "
           f"({100 * int(cov['model_files_analysed']) / files:.1f} %)")  # type: ignore[call-overload]  # fmt: skip
+    print(f"  model files with a job  {cov['model_files_with_job']} (disabled models have none: DT207)")
     print(f"  model columns covered   {cov['model_columns_covered']} of {cov['model_columns']} "
           f"({100 * int(cov['model_columns_covered']) / cols:.1f} %)")  # type: ignore[call-overload]  # fmt: skip
     print(f"  table-level lineage     {cov['table_lineage']} ({100 * int(cov['table_lineage']) / n:.1f} %)")  # type: ignore[call-overload]

@@ -49,3 +49,21 @@ def test_relations_are_mappings_for_dbt_utils_is_relation(tmp_path: Path) -> Non
     root = write(tmp_path, {"dbt_project.yml": "name: p\n", "models/a.sql": "select 1 as id", "models/b.sql": check})
     graph = scan([root], config_from_mapping({}, root=root.resolve()))
     assert graph.datasets["analytics.b"].columns == ["id"]
+
+
+def test_package_models_call_root_project_macros_and_use_its_dispatch_order(tmp_path: Path) -> None:
+    # dbt: the root project's macros are global (a package's own win), and `dispatch:` comes from the root.
+    root = write(tmp_path, {
+        **ROOT,
+        **PACKAGE,
+        "dbt_project.yml": "name: shop\ndispatch:\n  - macro_namespace: crm\n    search_order: ['shop', 'crm']\n",
+        "macros/m.sql": "{% macro clean(c) %}lower({{ c }}){% endmacro %}"
+                        "{% macro default__label() %}'root' as label{% endmacro %}",
+        "dbt_packages/crm/macros/label.sql": "{% macro label() %}{{ adapter.dispatch('label', 'crm')() }}{% endmacro %}"
+                                             "{% macro default__label() %}'package' as package_label{% endmacro %}",
+        "dbt_packages/crm/models/crm_clean.sql": "select {{ clean('id') }} as clean_id, {{ label() }}"
+                                                 " from {{ source('crm', 'contacts') }}",
+    })  # fmt: skip
+    graph = scan([root], config_from_mapping({}, root=root.resolve()))
+    assert not [d for d in graph.diagnostics if d.code in ("DT200", "DT201")]
+    assert graph.datasets["analytics_crm.crm_clean"].columns == ["clean_id", "label"]

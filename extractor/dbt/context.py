@@ -117,7 +117,14 @@ class DbtRenderer:
         self.state: RenderState | None = None
         self.builtins = Builtins(self)
         self.macros = MacroIndex(
-            self.env, project.name, project.macro_files, read, project.spec.dispatch, project.adapter, self.builtins
+            # dbt takes the dispatch search order from the root project of the build.
+            self.env,
+            project.name,
+            project.macro_files,
+            read,
+            build_root(project).spec.dispatch,
+            project.adapter,
+            self.builtins,
         )
         self._templates: dict[str, tuple[Template | None, Diagnostic | None]] = {}
         self._vars: dict[str, Any] = {}
@@ -156,6 +163,9 @@ class DbtRenderer:
         context.update(self._naming_macros())
         namespaces = {*self.builtins.namespaces, self.project.name, *self.macros.packages()}
         context.update({name: Namespace(self.macros, name) for name in namespaces})
+        root = build_root(self.project)
+        if root is not self.project:  # a package's nodes see the root project's macros, then their own
+            context.update(self.macros.by_package.get(root.name, {}))
         context.update(self.macros.by_package.get(self.project.name, {}))
         return context
 

@@ -275,6 +275,9 @@ def build_in_consumer(package: DbtProject, consumer: DbtProject) -> None:
         if name not in package.packages and name != package.name:
             package.packages[name] = directory
             package.macro_files.extend(m for m in consumer.macro_files if m.package == name)
+    if not any(m.package == consumer.name for m in package.macro_files):
+        # The root project's macros are global in dbt: a package's model may call them unqualified.
+        package.macro_files.extend(m for m in consumer.macro_files if m.package == consumer.name)
 
 
 def load_installed_packages(
