@@ -74,3 +74,12 @@ def test_duckdb_without_a_profile_uses_schema_main(tmp_path: Path) -> None:
     root = write(tmp_path, PROJECT)
     assert names(root, adapter="duckdb") == {"main.m", "raw.t"}
     assert names(root, adapter="duckdb", target_schema="x") == {"x.m", "raw.t"}
+
+
+def test_a_value_from_an_unset_env_var_is_not_used(tmp_path: Path) -> None:
+    profile = (
+        "p:\n  target: dev\n  outputs:\n    dev:\n      type: snowflake\n"
+        "      database: \"{{ env_var('SNOWFLAKE_DATABASE') }}\"\n      schema: \"dbt_{{ env_var('USER') }}\"\n"
+    )
+    root = write(tmp_path, {**PROJECT, "profiles.yml": profile})
+    assert names(root) == {"analytics.m", "raw.t"}

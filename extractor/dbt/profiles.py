@@ -113,7 +113,8 @@ def _plain(value: str | None, render: Callable[[str], Any] | None) -> str | None
         return value
     rendered = render(value) if render is not None else None
     text = str(rendered).strip() if isinstance(rendered, str | int) else ""
-    return text if text and not _templated(text) and not text.startswith("__") else None
+    # An unset env_var renders as a placeholder (``dbt___env_var_USER__``): not a name to use.
+    return text if text and not _templated(text) and "__" not in text else None
 
 
 def with_profile(
