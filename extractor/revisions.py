@@ -57,9 +57,10 @@ def scan_revision(
     if rev == git.WORKTREE:
         return _scan_tree(repo, repo, subpath, paths, rev, cache)
     tree = git.list_tree(repo, rev)
+    installed = _installed_packages(repo, tree)
     # A commit or an index is named by its blob ids: the same tree scanned again (the base of
     # every pre-commit check) is replayed without reading or analysing anything.
-    memo = "revision:" + cache_key(sorted(tree.items()), subpath.as_posix(), sorted(paths))
+    memo = "revision:" + cache_key(sorted(tree.items()), subpath.as_posix(), sorted(paths), installed)
     known = cache.get(memo) if cache is not None else None
     if known is not None:
         try:
@@ -72,6 +73,10 @@ def scan_revision(
         with tempfile.TemporaryDirectory(prefix="datatrail-") as scratch:
             root = Path(scratch)
             git.materialize(repo, rev, root, tree)
+            for folder, _ in installed:  # the work tree's installed dbt packages, as dbt would use them
+                (root / folder).parent.mkdir(parents=True, exist_ok=True)
+                if not (root / folder).exists():
+                    (root / folder).symlink_to(repo / folder, target_is_directory=True)
             snapshot = _scan_tree(root, repo, subpath, paths, rev, cache)
             snapshot.config = _config_of(repo, git.Blobs(repo, tree), snapshot.prefix)
     else:
@@ -79,6 +84,27 @@ def scan_revision(
     if cache is not None:
         cache.put(memo, {"prefix": snapshot.prefix, "graph": result_to_dict(UnitResult(snapshot.graph))})
     return snapshot
+
+
+def _installed_packages(repo: Path, tree: Mapping[str, str]) -> list[tuple[str, list[tuple[str, int]]]]:
+    """dbt packages installed in the work tree next to a revision's dbt projects (``dbt_packages/``
+    is environment, not revision content: ``dbt deps`` writes it and git usually ignores it), with
+    what identifies their state: each package's ``dbt_project.yml`` and its modification time.
+    Both sides of a diff then build the same packages."""
+    found = []
+    for path in sorted(tree):
+        if path != "dbt_project.yml" and not path.endswith("/dbt_project.yml"):
+            continue
+        base = path[: -len("dbt_project.yml")]
+        for name in ("dbt_packages", "dbt_modules"):
+            folder = repo / base / name
+            if not folder.is_dir() or any(p.startswith(f"{base}{name}/") for p in tree):
+                continue  # none installed, or committed: then the revision's own are used
+            state = sorted(
+                (p.relative_to(folder).as_posix(), p.stat().st_mtime_ns) for p in folder.glob("*/dbt_project.yml")
+            )
+            found.append((f"{base}{name}", state))
+    return found
 
 
 def _config_of(repo: Path, files: git.Blobs, prefix: str) -> Config:

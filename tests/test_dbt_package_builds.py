@@ -67,3 +67,27 @@ def test_package_models_call_root_project_macros_and_use_its_dispatch_order(tmp_
     graph = scan([root], config_from_mapping({}, root=root.resolve()))
     assert not [d for d in graph.diagnostics if d.code in ("DT200", "DT201")]
     assert graph.datasets["analytics_crm.crm_clean"].columns == ["clean_id", "label"]
+
+
+def test_a_revision_builds_the_packages_installed_in_the_work_tree(tmp_path: Path) -> None:
+    # dbt_packages/ is environment (written by `dbt deps`, ignored by git): both sides of a diff
+    # build it, so installing packages is not a lineage change, and a change in the project is.
+    from extractor import git
+    from extractor.diff import diff_graphs
+    from extractor.revisions import scan_revision
+
+    from .gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write(".gitignore", "dbt_packages/\n")
+    for name, text in {**ROOT, **PACKAGE}.items():
+        repo.write(name, text)
+    repo.commit("project")
+    base = scan_revision(repo.root, "HEAD", Path("."), [])
+    work = scan_revision(repo.root, git.WORKTREE, Path("."), [])
+    assert "analytics_crm.crm_contacts" in base.graph.datasets
+    assert set(base.graph.datasets) == set(work.graph.datasets)
+    repo.write("models/customers.sql", "select id as customer_id from {{ ref('crm_contacts') }}")
+    changed = scan_revision(repo.root, git.WORKTREE, Path("."), [])
+    assert set(changed.graph.datasets) == set(base.graph.datasets)  # the ref still names the package's model
+    assert diff_graphs(base.graph, changed.graph)

@@ -287,7 +287,9 @@ class DbtRenderer:
             return node.relation
         cfg = config if config is not None else node.effective_config()
         owner = self.projects.get(node.package, self.project)
-        renderer = self.naming if owner is self.project else None
+        # Every node of one build is named by the build root's overrides (self.naming), whichever
+        # project's renderer asks; a node of another build gets dbt's defaults.
+        renderer = self.naming if owner is self.project or build_root(owner) is build_root(self.project) else None
         if node.resource_type == "snapshot" and cfg.get("target_schema"):
             schema = str(cfg["target_schema"])
             database = cfg.get("target_database") or self.settings.target_database
