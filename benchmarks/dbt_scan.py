@@ -9,6 +9,9 @@ refs, dbt_utils and cross-database macros, incremental models, a custom macro, a
 a cold ``datatrail scan`` of it in a new process, then ``extractor.scan`` in this one.
 
 Project mode scans an existing tree and reports, over its dbt models and snapshots:
+- model files analysed: model files (``.sql``/``.py`` under the model paths of every
+  ``dbt_project.yml``, installed packages left out) that became a job with column lineage;
+- model columns covered: columns of dbt models with at least one column edge into them;
 - table-level lineage: the model has an upstream dataset (or its template makes no ref/source call);
 - complete column lineage: the model's columns are known and every one of them resolves to
   sources (no unknown dataset, no unexpanded ``*``);
@@ -28,6 +31,7 @@ import time
 from pathlib import Path
 
 from extractor.config import load_config
+from extractor.dbt.yaml_config import load_yaml, read_project_file
 from extractor.graph import UNKNOWN_PREFIX, LineageGraph
 from extractor.model import DatasetKind
 from extractor.scan import scan
@@ -171,6 +175,23 @@ def generate_project(root: Path, models: int, seed: int = 7) -> int:
 _REF_OR_SOURCE = re.compile(r"\b(ref|source)\s*\(")
 
 
+def model_files(root: Path) -> set[str]:
+    """Model files (``.sql``/``.py`` under each project's model paths) of the dbt projects under
+    ``root``, installed packages left out: what a user counts as "the project's models"."""
+    files: set[str] = set()
+    for project_file in root.rglob("dbt_project.yml"):
+        rel = project_file.relative_to(root)
+        if any(part in ("dbt_packages", "dbt_modules", "target", "node_modules") or part.startswith(".")
+               for part in rel.parts[:-1]):  # fmt: skip
+            continue
+        spec = read_project_file(load_yaml(project_file, str(rel), []), str(rel), project_file.parent.name, [])
+        for base in spec.model_paths:
+            for path in (project_file.parent / base).rglob("*"):
+                if path.suffix in (".sql", ".py") and path.is_file():
+                    files.add(path.relative_to(root).as_posix())
+    return files
+
+
 def coverage(graph: LineageGraph, root: Path) -> dict[str, object]:
     """Table- and column-level coverage of the dbt models (and snapshots) of a scanned graph."""
     models = {name: ds for name, ds in graph.datasets.items() if ds.kind is DatasetKind.DBT_MODEL}
@@ -206,8 +227,19 @@ def coverage(graph: LineageGraph, root: Path) -> dict[str, object]:
         else:
             incomplete.append(path)
     codes = collections.Counter(d.code for d in graph.diagnostics)
+    # Columns of models with at least one column edge into them (the "covered" columns).
+    targeted = {(je.edge.target.table, je.edge.target.column) for je in graph.column_edges}
+    columns = [(name, c) for name, ds in models.items() for c in ds.columns]
+    files = model_files(root)
+    analysed_files = {job.path for job in graph.jobs.values() if job.attributes.get("column_lineage") is True}
+    job_files = {job.path for job in graph.jobs.values() if job.kind == "dbt"}
     return {
         "models": len(models),
+        "model_files": len(files),
+        "model_files_analysed": len(files & analysed_files),
+        "model_files_with_job": len(files & job_files),
+        "model_columns": len(columns),
+        "model_columns_covered": sum(1 for item in columns if item in targeted),
         "table_lineage": table_ok,
         "complete_column_lineage": column_ok,
         "crashes": codes.get("DT900", 0),
@@ -225,6 +257,12 @@ def report_project(path: Path, verbose: int) -> None:
     cov = coverage(graph, config.root)
     n = max(1, int(cov["models"]))  # type: ignore[call-overload]
     print(f"{path}: {cov['models']} models in {elapsed:.1f} s")
+    files, cols = max(1, int(cov["model_files"])), max(1, int(cov["model_columns"]))  # type: ignore[call-overload]
+    print(f"  model files analysed    {cov['model_files_analysed']} of {cov['model_files']} "
+          f"({100 * int(cov['model_files_analysed']) / files:.1f} %)")  # type: ignore[call-overload]  # fmt: skip
+    print(f"  model files with a job  {cov['model_files_with_job']} (disabled models have none: DT207)")
+    print(f"  model columns covered   {cov['model_columns_covered']} of {cov['model_columns']} "
+          f"({100 * int(cov['model_columns_covered']) / cols:.1f} %)")  # type: ignore[call-overload]  # fmt: skip
     print(f"  table-level lineage     {cov['table_lineage']} ({100 * int(cov['table_lineage']) / n:.1f} %)")  # type: ignore[call-overload]
     print(f"  complete column lineage {cov['complete_column_lineage']} "
           f"({100 * int(cov['complete_column_lineage']) / n:.1f} %)")  # type: ignore[call-overload]  # fmt: skip

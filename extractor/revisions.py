@@ -64,9 +64,10 @@ def scan_revision(
         # The work tree changes under us: its graph is not stored for replay (``datatrail scan`` does that).
         return _scan_tree(repo, repo, subpath, paths, rev, cache, memo=False)
     tree = git.list_tree(repo, rev)
+    installed = _installed_packages(repo, tree)
     # A commit or an index is named by its blob ids: the same tree scanned again (the base of
     # every pre-commit check) is replayed without reading or analysing anything.
-    memo = "revision:" + cache_key(sorted(tree.items()), subpath.as_posix(), sorted(paths))
+    memo = "revision:" + cache_key(sorted(tree.items()), subpath.as_posix(), sorted(paths), installed)
     known = cache.get(memo) if cache is not None else None
     if known is not None:
         try:
@@ -77,6 +78,10 @@ def scan_revision(
             return Snapshot(rev, graph, _config_of(repo, git.Blobs(repo, tree), prefix), prefix)
     if any(p == "dbt_project.yml" or p.endswith("/dbt_project.yml") for p in tree):
         with _checkout(repo, tree, cache) as root:
+            for folder, _ in installed:  # the work tree's installed dbt packages, as dbt would use them
+                (root / folder).parent.mkdir(parents=True, exist_ok=True)
+                if not (root / folder).exists():
+                    (root / folder).symlink_to(repo / folder, target_is_directory=True)
             snapshot = _scan_tree(root, repo, subpath, paths, rev, cache, memo=False)
             snapshot.config = _config_of(repo, git.Blobs(repo, tree), snapshot.prefix)
     else:
@@ -118,6 +123,27 @@ def _checkout(repo: Path, tree: Mapping[str, str], cache: AnalysisCache | None) 
         yield directory
     finally:
         lock.close()  # closing releases the lock
+
+
+def _installed_packages(repo: Path, tree: Mapping[str, str]) -> list[tuple[str, list[tuple[str, int]]]]:
+    """dbt packages installed in the work tree next to a revision's dbt projects (``dbt_packages/``
+    is environment, not revision content: ``dbt deps`` writes it and git usually ignores it), with
+    what identifies their state: each package's ``dbt_project.yml`` and its modification time.
+    Both sides of a diff then build the same packages."""
+    found = []
+    for path in sorted(tree):
+        if path != "dbt_project.yml" and not path.endswith("/dbt_project.yml"):
+            continue
+        base = path[: -len("dbt_project.yml")]
+        for name in ("dbt_packages", "dbt_modules"):
+            folder = repo / base / name
+            if not folder.is_dir() or any(p.startswith(f"{base}{name}/") for p in tree):
+                continue  # none installed, or committed: then the revision's own are used
+            state = sorted(
+                (p.relative_to(folder).as_posix(), p.stat().st_mtime_ns) for p in folder.glob("*/dbt_project.yml")
+            )
+            found.append((f"{base}{name}", state))
+    return found
 
 
 def _config_of(repo: Path, files: git.Blobs, prefix: str) -> Config:

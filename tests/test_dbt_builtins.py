@@ -18,6 +18,7 @@ class Host:
 
     def __init__(self, dialect: str | None = None) -> None:
         self.dialect = dialect
+        self.adapter_type = dialect or "postgres"
         self.reports: list[str] = []
 
     def columns_of(self, relation: Any) -> list[str] | None:

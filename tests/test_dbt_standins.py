@@ -38,3 +38,13 @@ def test_partition_by_source_relation_is_empty_for_a_single_connection() -> None
     many = Builtins(VarsHost({"stripe_union_schemas": ["a", "b"]})).namespaces["fivetran_utils"]
     assert many["partition_by_source_relation"]("stripe") == ", source_relation"
     assert many["partition_by_source_relation"]("stripe", "no", "s") == "partition by s.source_relation"
+
+
+def test_fivetran_string_agg_keeps_the_field_text_like_the_package() -> None:
+    for adapter, expected in (
+        ("postgres", "string_agg(distinct u.login, ', ')"),
+        ("snowflake", "listagg(distinct u.login, ', ')"),
+        ("duckdb", "string_agg(distinct u.login, ', ')"),
+    ):
+        string_agg = Builtins(Host(adapter)).namespaces["fivetran_utils"]["string_agg"]
+        assert string_agg("distinct u.login", "', '") == expected

@@ -30,6 +30,7 @@ class BuiltinHost(Protocol):
     """What builtins need from the renderer."""
 
     dialect: str | None
+    adapter_type: str
 
     def columns_of(self, relation: Any) -> list[str] | None: ...
 
@@ -270,6 +271,20 @@ class Builtins:
     def bool_or(self, *args: Any, **kwargs: Any) -> str:
         expression = _text(bind(args, kwargs, ["expression"], {}).get("expression"))
         return f"max(case when {expression} then 1 else 0 end) = 1"
+
+    def string_agg(self, *args: Any, **kwargs: Any) -> str:
+        """``fivetran_utils.string_agg`` as the package writes it: the field's text goes in as given,
+        so ``string_agg('distinct login', "', '")`` keeps its ``distinct``."""
+        a = bind(args, kwargs, ["field_to_agg", "delimiter"], {"delimiter": "','"})
+        field, delimiter = _text(a.get("field_to_agg")), _text(a.get("delimiter"))
+        adapter = self.host.adapter_type
+        if adapter in ("snowflake", "redshift"):
+            return f"listagg({field}, {delimiter})"
+        if adapter in ("spark", "databricks"):
+            return (
+                f"replace(replace(replace(cast(collect_set({field}) as string), '[', ''), ']', ''), ', ', {delimiter})"
+            )
+        return f"string_agg({field}, {delimiter})"
 
     def listagg(self, *args: Any, **kwargs: Any) -> str:
         a = bind(args, kwargs, ["measure", "delimiter_text", "order_by_clause", "limit_num"], {"delimiter_text": "','"})
@@ -638,7 +653,7 @@ class Builtins:
             "fill_pass_through_columns": self.pass_through_columns, "calculated_fields": self.pass_through_columns,
             "persist_pass_through_columns": self.pass_through_columns, "add_pass_through_columns": nothing,
             "timestamp_add": timestamp_add, "timestamp_diff": timestamp_diff, "first_value": first_value,
-            "string_agg": lambda *a, **k: self.listagg(*a, **k), "array_agg": one_field("array_agg({})"),
+            "string_agg": self.string_agg, "array_agg": one_field("array_agg({})"),
             "max_bool": one_field("max(case when {} then 1 else 0 end) = 1"), "ceiling": one_field("ceil({})"),
             "try_cast": self.safe_cast, "json_extract": self.json_extract, "json_parse": self.json_extract,
             "pivot_json_extract": self.pivot_json_extract, "remove_prefix_from_columns": self.remove_prefix,

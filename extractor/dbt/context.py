@@ -49,7 +49,7 @@ from .jinja import (
     strip_line_markers,
 )
 from .macros import MacroIndex, Namespace
-from .nodes import DbtNode, DbtProject, MacroFile, SourceTable
+from .nodes import DbtNode, DbtProject, MacroFile, SourceTable, build_root
 from .proxies import ConfigProxy, GraphProxy, ModelProxy, ThisProxy, node_dict
 from .relations import (
     Relation,
@@ -110,13 +110,22 @@ class DbtRenderer:
         self.projects = projects
         self.settings = settings
         self.catalog = catalog
+        #: the renderer whose generate_*_name overrides name this project's nodes (the build root's)
+        self.naming: DbtRenderer = self
         self.dialect = project.dialect
         self.adapter_type = project.adapter
         self.env = DbtSandbox()
         self.state: RenderState | None = None
         self.builtins = Builtins(self)
         self.macros = MacroIndex(
-            self.env, project.name, project.macro_files, read, project.spec.dispatch, project.adapter, self.builtins
+            # dbt takes the dispatch search order from the root project of the build.
+            self.env,
+            project.name,
+            project.macro_files,
+            read,
+            build_root(project).spec.dispatch,
+            project.adapter,
+            self.builtins,
         )
         self._templates: dict[str, tuple[Template | None, Diagnostic | None]] = {}
         self._parsed: dict[str, jinja_nodes.Template] = {}  # parsed by ``parse_static``, not compiled yet
@@ -156,6 +165,9 @@ class DbtRenderer:
         context.update(self._naming_macros())
         namespaces = {*self.builtins.namespaces, self.project.name, *self.macros.packages()}
         context.update({name: Namespace(self.macros, name) for name in namespaces})
+        root = build_root(self.project)
+        if root is not self.project:  # a package's nodes see the root project's macros, then their own
+            context.update(self.macros.by_package.get(root.name, {}))
         context.update(self.macros.by_package.get(self.project.name, {}))
         return context
 
@@ -222,11 +234,14 @@ class DbtRenderer:
         if package is None or package == self.project.name:
             projects = [self.project]
         if package is None:
-            # dbt resolves refs across the whole build: a local package's model may ref its consumer's.
+            # dbt resolves refs across the whole build: a local package's model may ref its consumer's,
+            # and the root project's models may ref an installed package's.
             consumer = self.project.consumer
             while consumer is not None and consumer not in projects:
                 projects.append(consumer)
                 consumer = consumer.consumer
+            root, listed = build_root(self.project), {id(p) for p in projects}
+            projects.extend(p for p in self.projects.values() if id(p) not in listed and build_root(p) is root)
         for project in projects:
             node = project.find_node(name, version)
             if node is not None:
@@ -274,7 +289,9 @@ class DbtRenderer:
             return node.relation
         cfg = config if config is not None else node.effective_config()
         owner = self.projects.get(node.package, self.project)
-        renderer = self if owner is self.project else None
+        # Every node of one build is named by the build root's overrides (self.naming), whichever
+        # project's renderer asks; a node of another build gets dbt's defaults.
+        renderer = self.naming if owner is self.project or build_root(owner) is build_root(self.project) else None
         if node.resource_type == "snapshot" and cfg.get("target_schema"):
             schema = str(cfg["target_schema"])
             database = cfg.get("target_database") or self.settings.target_database
@@ -314,7 +331,9 @@ class DbtRenderer:
 
     def source_relation(self, table: SourceTable) -> Relation:
         if table.relation is None:
-            table.relation = Relation(table.database, table.schema, table.identifier, self.dialect)
+            # As in dbt, a source without a database is in the target's.
+            database = table.database or self.settings.target_database
+            table.relation = Relation(database, table.schema, table.identifier, self.dialect)
         return table.relation
 
     def current_relation(self) -> Relation | None:

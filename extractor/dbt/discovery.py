@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlglot
+from sqlglot import exp
+
 from ..config import Config
 from ..model import Diagnostic
 from ..sql.naming import fold, get_dialect
@@ -176,8 +179,10 @@ def load_project(
     settings: DbtSettings,
     relative: Callable[[Path, Path], str],
     diagnostics: list[Diagnostic],
+    installed: bool = False,
 ) -> DbtProject:
-    """Read everything datatrail needs from one project; problems become DT206 diagnostics."""
+    """Read everything datatrail needs from one project; problems become DT206 diagnostics.
+    An ``installed`` package (under ``dbt_packages/``, which the scan excludes) is read whole."""
     root = project_file.parent.resolve()
     rel_file = relative(project_file, config.root)
     rel_root = rel_file.rsplit("/", 1)[0] if "/" in rel_file else ""
@@ -187,7 +192,7 @@ def load_project(
     project = DbtProject(root, rel_root, spec, dialect, adapter, dialect_known=dialect is not None)
 
     def excluded(path: Path) -> bool:
-        return config.is_excluded(project.rel(path))
+        return not installed and config.is_excluded(project.rel(path))
 
     _claim(project, excluded)
     _packages(project, diagnostics)
@@ -248,6 +253,62 @@ def link_local_packages(projects: list[DbtProject]) -> None:
                     # Installed, the package's macros are the consumer's ``<package>.macro``s.
                     consumer.packages[package.name] = package.root
                     consumer.macro_files.extend(m for m in package.macro_files if m.package == package.name)
+                build_in_consumer(package, consumer)
+
+
+def build_in_consumer(package: DbtProject, consumer: DbtProject) -> None:
+    """What changes for a package that ``consumer`` builds (dbt builds packages inside the root
+    project): the root's dbt_project.yml configs win over the package's own (``models: +schema``
+    at its top level, ``models: <package>:`` …), and the packages installed next to it are the
+    package's too (``fivetran_utils.`` calls of a ``dbt_packages/github`` model)."""
+    package.consumer = consumer
+    trees = {
+        "model": (package.spec.models, consumer.spec.models),
+        "snapshot": (package.spec.snapshots, consumer.spec.snapshots),
+        "seed": (package.spec.seeds, consumer.spec.seeds),
+    }
+    for node in package.nodes.values():
+        own, root = trees.get(node.resource_type, ({}, {}))
+        project_config = merge_config(folder_config(own, node.fqn), folder_config(root, node.fqn))
+        node.config = merge_config(project_config, node.property_config)
+    for name, directory in consumer.packages.items():
+        if name not in package.packages and name != package.name:
+            package.packages[name] = directory
+            package.macro_files.extend(m for m in consumer.macro_files if m.package == name)
+    if not any(m.package == consumer.name for m in package.macro_files):
+        # The root project's macros are global in dbt: a package's model may call them unqualified.
+        package.macro_files.extend(m for m in consumer.macro_files if m.package == consumer.name)
+
+
+def load_installed_packages(
+    project: DbtProject,
+    loaded: list[DbtProject],
+    config: Config,
+    settings: DbtSettings,
+    relative: Callable[[Path, Path], str],
+    diagnostics: list[Diagnostic],
+) -> list[DbtProject]:
+    """The installed packages of ``project`` (``dbt_packages/*``) that have models, snapshots or
+    seeds, read as projects that ``project`` builds: dbt builds a package's models with the root
+    project's target, vars and naming. A package that is also a scanned project (a ``local:``
+    package's symlink) is that project, not a second copy."""
+    known = {p.root for p in loaded}
+    found: list[DbtProject] = []
+    for _, directory in sorted(project.packages.items()):
+        if directory.resolve() in known or directory.resolve() == project.root:
+            continue
+        package = load_project(directory / "dbt_project.yml", config, settings, relative, diagnostics, installed=True)
+        if not package.nodes:
+            continue  # macros only (dbt_utils, dbt_date …): already the project's macros
+        package.dialect, package.adapter, package.dialect_known = (
+            project.dialect,
+            project.adapter,
+            project.dialect_known,
+        )
+        build_in_consumer(package, project)
+        known.add(package.root)
+        found.append(package)
+    return found
 
 
 def _packages(project: DbtProject, diagnostics: list[Diagnostic]) -> None:
@@ -373,6 +434,7 @@ def _models(project: DbtProject, properties: Properties, excluded: Callable[[Pat
                 columns = _version_columns(entry, version, columns, project.dialect)
             language = "python" if path.suffix == ".py" else "sql"
             node = DbtNode("model", name, project.name, rel, path, fqn, config, text, 1, language, version, columns)
+            node.property_config = _config_of(entry)
             project.nodes[node.key] = node
 
 
@@ -406,6 +468,7 @@ def _snapshots(project: DbtProject, properties: Properties, excluded: Callable[[
                 config = merge_config(folder_config(project.spec.snapshots, fqn), _config_of(entry))
                 columns = _yaml_columns(entry, project.dialect) if entry else {}
                 node = DbtNode("snapshot", name, project.name, rel, path, fqn, config, body, line, "sql", None, columns)
+                node.property_config = _config_of(entry)
                 project.nodes[node.key] = node
     for name, (entry, rel) in properties.snapshots.items():
         relation = entry.get("relation")
@@ -418,6 +481,7 @@ def _snapshots(project: DbtProject, properties: Properties, excluded: Callable[[
         config = merge_config(folder_config(project.spec.snapshots, fqn), _config_of(entry))
         node = DbtNode("snapshot", name, project.name, rel, project.root / rel, fqn, config, text, line_of(entry),
                        "sql", None, _yaml_columns(entry, project.dialect))  # fmt: skip
+        node.property_config = _config_of(entry)
         project.nodes[node.key] = node
 
 
@@ -446,6 +510,7 @@ def _seeds(project: DbtProject, properties: Properties, excluded: Callable[[Path
                     if key in columns:
                         columns[key] = str(data_type)
             node = DbtNode("seed", name, project.name, rel, path, fqn, config, "", 1, "csv", None, columns)
+            node.property_config = _config_of(entry)
             project.nodes[node.key] = node
 
 
@@ -486,12 +551,55 @@ def _sources(project: DbtProject, properties: Properties, diagnostics: list[Diag
                 columns=_yaml_columns(table, dialect),
                 enabled=enabled,
             )
+            if not source.columns:
+                source.columns = _external_columns(project, entry, table, config, source)
             project.sources[(source_name, name)] = source
     for entry, rel in properties.exposures:
         if isinstance(entry.get("name"), str):
             exposure = dict(entry)
             exposure["__path__"], exposure["__line__"] = rel, line_of(entry)
             project.exposures.append(exposure)
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(key)
+
+
+def _external_columns(
+    project: DbtProject, entry: dict[str, Any], table: dict[str, Any], config: dict[str, Any], source: SourceTable
+) -> dict[str, str | None]:
+    """Columns of a dbt-duckdb source read from a file (``meta: {external_location: 'data/{name}.csv'}``):
+    the CSV's header when the file is in the project, as for a seed. Nothing is read outside it."""
+    meta: dict[str, Any] = {}
+    for part in (entry.get("meta"), table.get("meta"), config.get("meta")):
+        if isinstance(part, dict):
+            meta.update(part)
+    template = meta.get("external_location", config.get("external_location"))
+    if not isinstance(template, str) or "{{" in template:
+        return {}
+    fields = _Fields(meta)
+    fields.update(name=source.name, identifier=source.identifier, schema=source.schema,
+                  database=source.database, source_name=source.source_name)  # fmt: skip
+    try:
+        location = template.format_map(fields) if meta.get("formatter", "newstyle") == "newstyle" else ""
+    except (KeyError, ValueError, IndexError, AttributeError):
+        return {}
+    if "(" in location:  # read_csv('data/x.csv', header=true): the first string argument
+        try:
+            literal = sqlglot.parse_one(location, read="duckdb").find(exp.Literal)
+        except Exception:
+            return {}
+        location = literal.this if literal is not None and literal.is_string else ""
+    location = location.strip().strip("'\"")
+    if not location.lower().endswith(".csv") or "://" in location:
+        return {}
+    path = (project.root / location).resolve()
+    if project.root not in path.parents or not path.is_file():
+        return {}
+    header = _csv_header(path) or []
+    dialect = get_dialect(project.dialect)
+    return {fold(c.strip(), False, dialect): None for c in header if c.strip()}
 
 
 def _opt_str(value: Any) -> str | None:

@@ -336,10 +336,18 @@ def snapshot_query(query: exp.Expr, config: dict[str, object], dialect: str | No
     keys = [parse(k) for k in (raw_keys if isinstance(raw_keys, list) else [raw_keys] if raw_keys else [])]
     parts = [k for k in keys if k is not None] + [updated.copy()]
     scd_id = exp.func("md5", exp.Concat(expressions=[exp.cast(p, "varchar") for p in parts]))
-    return exp.select(
-        exp.Star(),
-        exp.alias_(scd_id, "dbt_scd_id"),
-        exp.alias_(updated.copy(), "dbt_updated_at"),
-        exp.alias_(updated.copy(), "dbt_valid_from"),
-        exp.alias_(exp.cast(exp.null(), "timestamp"), "dbt_valid_to"),
-    ).from_(exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("snapshot_query"))))
+    # dbt 1.9+: ``snapshot_meta_column_names`` renames these columns; ``hard_deletes: new_record``
+    # adds ``dbt_is_deleted``.
+    renamed = config.get("snapshot_meta_column_names")
+    names = {str(k): str(v) for k, v in renamed.items() if v} if isinstance(renamed, dict) else {}
+    columns = [
+        exp.alias_(scd_id, names.get("dbt_scd_id", "dbt_scd_id")),
+        exp.alias_(updated.copy(), names.get("dbt_updated_at", "dbt_updated_at")),
+        exp.alias_(updated.copy(), names.get("dbt_valid_from", "dbt_valid_from")),
+        exp.alias_(exp.cast(exp.null(), "timestamp"), names.get("dbt_valid_to", "dbt_valid_to")),
+    ]
+    if str(config.get("hard_deletes") or "").lower() == "new_record":
+        columns.append(exp.alias_(exp.Literal.string("False"), names.get("dbt_is_deleted", "dbt_is_deleted")))
+    return exp.select(exp.Star(), *columns).from_(
+        exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("snapshot_query")))
+    )

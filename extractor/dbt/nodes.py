@@ -40,6 +40,8 @@ class DbtNode:
     static_config: dict[str, Any] = field(default_factory=dict)  # constant arguments of config(...)
     relation: Relation | None = None
     rendered_config: dict[str, Any] | None = None  # the final config, once rendered
+    #: the property-file part of ``config`` (it wins over every dbt_project.yml, a consumer's too)
+    property_config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def unique_id(self) -> str:
@@ -148,3 +150,12 @@ class DbtProject:
                 return chosen
         enabled = [n for n in candidates if n.enabled] or candidates
         return sorted(enabled, key=lambda n: (n.version is None, str(n.version)))[-1]
+
+
+def build_root(project: DbtProject) -> DbtProject:
+    """The project whose build ``project`` is part of: the end of its chain of consumers."""
+    seen = {id(project)}
+    while project.consumer is not None and id(project.consumer) not in seen:
+        project = project.consumer
+        seen.add(id(project))
+    return project

@@ -63,15 +63,48 @@ class FrozenDate(date):
         return cls(FIXED_NOW.year, FIXED_NOW.month, FIXED_NOW.day)
 
 
+class PytzZone(tzinfo):
+    """A pytz time zone as templates use one: a tzinfo with ``localize``, ``normalize`` and
+    ``zone`` (dbt_date's ``tzinfo.localize(parsed)``), backed by zoneinfo."""
+
+    def __init__(self, zone: tzinfo, name: str) -> None:
+        self._zone = zone
+        self.zone = name
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return self._zone.utcoffset(dt)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return self._zone.dst(dt)
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self._zone.tzname(dt)
+
+    def fromutc(self, dt: datetime) -> datetime:
+        return self._zone.fromutc(dt.replace(tzinfo=self._zone)).replace(tzinfo=self)
+
+    def localize(self, dt: datetime, is_dst: bool | None = False) -> datetime:
+        return dt.replace(tzinfo=self)
+
+    def normalize(self, dt: datetime) -> datetime:
+        return dt
+
+    def __repr__(self) -> str:
+        return f"<PytzZone {self.zone}>"
+
+
+_UTC = PytzZone(timezone.utc, "UTC")
+
+
 def _pytz_timezone(name: str) -> tzinfo:
     if str(name).upper() in ("UTC", "GMT", "ETC/UTC"):
-        return timezone.utc
+        return _UTC
     try:
         from zoneinfo import ZoneInfo
 
-        return ZoneInfo(str(name))
+        return PytzZone(ZoneInfo(str(name)), str(name))
     except Exception:
-        return timezone.utc
+        return _UTC
 
 
 def _bounded_iterator(func: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -97,7 +130,7 @@ def dbt_modules() -> SafeModule:
                                             "timezone": timezone, "time": time, "MINYEAR": 1, "MAXYEAR": 9999}),
         "re": SafeModule("re", {n: getattr(re, n) for n in re_names}),
         "itertools": SafeModule("itertools", {n: _bounded_iterator(getattr(itertools, n)) for n in itertools_names}),
-        "pytz": SafeModule("pytz", {"timezone": _pytz_timezone, "utc": timezone.utc, "UTC": timezone.utc}),
+        "pytz": SafeModule("pytz", {"timezone": _pytz_timezone, "utc": _UTC, "UTC": _UTC}),
     })  # fmt: skip
 
 

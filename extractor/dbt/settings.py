@@ -29,6 +29,8 @@ class DbtSettings:
     env_vars: dict[str, str] = field(default_factory=dict)
     include_disabled: bool = False
     warnings: tuple[str, ...] = ()
+    #: target keys the configuration sets (sorted): a project's profiles.yml does not override them
+    explicit: tuple[str, ...] = ()
 
 
 _STRING_KEYS = ("dialect", "adapter", "target_name", "target_schema", "target_database")
@@ -68,4 +70,11 @@ def load_settings(config: Config) -> DbtSettings:
         env_vars={k: str(v) for k, v in env_vars.items()},
         include_disabled=bool(raw.get("include_disabled", False)),
         warnings=tuple(warnings),
+        explicit=tuple(
+            sorted(
+                {k for k in _STRING_KEYS if k in values}
+                | ({"target_schema"} if config.default_schema else set())
+                | ({"target_database"} if config.default_database else set())
+            )
+        ),
     )

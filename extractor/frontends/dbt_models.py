@@ -86,13 +86,30 @@ class DbtModels:
             key = project.name if project.name not in self.projects else f"{project.name}@{project.rel_root}"
             self.projects[key] = project
         dbt.link_local_packages(list(self.projects.values()))  # a local package builds with its consumer's vars
+        for project in [p for p in self.projects.values() if p.consumer is None]:
+            # dbt builds the models of installed packages too, inside the project that installs them.
+            try:
+                packages = dbt.load_installed_packages(project, list(self.projects.values()), config, settings,
+                                                       relative, claim.diagnostics)  # fmt: skip
+            except Exception as e:
+                claim.diagnostics.append(_internal(project.rel(project.root / "dbt_project.yml"), e))
+                continue
+            for package in packages:
+                key = package.name if package.name not in self.projects else f"{package.name}@{package.rel_root}"
+                self.projects[key] = package
         # A project's models depend on its consumer's vars: every project's files are in every unit's digest.
         fingerprints = {key: _fingerprint(project) for key, project in self.projects.items()}
         every_project = cache_key(sorted(fingerprints.items()))
         probe = LineageGraph()
         for key, project in self.projects.items():
-            renderer = dbt.DbtRenderer(project, self.projects, settings, SchemaCatalog(), dbt.read_macro)
+            renderer = dbt.DbtRenderer(project, self.projects, self._target(project), SchemaCatalog(), dbt.read_macro)
             self.renderers[key] = renderer
+        by_project = {id(p): self.renderers[k] for k, p in self.projects.items()}
+        for key, project in self.projects.items():
+            # dbt names every node of a build with the root project's generate_*_name overrides.
+            self.renderers[key].naming = by_project.get(id(dbt.build_root(project)), self.renderers[key])
+        for key, project in self.projects.items():
+            renderer = self.renderers[key]
             try:
                 self._prepare(key, project, renderer, fingerprints[key], cache, probe)
             except Exception as e:
@@ -106,7 +123,8 @@ class DbtModels:
             for k, p in self.projects.items()
             for n in p.nodes.values()
         )
-        shared = cache_key(relations, settings, sorted(config.dialects.items()), config.dialect,
+        targets = sorted((k, r.settings) for k, r in self.renderers.items())
+        shared = cache_key(relations, settings, targets, sorted(config.dialects.items()), config.dialect,
                            config.default_schema, config.default_database)  # fmt: skip
         for key, project in self.projects.items():
             base = project.rel_root + "/" if project.rel_root else ""
@@ -123,6 +141,18 @@ class DbtModels:
                 digest = cache_key(context, node.key, node.path, digest_bytes(node.text.encode()))
                 claim.units.append(Unit(self.name, unit_key, node.path, digest))
         return claim
+
+    def _target(self, project: DbtProject) -> DbtSettings:
+        """The settings a project renders with: its own (or its consumer's) profiles.yml target."""
+        dbt = _dbt()
+        owner = dbt.build_root(project)
+
+        def render(value: str) -> Any:  # only for a templated value: most profiles have none
+            renderer = dbt.DbtRenderer(owner, self.projects, self.settings, SchemaCatalog(), dbt.read_macro)
+            return renderer.render_value(value, owner.rel(owner.root / "profiles.yml"))
+
+        target = dbt.read_profile_target(owner.root, owner.spec.profile, render, stop=self.config.root.resolve())
+        return dbt.with_profile(self.settings, target, render, adapter=owner.adapter)
 
     def _prepare(
         self, key: str, project: DbtProject, renderer: DbtRenderer, fingerprint: str, cache: AnalysisCache,

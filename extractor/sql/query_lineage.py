@@ -456,11 +456,8 @@ class QueryResolver:
                 # COUNT(*) reads no column's value, only which rows exist: an indirect (CONDITIONAL)
                 # influence of the whole source table, never a direct AGGREGATION of its columns.
                 if node is not expr:
-                    for key in self._selected_keys(scope):
-                        source = scope.sources.get(key)
-                        if isinstance(source, exp.Table):
-                            name = self._table_source_name(source)
-                            result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
+                    for name in self._row_tables(scope):
+                        result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
                     # Grouped, its value is the size of its key's group: the GROUP BY columns
                     # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
                     select = scope.expression
@@ -492,6 +489,25 @@ class QueryResolver:
                 elif isinstance(value, exp.Expr):
                     stack.append((value, sub))
         return result
+
+    def _row_tables(self, scope: Scope, depth: int = 0) -> set[str]:
+        """The tables whose rows are ``scope``'s rows: its FROM/JOIN tables, through CTEs and
+        subqueries (``count(*)`` over an import CTE counts the rows of the table it selects)."""
+        names: set[str] = set()
+        if isinstance(scope.expression, exp.SetOperation) and scope.set_operation_scopes:
+            scopes = list(scope.set_operation_scopes)
+        else:
+            scopes = [scope]
+        for part in scopes:
+            for key in self._selected_keys(part):
+                source = part.sources.get(key)
+                if isinstance(source, exp.Table):
+                    name = self._table_source_name(source)
+                    if name:
+                        names.add(name)
+                elif isinstance(source, Scope) and depth < 50:
+                    names |= self._row_tables(source, depth + 1)
+        return names
 
     def _row_origins(self, scope: Scope, qualifier: str, subtype: Subtype) -> set[Origin]:
         """Every column of the source ``qualifier`` names, used as one value (a whole-row reference)."""
