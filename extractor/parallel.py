@@ -13,8 +13,6 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -30,6 +28,9 @@ def fork_map(fn: Callable[[T], Any], items: Sequence[T], jobs: int) -> list[tupl
     must do itself (it raised, its result does not pickle, or its worker was lost)."""
     if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return [(False, None)] * len(items)
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # only when there is work to share
+    from concurrent.futures.process import BrokenProcessPool
+
     step = max(1, len(items) // (jobs * 4))  # several slices per worker even out uneven items
     slices = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
     results: list[tuple[bool, Any]] = [(False, None)] * len(items)

@@ -6,16 +6,22 @@ meet, in the scan's global order, so the result does not depend on which process
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .graph import Job, JobColumnEdge, LineageGraph, TableEdge
 from .model import ColumnEdge, ColumnRef, Diagnostic, Location, Subtype
 from .sql.catalog import SchemaCatalog
-from .sql.statements import StatementLineage, fingerprint
+
+if TYPE_CHECKING:  # the SQL analysis loads when a statement is recorded; merging needs none of it
+    from .sql.statements import StatementLineage
 
 
 def record_statement(
     graph: LineageGraph, statement: StatementLineage, path: str, catalog: SchemaCatalog, kind: str = "sql"
 ) -> str | None:
     """Record one statement's lineage as a job in ``graph``; returns the job name."""
+    from .sql.statements import fingerprint
+
     for old, new in statement.renamed:
         # A rename moves the data: in the repository's graph the old name feeds the new one.
         job = graph.add_job(

@@ -23,9 +23,7 @@ from .graph import LineageGraph
 from .model import Diagnostic
 from .pipeline import Options, default_jobs, run
 from .sources import PRUNED_DIRS, DiskTree, MemoryTree, SourceFile, SourceTree, decode_source, relative
-from .sql.analyze import catalog_from_mapping
 from .sql.catalog import SchemaCatalog
-from .sql.naming import get_dialect
 
 __all__ = ["PRUNED_DIRS", "SourceFile", "decode_source", "discover", "relative", "scan"]
 
@@ -44,6 +42,11 @@ def discover(paths: Sequence[Path], config: Config) -> list[Path]:
 def load_schema_files(config: Config, diagnostics: list[Diagnostic]) -> SchemaCatalog:
     """The catalog seeded from ``schema_files`` (YAML or JSON, see docs/schema-files.md)."""
     catalog = SchemaCatalog()
+    if not config.schema_files:
+        return catalog
+    from .sql.analyze import catalog_from_mapping  # sqlglot loads only when there is something to parse
+    from .sql.naming import get_dialect
+
     dialect = get_dialect(config.dialect)
     for name in config.schema_files:
         try:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-
-from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+from typing import TYPE_CHECKING
 
 from ..cache import AnalysisCache
 from ..cache import key as cache_key
@@ -22,10 +20,13 @@ from ..errors import ConfigError
 from ..graph import LineageGraph
 from ..model import Diagnostic
 from ..sources import SourceFile, SourceTree
-from ..sql.naming import get_dialect, table_name
-from ..sql.parse import LineIndex, ParsedStatement, parse_script
-from ..sql.script_unit import script_plan, script_result
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
+
+if TYPE_CHECKING:  # sqlglot and the SQL core load when a matching file is claimed
+    from sqlglot import exp
+    from sqlglot.dialects.dialect import Dialect
+
+    from ..sql.parse import LineIndex, ParsedStatement
 
 #: ``{project}`` (or ``{database}``), ``{dataset}`` (or ``{schema}``) and ``{table}`` are one folder each.
 DEFAULT_PATTERNS = (
@@ -88,6 +89,10 @@ class PathConvention:
             source = claim.take(tree, rel)
             if source is None:
                 continue
+            from sqlglot import exp
+
+            from ..sql.naming import get_dialect, table_name
+
             fields = match.groupdict()
             parts = [fields.get("project"), fields.get("dataset"), fields["table"]]
             dialect = get_dialect(config.dialect_for(rel))
@@ -101,10 +106,14 @@ class PathConvention:
         return claim
 
     def plan(self, unit: Unit) -> Plan:
+        from ..sql.script_unit import script_plan
+
         statements, _, _, dialect = self._statements(unit.path)
         return script_plan(statements, dialect, self.config)
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
+        from ..sql.script_unit import script_result
+
         statements, lines, problems, dialect = self._statements(unit.path)
         text = self.sources[unit.path].text
         return script_result(statements, text, dialect, lines, problems, unit.path, self.config, upstream)
@@ -113,6 +122,11 @@ class PathConvention:
         return None
 
     def _statements(self, path: str) -> tuple[list[ParsedStatement], LineIndex, list[Diagnostic], Dialect]:
+        from sqlglot import exp
+
+        from ..sql.naming import get_dialect
+        from ..sql.parse import LineIndex, ParsedStatement, parse_script
+
         text = self.sources[path].text
         dialect = get_dialect(self.config.dialect_for(path))
         lines = LineIndex(text)
@@ -131,6 +145,8 @@ class PathConvention:
 
 
 def _writes(expression: exp.Expr) -> bool:
+    from sqlglot import exp
+
     if isinstance(expression, exp.Insert | exp.Create | exp.Merge | exp.Update | exp.Copy):
         return True
     return isinstance(expression, exp.Query) and expression.args.get("into") is not None

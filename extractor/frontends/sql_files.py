@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlglot.dialects.dialect import Dialect
+from typing import TYPE_CHECKING
 
 from ..cache import AnalysisCache
 from ..cache import key as cache_key
 from ..config import Config, is_sql_file
-from ..dbt.jinja import airflow_context, render_with_lines
 from ..graph import LineageGraph
 from ..model import Diagnostic
 from ..sources import SourceFile, SourceTree
-from ..sql.detect import detect_dialect
-from ..sql.naming import get_dialect
-from ..sql.parse import LineIndex, ParsedStatement, parse_script
-from ..sql.preprocess import preprocess
-from ..sql.script_unit import script_plan, script_result
 from ..units import Claim, Plan, Unit, UnitResult, Upstream
+
+if TYPE_CHECKING:  # sqlglot, Jinja and the SQL core load when a file is analysed, not when it is listed
+    from sqlglot.dialects.dialect import Dialect
+
+    from ..sql.parse import LineIndex, ParsedStatement
 
 
 class SqlFiles:
@@ -49,10 +47,14 @@ class SqlFiles:
         return claim
 
     def plan(self, unit: Unit) -> Plan:
+        from ..sql.script_unit import script_plan
+
         parsed = self._parse(unit.path)
         return script_plan(parsed.statements, parsed.dialect, self.config)
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:
+        from ..sql.script_unit import script_result
+
         p = self._parse(unit.path)
         return script_result(p.statements, p.sql, p.dialect, p.lines, p.diagnostics, unit.path, self.config, upstream)
 
@@ -60,6 +62,12 @@ class SqlFiles:
         return None
 
     def _parse(self, path: str) -> _Parsed:
+        from ..dbt.jinja import airflow_context, render_with_lines
+        from ..sql.detect import detect_dialect
+        from ..sql.naming import get_dialect
+        from ..sql.parse import LineIndex, parse_script
+        from ..sql.preprocess import preprocess
+
         source = self.sources[path]
         text = source.text
         # No dialect configured for the file: the one its constructs show (Hive, Spark, Databricks).
