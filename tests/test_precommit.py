@@ -121,7 +121,12 @@ def test_try_repo_installs_and_runs_the_published_hook(shop: GitRepo, pre_commit
             copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy2
             copy(REPO / name, target)
         subprocess.run(["git", "add", "-A"], cwd=source, check=True)
-        subprocess.run(["git", "commit", "-qm", "work tree"], cwd=source, check=True, env={**os.environ, **ENV})
+        subprocess.run(
+            ["git", "commit", "-q", "--allow-empty", "-m", "work tree"],
+            cwd=source,
+            check=True,
+            env={**os.environ, **ENV},
+        )
     shop.replace("sql/staging/stg_customers.sql", "DATE_PART('year', AGE(", "DATE_PART('month', AGE(")
     shop.git("add", "-A")
     env = {**os.environ, **ENV, "PRE_COMMIT_HOME": str(pre_commit_home)}
