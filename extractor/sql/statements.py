@@ -9,7 +9,7 @@ for the script analyser to apply in order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -342,15 +342,7 @@ class StatementAnalyzer:
         lineage.source_tables = frozenset(source for source, _ in moves)
         lineage.target_tables = frozenset(target for _, target in moves)
         for source, target in moves:
-            columns = self.catalog.columns(source) or ()
-            if columns:
-                lineage.target_columns[target] = tuple(columns)
-            for column in columns:
-                text = f"{source}.{column}"
-                lineage.column_edges.append(
-                    ColumnEdge(ColumnRef(source, column), ColumnRef(target, column), Subtype.IDENTITY, text,
-                               fingerprint(text), lineage.location)
-                )  # fmt: skip
+            _copy_columns(lineage, source, target, self.catalog.columns(source) or ())
         return True
 
     def _insert(self, statement: ParsedStatement, node: exp.Insert, lineage: StatementLineage) -> None:
@@ -619,14 +611,7 @@ class StatementAnalyzer:
             # COPY table TO 'file': the file holds the table's columns as they are.
             columns = listed or self.catalog.columns(table) or ()
             for name in file_names:
-                if columns:
-                    lineage.target_columns[name] = tuple(columns)
-                for column in columns:
-                    text = f"{table}.{column}"
-                    lineage.column_edges.append(
-                        ColumnEdge(ColumnRef(table, column), ColumnRef(name, column), Subtype.IDENTITY, text,
-                                   fingerprint(text), lineage.location)
-                    )  # fmt: skip
+                _copy_columns(lineage, table, name, columns)
         for f in file_names:
             lineage.dataset_kinds[f] = DatasetKind.FILE
 
@@ -800,6 +785,18 @@ _DML = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "REPL
 _PARTITION_FUNCTIONS = frozenset({
     "move_partitions_to_table", "copy_partitions_to_table", "swap_partitions_between_tables",
 })  # fmt: skip
+
+
+def _copy_columns(lineage: StatementLineage, source: str, target: str, columns: Sequence[str]) -> None:
+    """``target`` holds ``source``'s columns as they are (a copy, a partition move): IDENTITY edges."""
+    if columns:
+        lineage.target_columns[target] = tuple(columns)
+    for column in columns:
+        text = f"{source}.{column}"
+        lineage.column_edges.append(
+            ColumnEdge(ColumnRef(source, column), ColumnRef(target, column), Subtype.IDENTITY, text,
+                       fingerprint(text), lineage.location)
+        )  # fmt: skip
 
 
 def _is_failed_dml(keyword: str, body: str, dialect: Dialect) -> bool:
