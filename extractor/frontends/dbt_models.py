@@ -175,28 +175,29 @@ class DbtModels:
                 node.static_refs = [dbt.StaticRef(k, tuple(a), v, ln) for k, a, v, ln in known["refs"]]
                 node.static_config = dict(known["static"])
                 node.rendered_config = known["rendered"]
-            elif renderer.parse_static(node):
-                # Only constant refs: the config is the property files' one, and the render (the
-                # costly part, with the compile) is left to the unit's analysis, in a worker.
-                node.rendered_config, node.relation = dict(node.effective_config()), None
-                self.static_nodes.add(node.key)
-                self._remember(cache, memo, node)
             else:
                 pending.append((node, memo))
-        # The other templates are rendered, in worker processes when there are many. Every render
-        # sees the configs known before any of them (in any process), and what they learn is
-        # applied afterwards, in node order: the outcome does not depend on the worker count.
-        # (A render that used a relation whose config changed since is redone by plan/analyse.)
-        outcomes = parallel.fork_map(partial(_discovery_render, renderer), [n for n, _ in pending], self.jobs)
-        renders = [outcome if ok else _discovery_render(renderer, node)
-                   for (node, _), (ok, outcome) in zip(pending, outcomes, strict=True)]  # fmt: skip
-        for (node, memo), (first, refs, static) in zip(pending, renders, strict=True):
+        # Templates not seen before are learnt in worker processes when there are many: one of
+        # constant refs only is read from its syntax tree (its config is the property files' one,
+        # and its render, the costly part with the compile, waits for its analysis); the others
+        # are rendered. Every render sees the configs known before any of them (in any process),
+        # and what they learn is applied afterwards, in node order: the outcome does not depend on
+        # the worker count. (A render that used a relation whose config changed since is redone
+        # by plan/analyse.)
+        outcomes = parallel.fork_map(partial(_discover, renderer), [n for n, _ in pending], self.jobs)
+        learnt = [outcome if ok else _discover(renderer, node)
+                  for (node, _), (ok, outcome) in zip(pending, outcomes, strict=True)]  # fmt: skip
+        for (node, memo), (first, refs, static) in zip(pending, learnt, strict=True):
             node.static_refs, node.static_config = refs, static
-            self.first_renders[node.key] = first
-            if not first.failed:
-                node.rendered_config, node.relation = first.config, None
-            elif "enabled" in first.config:  # a render that failed after config(enabled=…) still decided that
-                node.rendered_config = {**node.effective_config(), "enabled": first.config["enabled"]}
+            if first is None:
+                node.rendered_config, node.relation = dict(node.effective_config()), None
+                self.static_nodes.add(node.key)
+            else:
+                self.first_renders[node.key] = first
+                if not first.failed:
+                    node.rendered_config, node.relation = first.config, None
+                elif "enabled" in first.config:  # a render that failed after config(enabled=…) still decided that
+                    node.rendered_config = {**node.effective_config(), "enabled": first.config["enabled"]}
             self._remember(cache, memo, node)
         dbt.resolve_duplicates(project, renderer, probe)
         for node in project.nodes.values():  # columns property files declare for models and snapshots
@@ -328,8 +329,11 @@ class DbtModels:
         return None
 
 
-def _discovery_render(renderer: DbtRenderer, node: DbtNode) -> tuple[Any, list[StaticRef], dict[str, Any]]:
-    """A node rendered to learn its config: the render, and the constant refs and config of its template."""
+def _discover(renderer: DbtRenderer, node: DbtNode) -> tuple[Any, list[StaticRef], dict[str, Any]]:
+    """What a node's template says of its config: its render (None for a template of constant refs
+    only, ``static.only_refs``), and the constant refs and config of its template."""
+    if renderer.parse_static(node):
+        return None, node.static_refs, node.static_config
     renderer.template(node)
     return renderer.render(node), node.static_refs, node.static_config
 
