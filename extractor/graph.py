@@ -198,6 +198,14 @@ class LineageGraph:
     def sorted_column_edges(self) -> list[JobColumnEdge]:
         return sorted(self.column_edges, key=JobColumnEdge.sort_key)
 
+    def dataset_only_edges(self) -> list[TableEdge]:
+        """Table edges (sorted) between two datasets that no column edge connects: flows known
+        only at dataset level (files, Python jobs, models), which column walks follow whole."""
+        with_columns = {(je.edge.source.table, je.edge.target.table) for je in self.column_edges}
+        return [
+            te for te in sorted(self.edges) if (te.source, te.target) not in with_columns and te.source != te.target
+        ]
+
     def remove_jobs_of(self, paths: set[str], kind: str) -> None:
         """Forget what ``kind`` jobs found in ``paths`` (and their diagnostics).
 

@@ -152,16 +152,13 @@ def propagate(
         return result  # nothing declared: nothing to follow (keeps a plain scan fast)
     pseudonymiser = Pseudonymiser(graph, config, settings.pseudonymising_functions)
     outgoing: dict[Node, list[JobColumnEdge]] = {}
-    with_columns: set[tuple[str, str]] = set()
     for je in graph.sorted_column_edges():
         e = je.edge
         if e.source.table and e.target.table:
             outgoing.setdefault((e.source.table, e.source.column), []).append(je)
-            with_columns.add((e.source.table, e.target.table))
     dataset_only: dict[str, list[tuple[str, str]]] = {}
-    for te in sorted(graph.edges):
-        if (te.source, te.target) not in with_columns and te.source != te.target:
-            dataset_only.setdefault(te.source, []).append((te.target, te.job))
+    for te in graph.dataset_only_edges():
+        dataset_only.setdefault(te.source, []).append((te.target, te.job))
 
     queue: deque[Node] = deque()
     for node in sorted(seeds, key=_key):

@@ -51,16 +51,13 @@ def upstream_edges(
 ) -> tuple[list[JobColumnEdge], list[tuple[str, str, str]], set[Node]]:
     """The column edges, dataset-only flows (source, target, job) and nodes upstream of ``artifact``."""
     incoming: dict[Node, list[JobColumnEdge]] = {}
-    with_columns: set[tuple[str, str]] = set()
     for je in graph.sorted_column_edges():
         e = je.edge
         if e.source.table and e.target.table:
             incoming.setdefault((e.target.table, e.target.column), []).append(je)
-            with_columns.add((e.source.table, e.target.table))
     dataset_only: dict[str, list[tuple[str, str, str]]] = {}
-    for te in sorted(graph.edges):
-        if (te.source, te.target) not in with_columns and te.source != te.target:
-            dataset_only.setdefault(te.target, []).append((te.source, te.target, te.job))
+    for te in graph.dataset_only_edges():
+        dataset_only.setdefault(te.target, []).append((te.source, te.target, te.job))
 
     row_sources: dict[str, list[str]] = {}
     for te in sorted(graph.edges):
