@@ -59,18 +59,22 @@ def first_model(root: Path) -> Path:
     return sorted((root / "models").rglob("*.sql"))[len(list((root / "models").rglob("*.sql"))) // 2]
 
 
-def dbt_warm(base: Path) -> None:
-    root = base / "dbt600"
-    root.mkdir()
-    models = generate_project(root, 600)
+def warm_timings(root: Path, changed: Path, addition: str) -> tuple[float, float, float]:
+    """(first scan, scan with nothing changed, check with ``changed`` edited and staged) of a fresh repo."""
     init_repo(root)
     fill = timed(root, "scan", ".", "-q")
     timed(root, "check")
     warm = timed(root, "scan", ".", "-q")
-    model = first_model(root)
-    model.write_text(model.read_text() + "\n-- a change\nwhere 1 = 1\n")
-    git(root, "add", str(model))
-    check = timed(root, "check")
+    changed.write_text(changed.read_text() + addition)
+    git(root, "add", str(changed))
+    return fill, warm, timed(root, "check")
+
+
+def dbt_warm(base: Path) -> None:
+    root = base / "dbt600"
+    root.mkdir()
+    models = generate_project(root, 600)
+    fill, warm, check = warm_timings(root, first_model(root), "\n-- a change\nwhere 1 = 1\n")
     print(f"dbt-warm     {models} models: first scan {fill:.2f} s; scan, nothing changed {warm:.2f} s; "
           f"check, one staged model {check:.2f} s")  # fmt: skip
 
@@ -79,15 +83,8 @@ def python_warm(base: Path) -> None:
     root = base / "py1000"
     root.mkdir()
     generate(root, 1000)
-    init_repo(root)
-    fill = timed(root, "scan", ".", "-q")
-    timed(root, "check")
-    warm = timed(root, "scan", ".", "-q")
     files = sorted(root.rglob("*.py"))
-    target = files[len(files) // 2]
-    target.write_text(target.read_text() + "\nEXTRA = 1\n")
-    git(root, "add", str(target))
-    check = timed(root, "check")
+    fill, warm, check = warm_timings(root, files[len(files) // 2], "\nEXTRA = 1\n")
     print(f"python-warm  {len(files)} files: first scan {fill:.2f} s; scan, nothing changed {warm:.2f} s; "
           f"check, one staged file {check:.2f} s")  # fmt: skip
 
