@@ -236,18 +236,13 @@ class DbtModels:
             return Plan(frozenset(inputs), frozenset(graph.datasets) - inputs)
         _, node = self.nodes[unit.key]
         target = dbt.dataset_name(renderer.relation_for(node))
-        reads: set[str] = set()
-        static = node.key in self.static_nodes and all(
-            self._static_relation(renderer, project, ref) is not None for ref in node.static_refs
-        )
-        if node.language == "sql" and not static:  # a template of constant refs reads what they name
+        named = [self._static_relation(renderer, project, ref) for ref in node.static_refs]
+        reads = {relation for relation in named if relation is not None}
+        # A template of constant refs that all resolve reads what they name; any other is rendered.
+        if node.language == "sql" and not (node.key in self.static_nodes and None not in named):
             first = self.first_renders.get(node.key)
             render = first if first is not None and renderer.still_valid(first) else renderer.render(node)
             reads |= set(render.reads)
-        for ref in node.static_refs:
-            relation = self._static_relation(renderer, project, ref)
-            if relation is not None:
-                reads.add(relation)
         reads.discard(target)
         return Plan(frozenset(reads), frozenset({target}))
 
