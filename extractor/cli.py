@@ -46,7 +46,7 @@ from .render.image import INSTALL_HINT, has_dot, render_image
 from .render.mermaid import render_mermaid
 from .render.overlay import Overlay, overlay
 from .render.select import collapse_schemas, filter_datasets, focus, resolve_node
-from .revisions import CACHE_ENV, Snapshot, default_cache, scan_revision
+from .revisions import CACHE_ENV, Snapshot, default_cache, scan_pair
 from .scan import JOBS_ENV, discover, scan
 from .trace import Direction, column_paths, resolve_target
 
@@ -356,9 +356,9 @@ def _graph_for_render(
     cache = default_cache(repo, use_cache)
     try:
         reporter.step("scanning both revisions", 2)
-        before = scan_revision(repo, git.resolve(repo, base or git.default_base(repo)), subpath, rel_paths, cache)
+        base_rev = git.resolve(repo, base or git.default_base(repo))
+        before, after = scan_pair(repo, base_rev, head_rev, subpath, rel_paths, cache)
         reporter.advance()
-        after = scan_revision(repo, head_rev, subpath, rel_paths, cache)
         reporter.advance()
     finally:
         cache.close()
@@ -678,9 +678,8 @@ def _compare_revisions(
     with progress(wanted(show_progress)) as reporter:
         try:
             reporter.step("scanning both revisions", 2)
-            before = scan_revision(repo, base, subpath, paths, cache)
+            before, after = scan_pair(repo, base, head, subpath, paths, cache)
             reporter.advance()
-            after = scan_revision(repo, head, subpath, paths, cache)
             reporter.advance()
         finally:
             cache.close()

@@ -58,6 +58,8 @@ class Options:
     isolate: bool = True
     #: store the whole scan for replay (off when the caller memoizes the result itself, e.g. a git revision)
     memo: bool = True
+    #: called once, the first time the scan waits for a worker: work of the caller's that fills that time
+    idle: Callable[[], None] | None = None
 
 
 def default_jobs() -> int:
@@ -469,6 +471,9 @@ class _Runner:
                     self.options.progress(p.unit.path)
                 worker.conn.send((kind, p.index, upstream(p)))
                 busy[worker.conn] = (worker, p, time.monotonic())
+            if self.options.idle is not None:
+                idle, self.options.idle = self.options.idle, None
+                idle()  # the caller's own work, while the workers run
             timeout = None
             if self.options.unit_timeout > 0:
                 oldest = min(started for _, _, started in busy.values())

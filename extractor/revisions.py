@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import git
 
@@ -54,43 +55,100 @@ def scan_revision(
     subpath: Path,
     paths: Sequence[str] = (),
     cache: AnalysisCache | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> Snapshot:
     """Scan ``rev`` of the repository at ``repo``; ``subpath`` is where the user ran (repo-relative).
 
     ``paths`` limit the scan (repo-relative); by default the config's ``paths`` or everything.
     A revision is read into memory from git objects; only a tree holding a dbt project (whose
-    reader works on files) is written to a scratch directory."""
+    reader works on files) is written to a scratch directory. ``idle`` is called once, the first
+    time the scan waits for a worker process."""
+    stored = _stored(repo, rev, subpath, paths, cache)
+    return _replay(repo, rev, stored) or _scan(repo, rev, subpath, paths, cache, stored, idle)
+
+
+def scan_pair(
+    repo: Path, base: str, head: str, subpath: Path, paths: Sequence[str] = (), cache: AnalysisCache | None = None
+) -> tuple[Snapshot, Snapshot]:
+    """``scan_revision`` of ``base`` and of ``head``, what ``check`` and ``diff`` compare.
+
+    The base of a check is usually a commit scanned before, whose graph is stored. Decoding it
+    is done while the head's scan waits for its worker processes (to analyse what changed), so
+    the two overlap on two cores; with nothing to wait for, it is done after. Each side is the
+    same as scanning it alone."""
+    stored = _stored(repo, base, subpath, paths, cache)
+    replayed: list[Snapshot | None] = []
+
+    def replay_base() -> None:
+        if not replayed:
+            replayed.append(_replay(repo, base, stored))
+
+    after = scan_revision(repo, head, subpath, paths, cache, idle=replay_base if stored.graph is not None else None)
+    replay_base()
+    before = replayed[0] or _scan(repo, base, subpath, paths, cache, stored)
+    return before, after
+
+
+@dataclass
+class _Stored:
+    """What the cache holds for a revision: its tree, and its graph when it was scanned before."""
+
+    tree: Mapping[str, str]
+    installed: list[tuple[str, list[tuple[str, int]]]]
+    memo: str
+    graph: Any = None  # the encoded graph and prefix, not yet decoded
+
+
+def _stored(repo: Path, rev: str, subpath: Path, paths: Sequence[str], cache: AnalysisCache | None) -> _Stored:
     if rev == git.WORKTREE:
-        # The work tree changes under us: its graph is not stored for replay (``datatrail scan`` does that).
-        return _scan_tree(repo, repo, subpath, paths, rev, cache, memo=False)
+        return _Stored({}, [], "")
     tree = git.list_tree(repo, rev)
     installed = _installed_packages(repo, tree)
     # A commit or an index is named by its blob ids: the same tree scanned again (the base of
     # every pre-commit check) is replayed without reading or analysing anything.
     memo = "revision:" + cache_key(sorted(tree.items()), subpath.as_posix(), sorted(paths), installed)
-    known = cache.get(memo) if cache is not None else None
-    if known is not None:
-        try:
-            prefix, graph = known["prefix"], result_from_dict(known["graph"]).graph
-        except (KeyError, TypeError, ValueError):
-            known = None
-        else:
-            return Snapshot(rev, graph, _config_of(repo, git.Blobs(repo, tree), prefix), prefix)
+    return _Stored(tree, installed, memo, cache.get(memo) if cache is not None else None)
+
+
+def _replay(repo: Path, rev: str, stored: _Stored) -> Snapshot | None:
+    """The stored graph of a revision, or None when there is none (or it cannot be read)."""
+    if stored.graph is None:
+        return None
+    try:
+        prefix, graph = stored.graph["prefix"], result_from_dict(stored.graph["graph"]).graph
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Snapshot(rev, graph, _config_of(repo, git.Blobs(repo, stored.tree), prefix), prefix)
+
+
+def _scan(
+    repo: Path,
+    rev: str,
+    subpath: Path,
+    paths: Sequence[str],
+    cache: AnalysisCache | None,
+    stored: _Stored,
+    idle: Callable[[], None] | None = None,
+) -> Snapshot:
+    if rev == git.WORKTREE:
+        # The work tree changes under us: its graph is not stored for replay (``datatrail scan`` does that).
+        return _scan_tree(repo, repo, subpath, paths, rev, cache, memo=False, idle=idle)
+    tree, installed = stored.tree, stored.installed
     if any(p == "dbt_project.yml" or p.endswith("/dbt_project.yml") for p in tree):
         with _checkout(repo, tree, cache) as root:
             for folder, _ in installed:  # the work tree's installed dbt packages, as dbt would use them
                 (root / folder).parent.mkdir(parents=True, exist_ok=True)
                 if not (root / folder).exists():
                     (root / folder).symlink_to(repo / folder, target_is_directory=True)
-            snapshot = _scan_tree(root, repo, subpath, paths, rev, cache, memo=False)
+            snapshot = _scan_tree(root, repo, subpath, paths, rev, cache, memo=False, idle=idle)
             snapshot.config = _config_of(repo, git.Blobs(repo, tree), snapshot.prefix)
     else:
-        snapshot = _scan_files(git.Blobs(repo, tree), repo, subpath, paths, rev, cache)
+        snapshot = _scan_files(git.Blobs(repo, tree), repo, subpath, paths, rev, cache, idle)
     if cache is not None and rev != git.STAGED:
         # A commit never changes: storing its graph makes it a single read as the base of every
         # later check. The index changes with every ``git add`` and is rarely scanned twice, and
         # encoding a large graph costs more than replaying its units, so it is not stored.
-        cache.put(memo, {"prefix": snapshot.prefix, "graph": result_to_dict(UnitResult(snapshot.graph))})
+        cache.put(stored.memo, {"prefix": snapshot.prefix, "graph": result_to_dict(UnitResult(snapshot.graph))})
     return snapshot
 
 
@@ -169,7 +227,13 @@ def _find_pyproject(files: Mapping[str, bytes], subpath: Path) -> str | None:
 
 
 def _scan_files(
-    files: git.Blobs, repo: Path, subpath: Path, paths: Sequence[str], label: str, cache: AnalysisCache | None
+    files: git.Blobs,
+    repo: Path,
+    subpath: Path,
+    paths: Sequence[str],
+    label: str,
+    cache: AnalysisCache | None,
+    idle: Callable[[], None] | None = None,
 ) -> Snapshot:
     pyproject = _find_pyproject(files, subpath)
     prefix = pyproject.rsplit("/", 1)[0] if pyproject and "/" in pyproject else ""
@@ -193,7 +257,7 @@ def _scan_files(
     local: Mapping[str, bytes] = files
     config.files = local
     rel_paths = [p[len(prefix) + 1 :] if prefix and p.startswith(prefix + "/") else p for p in paths]
-    graph = scan(rel_paths or None, config, cache=cache, files=local, memo=False)
+    graph = scan(rel_paths or None, config, cache=cache, files=local, memo=False, idle=idle)
     return Snapshot(label, graph, config, prefix)
 
 
@@ -205,6 +269,7 @@ def _scan_tree(
     label: str,
     cache: AnalysisCache | None,
     memo: bool = True,
+    idle: Callable[[], None] | None = None,
 ) -> Snapshot:
     start = tree / subpath
     config = load_config(start if start.exists() else tree)
@@ -212,6 +277,6 @@ def _scan_tree(
         config = Config(root=tree.resolve())  # a pyproject outside the repository is not this revision's
     roots = [tree / p for p in paths] if paths else [config.root / p for p in config.paths] or [config.root]
     roots = [r for r in roots if r.exists()]
-    graph = scan(roots, config, cache=cache, memo=memo) if roots else LineageGraph()
+    graph = scan(roots, config, cache=cache, memo=memo, idle=idle) if roots else LineageGraph()
     prefix = config.root.relative_to(tree.resolve()).as_posix()
     return Snapshot(label, graph, config, "" if prefix == "." else prefix)

@@ -88,6 +88,7 @@ def scan(
     files: Mapping[str, bytes] | None = None,
     jobs: int | None = None,
     memo: bool = True,
+    idle: Callable[[], None] | None = None,
 ) -> LineageGraph:
     """Scan files and directories into one lineage graph.
 
@@ -95,7 +96,8 @@ def scan(
     from disk and ``paths`` are root-relative; dbt projects need files on disk. ``jobs`` is the
     number of worker processes (default: ``[tool.datatrail.analysis] jobs``, else the core count);
     the result is the same for every value. ``memo=False`` skips storing the whole scan for replay
-    (for callers that memoize the graph themselves).
+    (for callers that memoize the graph themselves). ``idle`` is called once, the first time the
+    scan waits for a worker process (``check`` decodes the other revision's graph then).
 
     >>> graph = scan(["fixtures/example_shop"])  # doctest: +SKIP
     """
@@ -113,6 +115,7 @@ def scan(
     base = load_schema_files(config, graph.diagnostics)
     options = analysis_options(config, jobs, progress)
     options.memo = memo
+    options.idle = idle
     cache = cache or AnalysisCache(None)
     cache.begin()
     try:

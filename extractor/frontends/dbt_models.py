@@ -295,10 +295,9 @@ class DbtModels:
         return result
 
     def finish(self, graph: LineageGraph, results: Sequence[UnitResult]) -> None:
-        dbt = _dbt()
         stars = [_star_from_list(s) for r in results for s in r.extra.get("stars", ())]
-        if stars:
-            dbt.complete_star_columns(graph, stars)
+        if stars:  # the dbt package (Jinja and all) loads only for a repository that has models
+            _dbt().complete_star_columns(graph, stars)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -8,37 +8,30 @@ tokenising function; ``CONCAT(SHA256(email), email)`` still leaks the email.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import expressions as exp
-from sqlglot.errors import SqlglotError
-
 from ..graph import JobColumnEdge, LineageGraph
-from ..sql.naming import get_dialect
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # sqlglot loads when a SQL transformation is first judged: most checks judge none
+    from sqlglot import expressions as exp
+
     from ..config import Config
     from .tags import Node
 
-#: sqlglot expression classes that hash their argument.
-_SQL_HASHES: tuple[type[exp.Expression], ...] = tuple(
-    getattr(exp, name)
-    for name in (
-        "SHA",
-        "SHA2",
-        "SHA1Digest",
-        "SHA2Digest",
-        "MD5",
-        "MD5Digest",
-        "MD5NumberLower64",
-        "MD5NumberUpper64",
-        "FarmFingerprint",
-        "StandardHash",
-        "CityHash64",
-    )
-    if hasattr(exp, name)
-)
+#: Names of sqlglot expression classes that hash their argument.
+_SQL_HASH_NAMES = (
+    "SHA", "SHA2", "SHA1Digest", "SHA2Digest", "MD5", "MD5Digest", "MD5NumberLower64", "MD5NumberUpper64",
+    "FarmFingerprint", "StandardHash", "CityHash64",
+)  # fmt: skip
+
+
+@functools.cache
+def _sql_hashes() -> tuple[type[exp.Expression], ...]:
+    from sqlglot import expressions as exp
+
+    return tuple(getattr(exp, name) for name in _SQL_HASH_NAMES if hasattr(exp, name))
+
 
 #: Function names (SQL or Python, case-insensitive) that hash, tokenise or encrypt their argument
 #: (keyed encryption is pseudonymisation too: whoever holds the key can re-identify).
@@ -89,6 +82,12 @@ class Pseudonymiser:
     # -- SQL -----------------------------------------------------------------------------------
 
     def _sql(self, text: str, table: str, column: str, path: str) -> bool:
+        import sqlglot
+        from sqlglot import expressions as exp
+        from sqlglot.errors import SqlglotError
+
+        from ..sql.naming import get_dialect
+
         try:
             tree = sqlglot.parse_one(text, dialect=get_dialect(self.config.dialect_for(path)))
         except (SqlglotError, ValueError):
@@ -105,12 +104,15 @@ class Pseudonymiser:
 
         A use in a CASE condition (``CASE WHEN email IS NULL …``) decides which branch is taken
         but is not copied into the value, so it does not count against pseudonymisation."""
+        from sqlglot import expressions as exp
+
+        hashes = _sql_hashes()
         child: object = node
         parent = node.parent
         while parent is not None:
             if isinstance(parent, exp.If) and parent.this is child:
                 return True
-            if isinstance(parent, _SQL_HASHES):
+            if isinstance(parent, hashes):
                 return True
             if isinstance(parent, exp.Func) and parent.sql_name().lower() in self.functions:
                 return True
