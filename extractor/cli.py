@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, codes, git, json_format
+from . import __version__, codes, git, json_format, json_text
 from .blame import blame
 from .cache import AnalysisCache
 from .check import Finding, check_findings
@@ -824,7 +824,7 @@ def _json_with(text: str, key: str, value: object) -> str:
 
     data = json.loads(text)
     data[key] = value
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(data) + "\n"
 
 
 def _governed_scan(

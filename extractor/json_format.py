@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import json_text
 from .graph import Dataset, Job, JobColumnEdge, LineageGraph, TableEdge
 from .model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Severity, Subtype
 
@@ -82,7 +83,7 @@ def to_dict(graph: LineageGraph) -> dict[str, Any]:
 
 def dumps(graph: LineageGraph) -> str:
     """The graph as JSON text, ending with a newline."""
-    return json.dumps(to_dict(graph), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(to_dict(graph)) + "\n"
 
 
 def _loc(value: dict[str, Any] | None) -> Location | None:

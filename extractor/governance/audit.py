@@ -9,10 +9,10 @@ extractor/schemas/audit.schema.json); the renderers are pure functions of it.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from .. import json_text
 from ..graph import LineageGraph
 from ..model import Location
 from .policy_flows import FlowRule, FlowVerdict
@@ -129,7 +129,7 @@ def _reach(graph: LineageGraph, reach: Reach) -> dict[str, Any]:
 
 
 def dumps(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(report) + "\n"
 
 
 def _where(location: dict[str, Any] | None) -> str:

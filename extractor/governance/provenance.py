@@ -15,6 +15,7 @@ import json
 from collections import deque
 from typing import Any
 
+from .. import json_text
 from ..graph import JobColumnEdge, LineageGraph
 from ..model import Location, Subtype
 from .propagate import Governance
@@ -207,7 +208,7 @@ def _step_order(je: JobColumnEdge) -> tuple[str, int, str, str, str, str]:
 
 
 def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(record) + "\n"
 
 
 def render_markdown(record: dict[str, Any]) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .. import json_text
 from ..blame import Blame
 from ..trace import label
 from .history_report import commit_dict, stats_dict, stats_text
@@ -34,7 +34,7 @@ def to_dict(result: Blame) -> dict[str, Any]:
 
 
 def render_json(result: Blame) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(to_dict(result)) + "\n"
 
 
 def render_text(result: Blame) -> str:

@@ -5,11 +5,11 @@ All are pure functions of a ``LineageDiff`` (and the head graph for diagrams).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import json_text
 from ..diff import ADDITIVE, BREAKING, CATEGORIES, COLUMN, COSMETIC, UNKNOWN, Change, Impact, LineageDiff
 from ..graph import LineageGraph
 from .mermaid import label as mermaid_label
@@ -109,7 +109,7 @@ def to_dict(diff: LineageDiff, prefix: str = "") -> dict[str, Any]:
 
 
 def render_json(diff: LineageDiff, prefix: str = "") -> str:
-    return json.dumps(to_dict(diff, prefix), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(to_dict(diff, prefix)) + "\n"
 
 
 # -- github annotations ---------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .. import json_text
 from ..diff import Change
 from ..history import History, HistoryEntry
 from ..walk import WalkStats
@@ -83,7 +83,7 @@ def to_dict(result: History) -> dict[str, Any]:
 
 
 def render_json(result: History) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(to_dict(result)) + "\n"
 
 
 def render_text(result: History) -> str:

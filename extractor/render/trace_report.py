@@ -6,9 +6,9 @@ Pure functions of a ``ColumnPaths``; the JSON format is docs/trace.md
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .. import json_text
 from ..model import Location
 from ..trace import INDIRECT, VALUE, ColumnPaths, Direction, Hop, Node, Target, label
 
@@ -76,7 +76,7 @@ def to_dict(target: Target, paths: ColumnPaths, max_depth: int | None, prefix: s
 
 
 def render_json(target: Target, paths: ColumnPaths, max_depth: int | None, prefix: str = "") -> str:
-    return json.dumps(to_dict(target, paths, max_depth, prefix), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(to_dict(target, paths, max_depth, prefix)) + "\n"
 
 
 # -- text -----------------------------------------------------------------------------------------
