@@ -19,8 +19,10 @@ SHOP = Path(__file__).resolve().parent.parent / "fixtures" / "example_shop"
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text()
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text() | st.integers() | st.booleans() | st.none(), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text() | st.integers() | st.booleans() | st.none(), inner, max_size=4)
+    ),
     max_leaves=30,
 )
 
