@@ -12,6 +12,7 @@ origin (table ``None``) together with a diagnostic.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -1194,8 +1195,13 @@ def _is_path_table(table: exp.Table) -> bool:
     return path_of_table(table) is not None
 
 
+#: Text that needs no parentheses when inlined: identifiers, dots and quotes (``\w`` is
+#: ``str.isalnum()`` plus the underscore).
+_SIMPLE = re.compile(r'[\w."`\[\]]*')
+
+
 def _is_simple(text: str) -> bool:
-    return all(ch.isalnum() or ch in '._"`[]' for ch in text)
+    return _SIMPLE.fullmatch(text) is not None
 
 
 def _scope_label(scope: Scope) -> str:
