@@ -57,6 +57,11 @@ class AnalysisCache:
         if path is not None:
             self._db = _open(path) or (_open(path, fresh=True) if _discard(path) else None)
 
+    @property
+    def stores(self) -> bool:
+        """Whether ``put`` keeps anything (False with no path, or a file that could not be opened)."""
+        return self._db is not None
+
     def get(self, k: str) -> Any | None:
         if self._db is None:
             return None

@@ -153,7 +153,7 @@ def run(
     for name, ds in graph.datasets.items():
         if ds.kind is DatasetKind.TABLE and not ds.columns:
             ds.add_columns(catalog.columns(name) or ())
-    if options.memo:
+    if options.memo and cache.stores:  # encoding a large graph for nothing cost --no-cache scans 0.5 s
         whole_graph = LineageGraph()
         merge(whole_graph, graph)
         cache.put(scan_key, result_to_dict(UnitResult(whole_graph, dict(catalog.as_dict()))))

@@ -144,7 +144,7 @@ def _scan(
             snapshot.config = _config_of(repo, git.Blobs(repo, tree), snapshot.prefix)
     else:
         snapshot = _scan_files(git.Blobs(repo, tree), repo, subpath, paths, rev, cache, idle)
-    if cache is not None and rev != git.STAGED:
+    if cache is not None and cache.stores and rev != git.STAGED:
         # A commit never changes: storing its graph makes it a single read as the base of every
         # later check. The index changes with every ``git add`` and is rarely scanned twice, and
         # encoding a large graph costs more than replaying its units, so it is not stored.
