@@ -54,3 +54,49 @@ def test_static_templates_give_what_a_render_gives(project: str, monkeypatch: py
 
     monkeypatch.setattr(DbtRenderer, "parse_static", lambda self, node: False)
     assert json_format.dumps(scan([root], load_config(root), jobs=1)) == fast
+
+
+class _Relation:
+    def __init__(self, *parts: object, **kwargs: object) -> None:
+        self.text = ".".join(map(str, parts)) + "".join(f"@{k}={v}" for k, v in sorted(kwargs.items()))
+
+    def __str__(self) -> str:
+        return f'"{self.text}"'
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "select * from {{ ref('orders') }} join {{ source('shop', 'customers') }} using (id)\n",
+        "select *\nfrom {{- ref('orders', v=2) -}}\n  where 1 = 1\n\n",
+        "{# a comment #}select {{ 'x' }}, {{ 1 }}, {{ none }} from {{ref('a')}}{{ ref('pkg', 'b') }}",
+        "  {{ ref('a') }}  \n",
+        "select 1 as x",
+        "",
+    ],
+)
+def test_a_template_of_constant_refs_renders_as_jinja_renders_it(template: str) -> None:
+    from extractor.dbt.static import render_plain
+    from extractor.sandbox import Sandbox
+
+    env = Sandbox()
+    env.globals.update(ref=_Relation, source=_Relation)
+    ast = env.parse(template)
+    assert only_refs(ast)
+    assert render_plain(ast, env.globals) == env.from_string(template).render()
+
+
+def test_a_project_that_overrides_ref_is_rendered_by_jinja(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "dbt_project.yml").write_text("name: shop\nprofile: shop\n", encoding="utf-8")
+    (tmp_path / "models" / "a.sql").write_text("select 1 as id", encoding="utf-8")
+    (tmp_path / "models" / "b.sql").write_text("select id from {{ ref('a') }}", encoding="utf-8")
+    (tmp_path / "macros" / "ref.sql").write_text(
+        "{% macro ref(name) %}{{ return(builtins.ref(name).include(schema=False)) }}{% endmacro %}",
+        encoding="utf-8",
+    )
+    graph = scan([tmp_path], load_config(tmp_path))
+    # The macro decides the relation the SQL names (here without its schema): the shortcut for
+    # templates of constant refs must not bypass it. (builtins.ref still declares the dependency.)
+    assert {(e.source, e.target) for e in graph.edges} == {("a", "analytics.b"), ("analytics.a", "analytics.b")}

@@ -61,7 +61,7 @@ from .relations import (
 )
 from .runtime import FIXED_NOW, Adapter, Api, Exceptions, FrozenDatetime, dbt_modules, empty_result
 from .settings import DbtSettings
-from .static import only_refs, regex_calls, static_calls
+from .static import only_refs, regex_calls, render_plain, static_calls
 
 _MISSING = object()
 
@@ -483,21 +483,45 @@ class DbtRenderer:
             return False
         node.static_refs, node.static_config = static_calls(ast)
         self._parsed[node.key] = ast
-        return only_refs(ast)
+        return only_refs(ast) and self._own_refs()
+
+    def _plain(self, node: DbtNode) -> jinja_nodes.Template | None:
+        """The syntax tree of ``node`` when it is constant refs only and ``ref``/``source`` are dbt's
+        own (a project may override them with macros): rendered without compiling (``render_plain``)."""
+        if node.key in self._templates:
+            return None
+        ast = self._parsed.get(node.key)
+        if ast is None:
+            try:
+                ast = self.env.parse(insert_line_markers(node.text), node.path, node.path)
+            except Exception:  # compiling reports it (DT200)
+                return None
+            node.static_refs, node.static_config = static_calls(ast)
+            self._parsed[node.key] = ast
+        return ast if only_refs(ast) and self._own_refs() else None
+
+    def _own_refs(self) -> bool:
+        """Whether ``ref`` and ``source`` are dbt's own (a project may override them with macros)."""
+        return self.env.globals.get("ref") == self.ref and self.env.globals.get("source") == self.source
 
     def render(self, node: DbtNode, incremental: bool = False) -> RenderResult:
         """Render a model or snapshot; failures become a diagnostic in a ``failed`` result."""
-        template, problem = self.template(node)
+        plain = self._plain(node)
+        template, problem = (None, None) if plain is not None else self.template(node)
         state = RenderState(node, dict(node.effective_config()), incremental)
         session = RenderSession(node.path, node.line)
-        if template is None:
+        if template is None and plain is None:
             return RenderResult("", TemplateLines("", [(0, 1)]), state.config, {}, {}, [problem] if problem else [],
                                 failed=True)  # fmt: skip
         saved, self.state = self.state, state
         failed = False
         try:
             with session_scope(session):
-                text = template.render()
+                if plain is not None:
+                    text = render_plain(plain, self.env.globals)
+                else:
+                    assert template is not None
+                    text = template.render()
         except MacroReturn as r:
             text = str(r.value)
         except Exception as e:  # any template failure is a diagnostic, never a crash

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import nodes
@@ -79,3 +80,23 @@ def regex_calls(text: str) -> list[StaticRef]:
         args = tuple(a for a in match.group(2, 3) if a)
         refs.append(StaticRef(match.group(1), args, None, text.count("\n", 0, match.start()) + 1))
     return refs
+
+
+def render_plain(ast: nodes.Template, functions: Mapping[str, Any]) -> str:
+    """What rendering a template of constant refs only (``only_refs``) gives, without compiling it:
+    its text with each call replaced by ``str()`` of its value, as Jinja's own output does
+    (autoescape off, no finalize). Compiling such a template to Python was most of its cost."""
+    out: list[str] = []
+    for output in ast.body:
+        assert isinstance(output, nodes.Output)
+        for child in output.nodes:
+            if isinstance(child, nodes.TemplateData):
+                out.append(child.data)
+            elif isinstance(child, nodes.Const):
+                out.append(str(child.value))
+            else:
+                assert isinstance(child, nodes.Call) and isinstance(child.node, nodes.Name)
+                args = [a.as_const() for a in child.args]
+                kwargs = {k.key: k.value.as_const() for k in child.kwargs}
+                out.append(str(functions[child.node.name](*args, **kwargs)))
+    return "".join(out)
