@@ -63,12 +63,24 @@ class AnalysisCache:
         return self._db is not None
 
     def get(self, k: str) -> Any | None:
+        return self.decode(self.read(k))
+
+    def read(self, k: str) -> bytes | None:
+        """The entry's stored bytes, to ``decode`` later (a large entry's decoding can then wait
+        for a moment when the process would otherwise wait)."""
         if self._db is None:
             return None
         try:
             row = self._db.execute("SELECT value FROM entries WHERE key = ?", (k,)).fetchone()
-            value = None if row is None else json.loads(zlib.decompress(row[0]))
-        except (sqlite3.Error, zlib.error, ValueError, TypeError):
+        except sqlite3.Error:
+            row = None
+        return None if row is None else row[0]
+
+    def decode(self, data: bytes | None) -> Any | None:
+        """The value ``read`` returned the bytes of; None (a miss) when absent or unreadable."""
+        try:
+            value = None if data is None else json.loads(zlib.decompress(data))
+        except (zlib.error, ValueError, TypeError):
             value = None
         if value is None:
             self.misses += 1

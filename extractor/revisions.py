@@ -13,7 +13,6 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import git
 
@@ -64,7 +63,7 @@ def scan_revision(
     reader works on files) is written to a scratch directory. ``idle`` is called once, the first
     time the scan waits for a worker process."""
     stored = _stored(repo, rev, subpath, paths, cache)
-    return _replay(repo, rev, stored) or _scan(repo, rev, subpath, paths, cache, stored, idle)
+    return _replay(repo, rev, stored, cache) or _scan(repo, rev, subpath, paths, cache, stored, idle)
 
 
 def scan_pair(
@@ -81,9 +80,9 @@ def scan_pair(
 
     def replay_base() -> None:
         if not replayed:
-            replayed.append(_replay(repo, base, stored))
+            replayed.append(_replay(repo, base, stored, cache))
 
-    after = scan_revision(repo, head, subpath, paths, cache, idle=replay_base if stored.graph is not None else None)
+    after = scan_revision(repo, head, subpath, paths, cache, idle=replay_base if stored.data is not None else None)
     replay_base()
     before = replayed[0] or _scan(repo, base, subpath, paths, cache, stored)
     return before, after
@@ -96,7 +95,7 @@ class _Stored:
     tree: Mapping[str, str]
     installed: list[tuple[str, list[tuple[str, int]]]]
     memo: str
-    graph: Any = None  # the encoded graph and prefix, not yet decoded
+    data: bytes | None = None  # the stored graph and prefix, as the cache holds them (not decoded yet)
 
 
 def _stored(repo: Path, rev: str, subpath: Path, paths: Sequence[str], cache: AnalysisCache | None) -> _Stored:
@@ -107,15 +106,16 @@ def _stored(repo: Path, rev: str, subpath: Path, paths: Sequence[str], cache: An
     # A commit or an index is named by its blob ids: the same tree scanned again (the base of
     # every pre-commit check) is replayed without reading or analysing anything.
     memo = "revision:" + cache_key(sorted(tree.items()), subpath.as_posix(), sorted(paths), installed)
-    return _Stored(tree, installed, memo, cache.get(memo) if cache is not None else None)
+    return _Stored(tree, installed, memo, cache.read(memo) if cache is not None else None)
 
 
-def _replay(repo: Path, rev: str, stored: _Stored) -> Snapshot | None:
+def _replay(repo: Path, rev: str, stored: _Stored, cache: AnalysisCache | None) -> Snapshot | None:
     """The stored graph of a revision, or None when there is none (or it cannot be read)."""
-    if stored.graph is None:
+    known = cache.decode(stored.data) if cache is not None and stored.data is not None else None
+    if known is None:
         return None
     try:
-        prefix, graph = stored.graph["prefix"], result_from_dict(stored.graph["graph"]).graph
+        prefix, graph = known["prefix"], result_from_dict(known["graph"]).graph
     except (KeyError, TypeError, ValueError):
         return None
     return Snapshot(rev, graph, _config_of(repo, git.Blobs(repo, stored.tree), prefix), prefix)

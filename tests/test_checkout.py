@@ -119,15 +119,15 @@ def test_a_staged_change_to_one_model_reanalyses_only_that_model(
     repo.replace("models/m4.sql", "* 4", "* 40")
     repo.git("add", "models/m4.sql")
     missed: list[str] = []
-    get = cache.get
+    read = cache.read
 
-    def recording(key: str) -> object:
-        value = get(key)
+    def recording(key: str) -> object:  # every lookup reads the entry (a revision's graph decodes later)
+        value = read(key)
         if value is None:
             missed.append(key.split(":", 1)[0])
         return value
 
-    monkeypatch.setattr(cache, "get", recording)
+    monkeypatch.setattr(cache, "read", recording)
     after = scan_revision(repo.root, git.STAGED, Path("."), (), cache)
     cache.close()
     # m4's config, plan and result are new (and the new tree and unit set); everything else replays.
