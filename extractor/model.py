@@ -85,7 +85,18 @@ class ColumnRef:
         return self.table
 
     def __str__(self) -> str:
+        if self.table is None and self.column is None:
+            return "constant"
         return f"{self.table or '?'}.{self.column if self.column is not None else '*'}"
+
+
+#: The source of a column edge into a column whose value reads no column at all (a literal, NULL,
+#: ``CURRENT_TIMESTAMP``, a CASE over literals …): DataHub's upstreamType NONE. Such an edge says
+#: "this column is a constant" explicitly, where no edge would say nothing. It is never a graph
+#: node: every consumer checks for it (``edge.source == NO_SOURCE``) before using the source.
+#: Unresolved columns are ``ColumnRef(None, name)`` and unknown stars ``ColumnRef(table, "*")``,
+#: so nothing else has both parts None.
+NO_SOURCE = ColumnRef(None, None)
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,11 @@ class ColumnEdge:
     @property
     def kind(self) -> str:
         return self.subtype.kind.value
+
+    @property
+    def constant(self) -> bool:
+        """Whether this edge says its target is a constant (it has no source, :data:`NO_SOURCE`)."""
+        return self.source.table is None and self.source.column is None
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -285,7 +285,7 @@ def _restore(statement: StatementLineage, holes: Holes) -> StatementLineage:
             for e in statement.column_edges
         ],
         outputs=[
-            OutputLineage(o.name, {origin(x) for x in o.origins}, holes.restore(o.transformation), o.offset)
+            OutputLineage(o.name, {origin(x) for x in o.origins}, holes.restore(o.transformation), o.offset, o.constant)
             for o in statement.outputs
         ],
         target_columns={n(k): v for k, v in statement.target_columns.items()},

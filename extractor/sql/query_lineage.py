@@ -57,12 +57,18 @@ class Origin:
     subtype: Subtype
 
 
+#: While tracing, what an unknown macro's placeholder (``__macro__()``) contributes: a value of
+#: unknown origin. It only keeps such an output from counting as a constant; ``analyze`` drops it.
+_OPAQUE = Origin(None, None, Subtype.TRANSFORMATION)
+
+
 @dataclass
 class OutputLineage:
     name: str
     origins: set[Origin]
     transformation: str
     offset: int | None
+    constant: bool = False  # the value reads no column (a literal, NULL, CURRENT_TIMESTAMP …)
 
 
 @dataclass
@@ -163,11 +169,16 @@ class QueryResolver:
             offset = first_offset(out.node) if out.node is not None else None
             try:
                 origins, text = set(self.trace(root, i)), self.inline(root, i)
+                # Nothing read, not even an unknown macro's value: a constant. A star is never one
+                # (its columns are unknown), nor an output with no expression to evaluate.
+                constant = not origins and out.star_of is None and bool(text)
             except RecursionError:
                 self._report(codes.APPROXIMATED, f"{out.name}: too deeply nested to trace", out.node)
-                origins, text = set(), ""
-            outputs.append(OutputLineage(out.name, origins, text, offset))
-        lineage = QueryLineage(outputs, self.clause_origins(root), sources, paths)
+                origins, text, constant = set(), "", False
+            origins = {o for o in origins if not _is_opaque(o)}
+            outputs.append(OutputLineage(out.name, origins, text, offset, constant))
+        clauses = {o: text for o, text in self.clause_origins(root).items() if not _is_opaque(o)}
+        lineage = QueryLineage(outputs, clauses, sources, paths)
         lineage.clause_offsets = dict(self._clause_offsets)
         return lineage
 
@@ -398,6 +409,11 @@ class QueryResolver:
         self._in_progress.add(key)
         try:
             result = self._trace(scope, index)
+            if not result:
+                outs = self.outputs(scope)
+                if index < len(outs) and is_placeholder_name(outs[index].name):
+                    # ``select null as __macro__``: an unknown macro's stand-in query, no constant.
+                    result = frozenset({_OPAQUE})
         finally:
             self._in_progress.discard(key)
         self._traced[key] = result
@@ -452,24 +468,22 @@ class QueryResolver:
                     continue
                 result |= self.column_origins(scope, node, subtype)
                 continue
+            if isinstance(node, exp.Anonymous) and is_placeholder_name(node.name):
+                result.add(_OPAQUE)  # an unknown macro's value: unknown, never a constant
             if isinstance(node, exp.Star):
                 # COUNT(*) reads no column's value, only which rows exist: an indirect (CONDITIONAL)
                 # influence of the whole source table, never a direct AGGREGATION of its columns.
                 if node is not expr:
-                    for name in self._row_tables(scope):
-                        result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
-                    # Grouped, its value is the size of its key's group: the GROUP BY columns
-                    # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
-                    select = scope.expression
-                    group = select.args.get("group") if isinstance(select, exp.Select) else None
-                    if (
-                        isinstance(select, exp.Select)
-                        and isinstance(group, exp.Group)
-                        and node.find_ancestor(exp.Window, exp.Select) is select
-                    ):
-                        keys = _expand_ordinals(group, select)
-                        result |= self.expression_origins(scope, keys, compose(subtype, Subtype.GROUP_BY))
+                    result |= self._row_count_origins(scope, node, subtype)
                 continue
+            if (
+                isinstance(node, exp.AggFunc)
+                and any(isinstance(v, exp.Expr) for v in node.args.values())
+                and not any(isinstance(n, (exp.Column, exp.Star, exp.Query)) for n in node.walk())
+            ):
+                # COUNT(1), SUM(1): an aggregate of a literal counts rows as COUNT(*) does; it is
+                # no constant. (Not DENSE_RANK(): no argument, its OVER clause says what it reads.)
+                result |= self._row_count_origins(scope, node, subtype)
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
                 child = self._scope_of.get(id(inner))
@@ -488,6 +502,22 @@ class QueryResolver:
                     stack.extend((v, sub) for v in value if isinstance(v, exp.Expr))
                 elif isinstance(value, exp.Expr):
                     stack.append((value, sub))
+        return result
+
+    def _row_count_origins(self, scope: Scope, node: exp.Expr, subtype: Subtype) -> set[Origin]:
+        """What a value that counts ``scope``'s rows (``COUNT(*)`` at ``node``) depends on."""
+        result = {Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)) for name in self._row_tables(scope)}
+        # Grouped, its value is the size of its key's group: the GROUP BY columns
+        # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
+        select = scope.expression
+        group = select.args.get("group") if isinstance(select, exp.Select) else None
+        if (
+            isinstance(select, exp.Select)
+            and isinstance(group, exp.Group)
+            and node.find_ancestor(exp.Window, exp.Select) is select
+        ):
+            keys = _expand_ordinals(group, select)
+            result |= self.expression_origins(scope, keys, compose(subtype, Subtype.GROUP_BY))
         return result
 
     def _row_tables(self, scope: Scope, depth: int = 0) -> set[str]:
@@ -1084,6 +1114,16 @@ def _inline_named_windows(select: exp.Select) -> None:
         if order is not None and not window.args.get("order"):
             window.set("order", order.copy())
         window.set("alias", None)  # the text then reads as the window it is
+
+
+def is_placeholder_name(name: str) -> bool:
+    """Whether ``name`` is what the sandbox renders for an unknown name or macro (``__x__``,
+    see ``sandbox.placeholder_name``; that module is not imported here: it loads Jinja)."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _is_opaque(origin: Origin) -> bool:
+    return origin.table is None and origin.column is None
 
 
 def _with_step(res: _Resolved, step: Subtype) -> _Resolved:
