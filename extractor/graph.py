@@ -209,7 +209,7 @@ class LineageGraph:
     def dataset_only_edges(self) -> list[TableEdge]:
         """Table edges (sorted) between two datasets that no column edge connects: flows known
         only at dataset level (files, Python jobs, models), which column walks follow whole."""
-        with_columns = {(je.edge.source.table, je.edge.target.table) for je in self.column_edges if not je.edge.constant}
+        with_columns = {(je.edge.source.table, je.edge.target.table) for je in self.column_edges}
         return [
             te for te in sorted(self.edges) if (te.source, te.target) not in with_columns and te.source != te.target
         ]

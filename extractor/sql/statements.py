@@ -17,7 +17,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
 from .. import codes
-from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, NO_SOURCE, Subtype
+from ..model import NO_SOURCE, ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .catalog import SchemaCatalog
 from .naming import identifier, in_hint, literal_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
