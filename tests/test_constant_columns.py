@@ -1,0 +1,158 @@
+"""Constant columns (a literal, NULL, CURRENT_TIMESTAMP …) get one column edge with no source.
+
+The fixture is the hand-written dbt project fixtures/dbt/constant_columns (its expected.json is
+checked by test_dbt_golden); these tests follow its constants through every consumer.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from extractor import json_format
+from extractor.cli import EXIT_FINDINGS, EXIT_OK, main
+from extractor.config import load_config
+from extractor.graph import UNKNOWN_PREFIX, LineageGraph
+from extractor.model import NO_SOURCE
+from extractor.scan import scan
+
+from .conftest import REPO
+from .gitrepo import GitRepo
+
+FIXTURE = REPO / "fixtures" / "dbt" / "constant_columns"
+STG = "models/stg_contacts.sql"
+
+
+@pytest.fixture(scope="module")
+def graph() -> LineageGraph:
+    return scan([FIXTURE], load_config(FIXTURE))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    repo = GitRepo(tmp_path / "project")
+    repo.copy_tree(FIXTURE)
+    repo.commit("base")
+    monkeypatch.chdir(repo.root)
+    monkeypatch.setenv("DATATRAIL_CACHE_DIR", str(tmp_path / "cache"))
+    return repo
+
+
+def _edges_into(data: dict[str, Any], dataset: str, column: str) -> list[dict[str, Any]]:
+    return [e for e in data["column_edges"] if e["target"] == {"dataset": dataset, "column": column}]
+
+
+def test_json_edge_has_no_source_and_the_expression(graph: LineageGraph) -> None:
+    data = json.loads(json_format.dumps(graph))
+    (edge,) = _edges_into(data, "main.stg_contacts", "phone")
+    assert edge["source"] == {"dataset": None, "column": None}
+    assert (edge["kind"], edge["subtype"]) == ("direct", "TRANSFORMATION")
+    assert edge["transformation"] == "CAST(NULL AS TEXT)"
+    assert edge["location"] == {"path": STG, "line": 5}
+    assert edge["job"] and edge["fingerprint"]
+    (loaded,) = _edges_into(data, "main.stg_contacts", "loaded_at")
+    assert loaded["transformation"] == "CURRENT_TIMESTAMP"
+    # A column reading a column and a literal keeps its own edge only.
+    assert [e["source"] for e in _edges_into(data, "main.stg_contacts", "email")] == [
+        {"dataset": "raw.contacts", "column": "email"}
+    ]
+    # An unknown macro's value is unknown, not a constant.
+    assert _edges_into(data, "main.stg_contacts", "mystery") == []
+    # No pseudo dataset, no unknown: dataset, no table edge for the constants.
+    assert not [d for d in data["datasets"] if d["name"].startswith(UNKNOWN_PREFIX)]
+    assert {e["source"] for e in data["edges"]} == {"raw.contacts", "raw.deals", "main.stg_contacts"}
+    schema = json.loads(resources.files("extractor").joinpath("schemas/lineage.schema.json").read_text())
+    jsonschema.validate(data, schema)
+
+
+def test_json_round_trip_keeps_the_constant(graph: LineageGraph) -> None:
+    text = json_format.dumps(graph)
+    back = json_format.loads(text)
+    assert json_format.dumps(back) == text
+    assert any(je.edge.source == NO_SOURCE for je in back.column_edges)
+
+
+def test_union_of_a_literal_and_a_column_is_not_a_constant(graph: LineageGraph) -> None:
+    into = {(je.edge.target.column, str(je.edge.source)) for je in graph.column_edges
+            if je.edge.target.table == "main.all_parties"}  # fmt: skip
+    assert ("party_kind", "raw.deals.kind") in into
+    assert ("source_relation", "main.stg_contacts.source_relation") in into
+    assert not [c for c, s in into if s == "constant"]
+
+
+def test_column_graph_has_no_shared_no_source_node(graph: LineageGraph) -> None:
+    g = graph.column_graph()
+    assert (None, None) not in g
+    assert ("main.stg_contacts", "phone") in g
+    assert g.in_degree(("main.stg_contacts", "phone")) == 0
+    # Two constant columns are not connected to each other.
+    assert not g.has_edge(("main.stg_contacts", "phone"), ("main.stg_contacts", "loaded_at"))
+
+
+def test_trace_names_the_constant(project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", "main.all_parties.source_relation"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "<- constant CAST('' AS TEXT)  (models/stg_contacts.sql:6)" in out
+    assert main(["trace", "main.stg_contacts.phone", "--format", "json"]) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    (edge,) = data["edges"]
+    assert edge["source"] == {"dataset": None, "column": None}
+    assert edge["transformation"] == "CAST(NULL AS TEXT)"
+    assert [(n["dataset"], n["column"]) for n in data["nodes"]] == [("main.stg_contacts", "phone")]
+    schema = json.loads(resources.files("extractor").joinpath("schemas/trace.schema.json").read_text())
+    jsonschema.validate(data, schema)
+    # Downstream of a constant column is only what reads it (COUNT(1) over its rows), never the
+    # other constant columns: the constants share no node.
+    assert main(["trace", "main.stg_contacts.phone", "--downstream", "--format", "json"]) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    assert [(e["source"]["dataset"], e["target"]["column"]) for e in data["edges"]] == [
+        ("main.stg_contacts", "contacts")
+    ]
+
+
+def _changes(capsys: pytest.CaptureFixture[str]) -> dict[tuple[str, str | None], dict[str, Any]]:
+    assert main(["diff", "HEAD", "--format", "json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    return {(c["dataset"], c["column"]): c for c in report["changes"]}
+
+
+def test_diff_sees_a_changed_constant(project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    project.replace(STG, "cast('' as varchar) as source_relation", "cast('x' as varchar) as source_relation")
+    changes = _changes(capsys)
+    change = changes[("main.stg_contacts", "source_relation")]
+    assert [r["code"] for r in change["reasons"]] == ["TRANSFORMATION_CHANGED"]
+    assert (change["before"], change["after"]) == ("CAST('' AS TEXT)", "CAST('x' AS TEXT)")
+    assert change["location"] == {"path": STG, "line": 6}
+    impacted = {(i["dataset"], i["column"]) for i in json.loads(_report_text(capsys))["impacted"]}
+    assert ("main.all_parties", "source_relation") in impacted
+    # ``check`` reports it too (the default policy fails no column change).
+    assert main(["check", "--worktree"]) == EXIT_OK
+    assert "datatrail check: 1 lineage changes, 0 failing (column)" in capsys.readouterr().out
+    assert main(["diff", "HEAD", "--fail-on", "column"]) == EXIT_FINDINGS
+
+
+def _report_text(capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["diff", "HEAD", "--format", "json"]) == EXIT_OK
+    return capsys.readouterr().out
+
+
+def test_diff_sees_a_column_becoming_a_constant(project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    project.replace(STG, "coalesce(email, 'unknown') as email", "'redacted' as email")
+    change = _changes(capsys)[("main.stg_contacts", "email")]
+    assert [r["code"] for r in change["reasons"]] == ["TRANSFORMATION_CHANGED"]
+    assert (change["before"], change["after"]) == ("COALESCE(raw.contacts.email, 'unknown')", "'redacted'")
+
+
+def test_openlineage_writes_a_field_with_no_inputs(project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "."]) == EXIT_OK
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (output,) = [o for e in events for o in e["outputs"] if o["name"].endswith("stg_contacts")]
+    fields = output["facets"]["columnLineage"]["fields"]
+    assert fields["phone"] == {"inputFields": [], "transformationDescription": "CAST(NULL AS TEXT)"}
+    assert [f["field"] for f in fields["email"]["inputFields"]] == ["email"]
+    assert "mystery" not in fields
