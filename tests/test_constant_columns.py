@@ -156,3 +156,45 @@ def test_openlineage_writes_a_field_with_no_inputs(project: GitRepo, capsys: pyt
     assert fields["phone"] == {"inputFields": [], "transformationDescription": "CAST(NULL AS TEXT)"}
     assert [f["field"] for f in fields["email"]["inputFields"]] == ["email"]
     assert "mystery" not in fields
+
+
+PYTHON_JOB = """\
+import pandas as pd
+import polars as pl
+from pyspark.sql import SparkSession, functions as F
+
+df = pd.read_csv("data/in.csv")
+df["const"] = 0
+df["label"] = "eu"
+df["copy"] = df["a"]
+df["unknown"] = compute()
+df.to_csv("data/out.csv", index=False)
+
+spark = SparkSession.builder.getOrCreate()
+s = spark.read.parquet("s3://b/in/")
+s = s.withColumn("src", F.lit("x")).withColumn("b2", F.col("b") + F.lit(1))
+s.write.parquet("s3://b/out/")
+
+p = pl.read_parquet("p/in.parquet")
+p = p.with_columns(pl.lit(5).alias("five"), (pl.col("c") * 2).alias("c2"))
+p.write_parquet("p/out.parquet")
+
+t = spark.sql("select id, 'eu' as region from db.src")
+t.write.saveAsTable("db.dst")
+"""
+
+
+def test_python_literal_columns_are_constants(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(PYTHON_JOB, encoding="utf-8")
+    graph = scan([tmp_path], load_config(tmp_path))
+    constants = {(str(je.edge.target), je.edge.transformation) for je in graph.column_edges if je.edge.constant}
+    assert constants == {
+        ("data/out.csv.const", "0"),
+        ("data/out.csv.label", '"eu"'),
+        ("s3://b/out/.src", "'x'"),
+        ("p/out.parquet.five", "5"),
+        ("db.dst.region", "'eu'"),
+    }
+    # A value the analyser does not understand is not a constant; a column plus a literal is not one.
+    targets = {str(je.edge.target) for je in graph.column_edges if je.edge.constant}
+    assert not targets & {"data/out.csv.unknown", "s3://b/out/.b2", "p/out.parquet.c2", "data/out.csv.copy"}

@@ -221,7 +221,7 @@ def frame_from_select(statement: StatementLineage, flavor: str, loc: Location) -
             if output.name != "*":
                 opened |= set(statement.source_tables)
             continue
-        columns[output.name] = Col(origins, output.transformation, loc)
+        columns[output.name] = Col(origins, output.transformation, loc, constant=output.constant)
     return Frame(flavor, columns, opened, statement.source_tables)
 
 
