@@ -148,6 +148,29 @@ def test_diff_sees_a_column_becoming_a_constant(project: GitRepo, capsys: pytest
     assert (change["before"], change["after"]) == ("COALESCE(raw.contacts.email, 'unknown')", "'redacted'")
 
 
+def test_history_and_blame_name_the_commit_that_changed_a_constant(
+    project: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = project.git("rev-parse", "HEAD").strip()
+    project.replace(STG, "cast('' as varchar) as source_relation", "cast('eu' as varchar) as source_relation")
+    changed = project.commit("source relation eu")
+    target = "main.all_parties.source_relation"
+    assert main(["history", target, "--format", "json"]) == EXIT_OK
+    history = json.loads(capsys.readouterr().out)
+    assert [c["sha"] for c in history["commits"]] == [changed]
+    (change,) = history["commits"][0]["changes"]
+    assert (change["dataset"], change["column"]) == ("main.stg_contacts", "source_relation")
+    assert change["path"] == ["main.stg_contacts.source_relation", target]
+    assert main(["blame", target, "--format", "json"]) == EXIT_OK
+    edges = json.loads(capsys.readouterr().out)["edges"]
+    (constant,) = [e for e in edges if e["source"] == {"dataset": None, "column": None}]
+    assert constant["target"] == {"dataset": "main.stg_contacts", "column": "source_relation"}
+    assert (constant["change"], constant["commit"]["sha"]) == ("changed", changed)
+    assert (constant["before"], constant["transformation"]) == ("CAST('' AS TEXT)", "CAST('eu' AS TEXT)")
+    assert constant["depth"] == 2  # one beyond its column, itself one beyond the target
+    assert {e["commit"]["sha"] for e in edges if e is not constant} == {base}
+
+
 def test_openlineage_writes_a_field_with_no_inputs(project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "."]) == EXIT_OK
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
