@@ -75,7 +75,8 @@ class Location:
 
 @dataclass(frozen=True, order=True)
 class ColumnRef:
-    """A column of a dataset; ``table`` is None when the dataset could not be resolved."""
+    """A column of a dataset; ``table`` is None when the dataset could not be resolved (both None:
+    :data:`NO_SOURCE`, the source of a constant)."""
 
     table: str | None
     column: str | None
@@ -93,7 +94,7 @@ class ColumnRef:
 #: The source of a column edge into a column whose value reads no column at all (a literal, NULL,
 #: ``CURRENT_TIMESTAMP``, a CASE over literals …): DataHub's upstreamType NONE. Such an edge says
 #: "this column is a constant" explicitly, where no edge would say nothing. It is never a graph
-#: node: every consumer checks for it (``edge.source == NO_SOURCE``) before using the source.
+#: node: every consumer checks ``ColumnEdge.constant`` before using an edge's source.
 #: Unresolved columns are ``ColumnRef(None, name)`` and unknown stars ``ColumnRef(table, "*")``,
 #: so nothing else has both parts None.
 NO_SOURCE = ColumnRef(None, None)
