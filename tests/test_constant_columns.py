@@ -191,6 +191,7 @@ df["const"] = 0
 df["label"] = "eu"
 df["copy"] = df["a"]
 df["unknown"] = compute()
+df["run"] = f"run-{RUN_ID}"
 df.to_csv("data/out.csv", index=False)
 
 spark = SparkSession.builder.getOrCreate()
@@ -214,6 +215,7 @@ def test_python_literal_columns_are_constants(tmp_path: Path) -> None:
     assert constants == {
         ("data/out.csv.const", "0"),
         ("data/out.csv.label", '"eu"'),
+        ("data/out.csv.run", 'f"run-{RUN_ID}"'),
         ("s3://b/out/.src", "'x'"),
         ("p/out.parquet.five", "5"),
         ("db.dst.region", "'eu'"),

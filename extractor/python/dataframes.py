@@ -181,7 +181,7 @@ def value_col(value: Value, frame: Frame | None, loc: Location | None, text: str
             return cols[0]
         return Col(value.all_origins(), clip(text), loc)
     # A Python literal is a constant column; anything else not understood (a call, a name) is unknown.
-    literal = isinstance(value, Const) or (isinstance(value, Str) and value.exact is not None)
+    literal = isinstance(value, Const | Str)  # a string with holes is still no column
     return Col(EMPTY, clip(text), loc, constant=literal)
 
 

@@ -87,7 +87,7 @@ def _functions(interp: Interpreter, site: Site) -> Value | None:
         return pl_col("*")
     if short == "lit":
         value = args.get(0) or NONE
-        literal = isinstance(value, Const) or (isinstance(value, Str) and value.exact is not None)
+        literal = isinstance(value, Const | Str)  # a string with holes is still no column
         return ColExpr(EMPTY, frozenset(), text_of(value), "literal", "polars", loc=loc, constant=literal)
     if short in ("count", "len") and not args.pos:
         return ColExpr(EMPTY, frozenset(), "count()", short, "polars", loc=loc, aggregated=True)

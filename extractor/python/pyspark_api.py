@@ -511,7 +511,7 @@ def _functions(interp: Interpreter, site: Site) -> Value | None:
         return Unknown(interp.code(site.ctx, site.node), "column name not known statically")
     if short == "lit":
         value = args.get(0) or NONE
-        literal = isinstance(value, Const) or (isinstance(value, Str) and value.exact is not None)
+        literal = isinstance(value, Const | Str)  # a string with holes is still no column
         return ColExpr(EMPTY, frozenset(), text_of(value), None, "spark", loc=loc, constant=literal)
     if short == "expr":
         value = args.get(0, "str")
