@@ -23,6 +23,7 @@ from extractor.scan import scan
 
 from .conftest import REPO
 from .gitrepo import GitRepo
+from .test_openlineage import validate
 
 FIXTURE = REPO / "fixtures" / "dbt" / "constant_columns"
 STG = "models/stg_contacts.sql"
@@ -174,6 +175,7 @@ def test_history_and_blame_name_the_commit_that_changed_a_constant(
 def test_openlineage_writes_a_field_with_no_inputs(project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "."]) == EXIT_OK
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert validate(events) == []
     (output,) = [o for e in events for o in e["outputs"] if o["name"].endswith("stg_contacts")]
     fields = output["facets"]["columnLineage"]["fields"]
     assert fields["phone"] == {"inputFields": [], "transformationDescription": "CAST(NULL AS TEXT)"}
