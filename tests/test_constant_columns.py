@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from extractor import json_format
+from extractor import analyze_sql, json_format
 from extractor.cli import EXIT_FINDINGS, EXIT_OK, main
 from extractor.config import load_config
 from extractor.graph import UNKNOWN_PREFIX, LineageGraph
@@ -225,3 +225,30 @@ def test_python_literal_columns_are_constants(tmp_path: Path) -> None:
     # A value the analyser does not understand is not a constant; a column plus a literal is not one.
     targets = {str(je.edge.target) for je in graph.column_edges if je.edge.constant}
     assert not targets & {"data/out.csv.unknown", "s3://b/out/.b2", "p/out.parquet.c2", "data/out.csv.copy"}
+
+
+@pytest.mark.parametrize(
+    ("sql", "constant"),
+    [
+        ("create table o as select cast(null as varchar) as c from t", "CAST(NULL AS VARCHAR)"),
+        ("create table o as select (select max(1)) as c from t", "(SELECT MAX(1))"),
+        ("create table o as select case when 1 = 1 then 'a' end as c from t", "CASE WHEN 1 = 1 THEN 'a' END"),
+        ("create table o as with d as (select 0 as c) select * from d", "0"),
+        ("create table o as select 'a' as c union all select 'b'", "UNION('a', 'b')"),
+        # Not constants: a column read, rows counted, a star of unknown columns, an unknown macro's
+        # value, a recursion counter.
+        ("create table o as select coalesce(x, 0) as c from t", None),
+        ("create table o as select 'a' as c from t union all select x from u", None),
+        ("create table o as select count(1) as c from t", None),
+        ("create table o as select * from t", None),
+        ("create table o as select __dbt_utils_foo__() as c from t", None),
+        ("create table o as with recursive r as (select 1 as c union all select c + 1 from r where c < 9) "
+         "select c from r", None),
+    ],
+)  # fmt: skip
+def test_which_sql_columns_are_constants(sql: str, constant: str | None) -> None:
+    result = analyze_sql(sql, dialect="postgres")
+    found = [e.transformation for e in result.column_edges if e.constant]
+    assert found == ([constant] if constant else [])
+    if constant:
+        assert all(e.source == NO_SOURCE for e in result.column_edges if e.target.column == "c")

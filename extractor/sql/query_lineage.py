@@ -13,7 +13,7 @@ origin (table ``None``) together with a diagnostic.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -104,6 +104,7 @@ class _Resolved:
     alias_scope: Scope | None = None
     others: tuple[_Resolved, ...] = ()  # USING columns, PIVOT values: several sources
     step: Subtype | None = None  # the flow's own subtype (PIVOT aggregation, struct field access)
+    recursive: bool = False  # a recursive CTE's reference to itself (sqlglot resolves it to the anchor)
 
 
 class QueryResolver:
@@ -557,6 +558,10 @@ class QueryResolver:
     def _origins_of_resolution(self, res: _Resolved, subtype: Subtype) -> set[Origin]:
         result: set[Origin] = set()
         for r in (res, *res.others):
+            if r.recursive:
+                # What earlier recursion steps hold is not the anchor's value alone: ``n + 1``
+                # over ``1 AS n`` counts steps, it is no constant.
+                result.add(_OPAQUE)
             if r.step is not None:
                 subtype = compose(subtype, r.step)
             if r.how == _TABLE:
@@ -833,7 +838,10 @@ class QueryResolver:
                 if inner_scope is not None:
                     return self._resolve_by_name(inner_scope, name)
                 return _Resolved(_UDTF, column=name, scope=source)
-            return self._resolve_by_name(source, name)
+            found = self._resolve_by_name(source, name)
+            if _recursive_self_reference(source, scope):
+                found = replace(found, recursive=True)
+            return found
         self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve source {key} of column {name}", node)
         return _Resolved(_UNRESOLVED, column=name)
 
@@ -1120,6 +1128,20 @@ def is_placeholder_name(name: str) -> bool:
     """Whether ``name`` is what the sandbox renders for an unknown name or macro (``__x__``,
     see ``sandbox.placeholder_name``; that module is not imported here: it loads Jinja)."""
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _recursive_self_reference(source: Scope, scope: Scope) -> bool:
+    """Whether ``scope`` reads ``source`` as a recursive CTE reading itself: sqlglot makes the
+    CTE's name, inside its own UNION, a scope over the anchor (the UNION's first branch)."""
+    union = source.expression.parent
+    if not isinstance(union, exp.SetOperation) or source.expression is not union.this:
+        return False
+    if not isinstance(union.parent, exp.CTE):
+        return False
+    node: exp.Expr | None = scope.expression
+    while node is not None and node is not union:
+        node = node.parent
+    return node is union
 
 
 def _is_opaque(origin: Origin) -> bool:
