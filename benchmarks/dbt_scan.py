@@ -11,7 +11,8 @@ a cold ``datatrail scan`` of it in a new process, then ``extractor.scan`` in thi
 Project mode scans an existing tree and reports, over its dbt models and snapshots:
 - model files analysed: model files (``.sql``/``.py`` under the model paths of every
   ``dbt_project.yml``, installed packages left out) that became a job with column lineage;
-- model columns covered: columns of dbt models with at least one column edge into them;
+- model columns covered: columns of dbt models with at least one column edge into them, and of
+  those the constants (a literal, NULL, ``current_timestamp`` …: an edge with no source);
 - table-level lineage: the model has an upstream dataset (or its template makes no ref/source call);
 - complete column lineage: the model's columns are known and every one of them resolves to
   sources (no unknown dataset, no unexpanded ``*``);
@@ -227,8 +228,10 @@ def coverage(graph: LineageGraph, root: Path) -> dict[str, object]:
         else:
             incomplete.append(path)
     codes = collections.Counter(d.code for d in graph.diagnostics)
-    # Columns of models with at least one column edge into them (the "covered" columns).
+    # Columns of models with at least one column edge into them (the "covered" columns); a
+    # constant's edge has no source.
     targeted = {(je.edge.target.table, je.edge.target.column) for je in graph.column_edges}
+    constant = {(je.edge.target.table, je.edge.target.column) for je in graph.column_edges if je.edge.constant}
     columns = [(name, c) for name, ds in models.items() for c in ds.columns]
     files = model_files(root)
     analysed_files = {job.path for job in graph.jobs.values() if job.attributes.get("column_lineage") is True}
@@ -240,6 +243,8 @@ def coverage(graph: LineageGraph, root: Path) -> dict[str, object]:
         "model_files_with_job": len(files & job_files),
         "model_columns": len(columns),
         "model_columns_covered": sum(1 for item in columns if item in targeted),
+        "model_columns_constant": sum(1 for item in columns if item in constant),
+        "uncovered": sorted(f"{name}.{c}" for name, c in columns if (name, c) not in targeted),
         "table_lineage": table_ok,
         "complete_column_lineage": column_ok,
         "crashes": codes.get("DT900", 0),
@@ -262,14 +267,15 @@ def report_project(path: Path, verbose: int) -> None:
           f"({100 * int(cov['model_files_analysed']) / files:.1f} %)")  # type: ignore[call-overload]  # fmt: skip
     print(f"  model files with a job  {cov['model_files_with_job']} (disabled models have none: DT207)")
     print(f"  model columns covered   {cov['model_columns_covered']} of {cov['model_columns']} "
-          f"({100 * int(cov['model_columns_covered']) / cols:.1f} %)")  # type: ignore[call-overload]  # fmt: skip
+          f"({100 * int(cov['model_columns_covered']) / cols:.1f} %), of which constant "
+          f"{cov['model_columns_constant']}")  # type: ignore[call-overload]  # fmt: skip
     print(f"  table-level lineage     {cov['table_lineage']} ({100 * int(cov['table_lineage']) / n:.1f} %)")  # type: ignore[call-overload]
     print(f"  complete column lineage {cov['complete_column_lineage']} "
           f"({100 * int(cov['complete_column_lineage']) / n:.1f} %)")  # type: ignore[call-overload]  # fmt: skip
     print(f"  crashes (DT900)         {cov['crashes']}")
     print(f"  diagnostics             {cov['diagnostics']}")
     if verbose:
-        for label in ("missing_table", "incomplete"):
+        for label in ("missing_table", "incomplete", "uncovered"):
             print(f"  {label}:")
             for item in list(cov[label])[: 40 * verbose]:  # type: ignore[call-overload]
                 print(f"    {item}")

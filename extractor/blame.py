@@ -105,7 +105,8 @@ def blame(
     edges = []
     for key, hop in hops.items():
         commit, change, old = found.get(key, (None, None, None))
-        depth = max(cone.depth.get(hop.source, 0), cone.depth.get(hop.target, 0))
+        target_depth = cone.depth.get(hop.target, 0)
+        depth = max(cone.depth.get(hop.source, target_depth + 1), target_depth)  # a constant: one beyond its column
         edges.append(BlamedEdge(hop, depth, commit, change, old))
     edges.sort(key=lambda b: (b.depth, b.hop.sort_key()))
     return Blame(target, revision, edges, walk.stats, sorted(set(walk.notes), key=str), head.prefix)

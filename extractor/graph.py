@@ -139,7 +139,9 @@ class LineageGraph:
         self.jobs[job].outputs.add(target)
 
     def add_column_edge(self, edge: ColumnEdge, job: str) -> None:
-        if edge.source.table is None:
+        if edge.constant:
+            pass  # no source at all (a constant): neither a dataset nor an ``unknown:`` one
+        elif edge.source.table is None:
             unknown = f"{UNKNOWN_PREFIX}{edge.target.table}"
             ds = self.dataset(unknown, DatasetKind.UNKNOWN)
             ds.attributes["reason"] = "columns that could not be resolved to a source (see diagnostics)"
@@ -169,12 +171,18 @@ class LineageGraph:
         return g
 
     def column_graph(self) -> nx.DiGraph:
-        """Column-level graph over ``(dataset, column)`` nodes; column None is the whole dataset."""
+        """Column-level graph over ``(dataset, column)`` nodes; column None is the whole dataset.
+
+        A constant column is a node with no incoming edge: a shared "no source" node would join
+        every constant column to every other."""
         import networkx as nx
 
         g = nx.DiGraph()
         for je in sorted(self.column_edges, key=JobColumnEdge.sort_key):
             e = je.edge
+            if e.constant:
+                g.add_node((e.target.table, e.target.column))
+                continue
             src = (e.source.table, e.source.column)
             dst = (e.target.table, e.target.column)
             if g.has_edge(src, dst):

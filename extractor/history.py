@@ -117,8 +117,10 @@ def _restrict(graph: LineageGraph, keep: set[str]) -> LineageGraph:
     result = LineageGraph()
     result.datasets = {n: ds for n, ds in graph.datasets.items() if n in keep}
     result.edges = {e for e in graph.edges if e.source in keep and e.target in keep}
-    result.column_edges = {
-        je for je in graph.column_edges if je.edge.source.table in keep and je.edge.target.table in keep
+    result.column_edges = {  # a constant's edge (no source) belongs to its column's dataset
+        je
+        for je in graph.column_edges
+        if (je.edge.source.table in keep or je.edge.constant) and je.edge.target.table in keep
     }
     used = {e.job for e in result.edges} | {je.job for je in result.column_edges}
     result.jobs = {n: j for n, j in graph.jobs.items() if n in used}

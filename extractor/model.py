@@ -75,7 +75,8 @@ class Location:
 
 @dataclass(frozen=True, order=True)
 class ColumnRef:
-    """A column of a dataset; ``table`` is None when the dataset could not be resolved."""
+    """A column of a dataset; ``table`` is None when the dataset could not be resolved (both None:
+    :data:`NO_SOURCE`, the source of a constant)."""
 
     table: str | None
     column: str | None
@@ -85,7 +86,18 @@ class ColumnRef:
         return self.table
 
     def __str__(self) -> str:
+        if self.table is None and self.column is None:
+            return "constant"
         return f"{self.table or '?'}.{self.column if self.column is not None else '*'}"
+
+
+#: The source of a column edge into a column whose value reads no column at all (a literal, NULL,
+#: ``CURRENT_TIMESTAMP``, a CASE over literals …): DataHub's upstreamType NONE. Such an edge says
+#: "this column is a constant" explicitly, where no edge would say nothing. It is never a graph
+#: node: every consumer checks ``ColumnEdge.constant`` before using an edge's source.
+#: Unresolved columns are ``ColumnRef(None, name)`` and unknown stars ``ColumnRef(table, "*")``,
+#: so nothing else has both parts None.
+NO_SOURCE = ColumnRef(None, None)
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,11 @@ class ColumnEdge:
     @property
     def kind(self) -> str:
         return self.subtype.kind.value
+
+    @property
+    def constant(self) -> bool:
+        """Whether this edge says its target is a constant (it has no source, :data:`NO_SOURCE`)."""
+        return self.source.table is None and self.source.column is None
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -31,6 +31,9 @@ VALUE = "value"
 INDIRECT = "indirect"
 #: The pseudo-subtype of a dataset flow without column detail.
 DATASET_FLOW = "DATASET"
+#: The source of a constant column's hop (its edge has no source: ``model.NO_SOURCE``). It is never
+#: a node of a walk: one shared node would join every constant column to every other.
+CONSTANT: Node = ("", None)
 
 
 class Direction(str, Enum):
@@ -114,6 +117,8 @@ class ColumnPaths:
 
 
 def label(node: Node) -> str:
+    if node == CONSTANT:
+        return "constant"
     dataset, column = node
     return dataset if column is None else f"{dataset}.{column}"
 
@@ -124,9 +129,12 @@ def label(node: Node) -> str:
 def hop_of(je: JobColumnEdge) -> Hop | None:
     """A graph's column edge as a hop (``*`` and unknown columns stand for the whole dataset)."""
     e = je.edge
-    if not e.source.table or not e.target.table:
+    if e.constant and e.target.table:
+        source: Node = CONSTANT
+    elif not e.source.table or not e.target.table:
         return None
-    source: Node = (e.source.table, None if e.source.column in (None, "*") else e.source.column)
+    else:
+        source = (e.source.table, None if e.source.column in (None, "*") else e.source.column)
     target: Node = (e.target.table, e.target.column)
     return Hop(source, target, e.kind, e.subtype.value, e.transformation, e.fingerprint, je.job, e.location, VALUE)
 
@@ -145,6 +153,10 @@ class _Index:
         for je in graph.column_edges:
             e = je.edge
             source_table, target_table = e.source.table, e.target.table
+            if e.constant and target_table:  # found upstream of its column, never downstream of anything
+                buckets.setdefault((0, target_table, e.target.column), []).append(je)
+                buckets.setdefault((1, target_table, None), []).append(je)
+                continue
             if not source_table or not target_table:
                 continue
             source_column = None if e.source.column in (None, "*") else e.source.column
@@ -241,6 +253,8 @@ def column_paths(
             previous = found.get(key)
             if previous is None or (previous.influence == INDIRECT and hop_influence == VALUE):
                 found[key] = replace(hop, influence=hop_influence)
+            if other == CONSTANT:
+                continue  # where a constant column's value comes from: nowhere further
             if other not in depth:
                 depth[other] = depth[node] + 1
                 influence[other] = hop_influence

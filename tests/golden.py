@@ -1,7 +1,8 @@
 """Compact, hand-writable form of lineage results, shared by the golden tests and the regen script.
 
 An edge is written ``"<source table>.<column> -> <target table>.<column> SUBTYPE"``; a target
-column ``*`` is dataset-wide lineage, an unresolved source table is ``?``.
+column ``*`` is dataset-wide lineage, an unresolved source table is ``?``, and a constant column's
+edge (no source) is ``"constant -> <target table>.<column> TRANSFORMATION"``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def edge_text(edge: extractor.ColumnEdge) -> str:
-    source = f"{edge.source.table or '?'}.{edge.source.column}"
+    source = "constant" if edge.constant else f"{edge.source.table or '?'}.{edge.source.column}"
     target = f"{edge.target.table}.{edge.target.column if edge.target.column is not None else '*'}"
     return f"{source} -> {target} {edge.subtype.value}"
 

@@ -3,7 +3,8 @@
 The expectations are written by hand from the SQL's meaning (not generated), in a compact form:
 datasets with kind and columns (plus materialization and tags for models), table edges
 ``source -> target``, column edges ``source.column -> target.column SUBTYPE`` (``*`` as target
-column is dataset-wide lineage) and diagnostics ``path:line CODE``.
+column is dataset-wide lineage; ``constant -> target.column TRANSFORMATION`` is a column whose value
+reads no column) and diagnostics ``path:line CODE``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def compact(graph: LineageGraph) -> dict[str, Any]:
     for je in graph.column_edges:
         e = je.edge
         target = e.target.column if e.target.column is not None else "*"
-        column_edges.append(f"{e.source.table}.{e.source.column} -> {e.target.table}.{target} {e.subtype.value}")
+        source = "constant" if e.constant else f"{e.source.table}.{e.source.column}"
+        column_edges.append(f"{source} -> {e.target.table}.{target} {e.subtype.value}")
     return {
         "datasets": datasets,
         "edges": sorted({f"{e.source} -> {e.target}" for e in graph.edges}),

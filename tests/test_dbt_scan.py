@@ -250,6 +250,21 @@ def test_star_models_learn_columns_their_readers_use(tmp_path: Path) -> None:
             "analytics.stg.b -> analytics.mart.total AGGREGATION"} <= set(edges)  # fmt: skip
 
 
+def test_columns_yaml_forgot_are_learned_but_not_columns_of_another_relation(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "dbt_project.yml": "name: p\n",
+        "models/sources.yml": "sources:\n  - name: raw\n    tables:\n      - name: t\n        columns: [{name: a}]\n",
+        # ``b`` can only be t's (its YAML forgot it); ``u.z`` is a column the CTE u does not have.
+        "models/m.sql": "with u as (select 1 as k)\n"
+                        "select t.a, b, u.z from {{ source('raw', 't') }} as t cross join u",
+    })  # fmt: skip
+    graph = scan_tree(root)
+    assert graph.datasets["raw.t"].columns == ["a", "b"]
+    edges = compact(graph)["column_edges"]
+    assert "raw.t.b -> analytics.m.b IDENTITY" in edges
+    assert "unknown:analytics.m.z -> analytics.m.z IDENTITY" in edges
+
+
 def test_hostile_project_gives_diagnostics_not_crashes(tmp_path: Path) -> None:
     root = write(tmp_path, {
         "dbt_project.yml": "name: p\nmodels: [1, 2]\nvars: 3\nmodel-paths: models\n",

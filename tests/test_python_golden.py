@@ -2,8 +2,9 @@
 next to <case>.expected.json, written by hand from what the code does.
 
 An expectation lists dataset edges ``"source -> target"``, direct column edges
-``"source.column -> target.column SUBTYPE"``, and the diagnostic codes; optionally indirect column
-edges (``*`` = the whole target), dataset kinds and job attributes (Airflow task ids and order).
+``"source.column -> target.column SUBTYPE"`` (``constant -> …`` for a literal column), and the
+diagnostic codes; optionally indirect column edges (``*`` = the whole target), dataset kinds and
+job attributes (Airflow task ids and order).
 
     python -m tests.test_python_golden            # precision / recall over all cases
     python -m tests.test_python_golden --regen    # rewrite expectations; read every diff!
@@ -53,7 +54,8 @@ def run_case(case: Path) -> LineageGraph:
 
 def edge_text(edge: ColumnEdge) -> str:
     target = edge.target.column if edge.target.column is not None else "*"
-    return f"{edge.source.table}.{edge.source.column} -> {edge.target.table}.{target} {edge.subtype.value}"
+    source = "constant" if edge.constant else f"{edge.source.table}.{edge.source.column}"
+    return f"{source} -> {edge.target.table}.{target} {edge.subtype.value}"
 
 
 def case_result(graph: LineageGraph) -> dict[str, Any]:

@@ -152,10 +152,23 @@ class ModelAnalyzer:
         if missing and len(declared) == 1:
             # Property files document columns; they rarely list all of them. A column the SQL reads
             # from the only such source must be one of its columns.
-            known = self.catalog.columns(declared[0]) or ()
-            self.catalog.add(declared[0], [*known, *sorted(missing - set(known))])
-            self.graph.dataset(declared[0]).add_columns(sorted(missing))
+            source = declared[0]
+            known = self.catalog.columns(source) or ()
+            guessed = sorted(missing - set(known))
+            self.catalog.add(source, [*known, *guessed])
+            first = statement, problems
             statement, problems = self._analyse_render(node, relation, render)
+            # Learn only what the analysis with them reads from that source: a column unresolved
+            # for another reason (``cte.x`` where the CTE has no ``x``) is not one of its columns.
+            read = {e.source.column for e in statement.column_edges if e.source.table == source} if statement else set()
+            learned = [c for c in guessed if c in read]
+            if learned != guessed:
+                if known or learned:
+                    self.catalog.add(source, [*known, *learned])
+                else:
+                    self.catalog.remove(source)
+                statement, problems = self._analyse_render(node, relation, render) if learned else first
+            self.graph.dataset(source).add_columns(learned)
         result.diagnostics.extend(problems)
         return statement
 

@@ -4,7 +4,9 @@ datatrail already speaks OpenLineage's taxonomy: an edge's subtype is OpenLineag
 transformation subtype and its kind the transformation type. An edge to a column becomes an
 ``inputFields`` entry of that column; an edge to the whole dataset (a JOIN, FILTER, GROUP BY or
 SORT key) becomes an entry of the facet's ``dataset`` list. The description is the normalized
-expression, the same text whose hash is the edge fingerprint that diffs compare.
+expression, the same text whose hash is the edge fingerprint that diffs compare. A constant column
+(an edge with no source) is a field with an empty ``inputFields`` list (the spec requires the list,
+not that it has entries) and its expression as the description: evaluated from no input.
 """
 
 from __future__ import annotations
@@ -39,7 +41,11 @@ def column_lineage(
     """The facet for the edges that land in dataset ``target``, or None when there are none."""
     by_field: dict[str, dict[_Key, set[tuple[str, str, str, bool]]]] = defaultdict(lambda: defaultdict(set))
     dataset_wide: dict[_Key, set[tuple[str, str, str, bool]]] = defaultdict(set)
+    constants: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
+        if edge.constant and edge.target.column is not None:
+            constants[target.column(edge.target.column)].add(edge.transformation)
+            continue
         if edge.source.table is None:
             continue
         source = identify(edge.source.table)
@@ -51,10 +57,15 @@ def column_lineage(
             dataset_wide[key].add(transformation)
         else:
             by_field[target.column(edge.target.column)][key].add(transformation)
-    if not by_field and not dataset_wide:
+    if not by_field and not dataset_wide and not constants:
         return None
+    fields = {column: _fields(sources) for column, sources in by_field.items()}
+    for column, descriptions in constants.items():
+        if column not in fields:
+            only = sorted(descriptions)
+            fields[column] = Fields(inputFields=[], transformationDescription=only[0] if len(only) == 1 else None)
     return ColumnLineageDatasetFacet(
-        fields={column: _fields(sources) for column, sources in sorted(by_field.items())},
+        fields=dict(sorted(fields.items())),
         dataset=_input_fields(dataset_wide),
         producer=producer,
     )

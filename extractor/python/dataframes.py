@@ -167,7 +167,8 @@ def renamed(expr: ColExpr, name: str | None) -> ColExpr:
 
 
 def to_col(expr: ColExpr, frame: Frame | None, loc: Location | None = None) -> Col:
-    return Col(expr.resolve(frame), expr.text, expr.loc or loc)
+    origins = expr.resolve(frame)
+    return Col(origins, expr.text, expr.loc or loc, constant=expr.constant and not origins)
 
 
 def value_col(value: Value, frame: Frame | None, loc: Location | None, text: str) -> Col:
@@ -179,7 +180,9 @@ def value_col(value: Value, frame: Frame | None, loc: Location | None, text: str
         if len(cols) == 1:
             return cols[0]
         return Col(value.all_origins(), clip(text), loc)
-    return Col(EMPTY, clip(text), loc)
+    # A Python literal is a constant column; anything else not understood (a call, a name) is unknown.
+    literal = isinstance(value, Const | Str)  # a string with holes is still no column
+    return Col(EMPTY, clip(text), loc, constant=literal)
 
 
 def set_column(frame: Frame, name: str, value: Value, loc: Location | None, text: str) -> None:

@@ -18,7 +18,7 @@ from sqlglot import exp
 from .. import codes
 from ..config import Config
 from ..graph import Job, JobColumnEdge, LineageGraph
-from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
+from ..model import NO_SOURCE, ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from ..sql.catalog import SchemaCatalog
 from ..sql.naming import get_dialect, table_name
 from ..sql.query_lineage import Origin
@@ -292,6 +292,10 @@ class Sink:
                 edge = ColumnEdge(
                     source_ref, target_ref, origin.subtype, col.text, fingerprint(col.text), col.loc or loc
                 )
+                self.graph.add_column_edge(edge, job)
+            if col.constant and not col.origins:  # a literal: one edge with no source, as SQL writes it
+                edge = ColumnEdge(NO_SOURCE, target_ref, Subtype.TRANSFORMATION, col.text, fingerprint(col.text),
+                                  col.loc or loc)  # fmt: skip
                 self.graph.add_column_edge(edge, job)
         for source in sorted(frame.open):
             if source == target:

@@ -45,6 +45,9 @@ class Col:
     origins: Origins
     text: str
     loc: Location | None = field(default=None, compare=False)
+    #: A literal (``df["x"] = 0``, ``F.lit("eu")``): it reads no column, and says so with an edge
+    #: that has no source. False for a value that is merely unknown.
+    constant: bool = False
 
 
 @dataclass
@@ -130,6 +133,7 @@ class ColExpr(Value):
     conditions: Origins = EMPTY  # CASE/when conditions, as CONDITIONAL origins
     loc: Location | None = field(default=None, compare=False)
     aggregated: bool = False
+    constant: bool = False  # ``F.lit(0)``, ``pl.lit("eu")``: a literal, no column read
 
     def resolve(self, frame: Frame | None) -> Origins:
         """The origins once the names it refers to are looked up in ``frame``."""

@@ -26,12 +26,13 @@ from .dataframes import (
     sorted_by,
     str_map,
     text_of,
+    to_col,
 )
 from .frames import EMPTY, OPAQUE_COLUMN, Col, ColExpr, Frame
 from .interpreter import REGISTRY, Args, Interpreter, Site
 from .objects import FileHandle
 from .sql_strings import run_sql
-from .values import NONE, ListVal, Str, Unknown, Value
+from .values import NONE, Const, ListVal, Str, Unknown, Value
 
 _READ_KEYWORDS = ("source", "file", "path", "uri")
 
@@ -85,7 +86,9 @@ def _functions(interp: Interpreter, site: Site) -> Value | None:
     if short == "all":
         return pl_col("*")
     if short == "lit":
-        return ColExpr(EMPTY, frozenset(), text_of(args.get(0) or NONE), "literal", "polars", loc=loc)
+        value = args.get(0) or NONE
+        literal = isinstance(value, Const | Str)  # a string with holes is still no column
+        return ColExpr(EMPTY, frozenset(), text_of(value), "literal", "polars", loc=loc, constant=literal)
     if short in ("count", "len") and not args.pos:
         return ColExpr(EMPTY, frozenset(), "count()", short, "polars", loc=loc, aggregated=True)
     if short == "when":
@@ -205,7 +208,7 @@ def frame_method(interp: Interpreter, frame: Value, site: Site) -> Value | None:
         result = frame.copy()
         for out, value in _outputs(frame, args.pos, args.kw):
             if isinstance(value, ColExpr):
-                result.columns[out] = Col(value.resolve(frame), value.text, value.loc)
+                result.columns[out] = to_col(value, frame)
         return result
     if name == "select":
         return select_exprs(frame, _outputs(frame, args.pos, args.kw))

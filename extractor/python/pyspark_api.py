@@ -32,6 +32,7 @@ from .dataframes import (
     sorted_by,
     str_map,
     text_of,
+    to_col,
     transformed,
     udf_call,
 )
@@ -39,7 +40,7 @@ from .frames import EMPTY, OPAQUE_COLUMN, Col, ColExpr, Frame, clip, step, union
 from .interpreter import REGISTRY, Args, Interpreter, Site
 from .objects import FunctionVal, Obj
 from .sql_strings import run_sql
-from .values import NONE, DictVal, ListVal, QName, Str, Unknown, Value
+from .values import NONE, Const, DictVal, ListVal, QName, Str, Unknown, Value
 
 REGISTRY.aliases.update(
     {
@@ -509,7 +510,9 @@ def _functions(interp: Interpreter, site: Site) -> Value | None:
             return spark_col(value.exact)
         return Unknown(interp.code(site.ctx, site.node), "column name not known statically")
     if short == "lit":
-        return ColExpr(EMPTY, frozenset(), text_of(args.get(0) or NONE), None, "spark", loc=loc)
+        value = args.get(0) or NONE
+        literal = isinstance(value, Const | Str)  # a string with holes is still no column
+        return ColExpr(EMPTY, frozenset(), text_of(value), None, "spark", loc=loc, constant=literal)
     if short == "expr":
         value = args.get(0, "str")
         if isinstance(value, Str) and value.exact is not None:
@@ -750,7 +753,7 @@ def frame_method(interp: Interpreter, frame: Value, site: Site) -> Value | None:
 
 def _set(frame: Frame, name: str, value: Value) -> None:
     if isinstance(value, ColExpr):
-        frame.columns[name] = Col(value.resolve(frame), value.text, value.loc)
+        frame.columns[name] = to_col(value, frame)
         frame.sources |= value.sources
     else:
         frame.columns[name] = Col(EMPTY, text_of(value))

@@ -221,7 +221,7 @@ def frame_from_select(statement: StatementLineage, flavor: str, loc: Location) -
             if output.name != "*":
                 opened |= set(statement.source_tables)
             continue
-        columns[output.name] = Col(origins, output.transformation, loc)
+        columns[output.name] = Col(origins, output.transformation, loc, constant=output.constant)
     return Frame(flavor, columns, opened, statement.source_tables)
 
 
@@ -285,7 +285,7 @@ def _restore(statement: StatementLineage, holes: Holes) -> StatementLineage:
             for e in statement.column_edges
         ],
         outputs=[
-            OutputLineage(o.name, {origin(x) for x in o.origins}, holes.restore(o.transformation), o.offset)
+            OutputLineage(o.name, {origin(x) for x in o.origins}, holes.restore(o.transformation), o.offset, o.constant)
             for o in statement.outputs
         ],
         target_columns={n(k): v for k, v in statement.target_columns.items()},

@@ -59,6 +59,8 @@ def column_trace(graph: LineageGraph, dataset: str, column: str) -> Trace:
     into: dict[Key, list[tuple[Key, bool]]] = {}
     out: dict[Key, list[tuple[Key, bool]]] = {}
     for je in graph.column_edges:
+        if je.edge.constant:
+            continue  # no source: one shared "no source" key would join every constant column
         src, dst = _edge_columns(graph, je.edge)
         direct = je.edge.kind == "direct"
         into.setdefault(dst, []).append((src, direct))

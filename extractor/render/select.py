@@ -19,8 +19,10 @@ def subgraph(graph: LineageGraph, keep: Iterable[str]) -> LineageGraph:
     result = LineageGraph()
     result.datasets = {n: graph.datasets[n] for n in names}
     result.edges = {e for e in graph.edges if e.source in names and e.target in names}
-    result.column_edges = {
-        je for je in graph.column_edges if je.edge.source.table in names and je.edge.target.table in names
+    result.column_edges = {  # a constant's edge (no source) belongs to its column's dataset
+        je
+        for je in graph.column_edges
+        if (je.edge.source.table in names or je.edge.constant) and je.edge.target.table in names
     }
     used_jobs = {e.job for e in result.edges} | {je.job for je in result.column_edges}
     result.jobs = {n: j for n, j in graph.jobs.items() if n in used_jobs}
@@ -109,6 +111,8 @@ def collapse_schemas(graph: LineageGraph, schemas: Iterable[str] | None = None) 
             result.edges.add(TableEdge(source, target, te.job))
     for je in graph.column_edges:
         ce = je.edge
+        if ce.constant:
+            continue  # a group's diagram draws flows between groups; a constant flows from none
         source, target = group(ce.source.table or ""), group(ce.target.table or "")
         if source == target or source.endswith(".*") or target.endswith(".*"):
             continue

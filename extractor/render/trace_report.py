@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import json_text
 from ..model import Location
-from ..trace import INDIRECT, VALUE, ColumnPaths, Direction, Hop, Node, Target, label
+from ..trace import CONSTANT, INDIRECT, VALUE, ColumnPaths, Direction, Hop, Node, Target, label
 
 FORMAT_VERSION = 1
 
@@ -29,6 +29,8 @@ def location_dict(location: Location | None, prefix: str = "") -> dict[str, Any]
 
 
 def node_dict(node: Node) -> dict[str, Any]:
+    if node == CONSTANT:
+        return {"dataset": None, "column": None}  # as in the lineage JSON: an edge with no source
     return {"dataset": node[0], "column": node[1]}
 
 
@@ -102,6 +104,10 @@ def _tree(paths: ColumnPaths, influence: str, prefix: str) -> list[str]:
         for hop in children.get(node, []):
             near, other = (hop.target, hop.source) if upstream else (hop.source, hop.target)
             column = f"{near[1]} " if near != node and near[1] is not None else ""
+            if other == CONSTANT:
+                place = where(hop.location, prefix)
+                lines.append(f"{indent}{column}<- constant {hop.transformation}" + (f"  ({place})" if place else ""))
+                continue
             again = other in shown
             lines.append(
                 f"{indent}{column}{'<-' if upstream else '->'} {label(other)} {hop_text(hop, prefix)}"
@@ -157,7 +163,8 @@ def _md_table(hops: list[Hop], paths: ColumnPaths, prefix: str) -> list[str]:
     lines = ["| hops | from | to | edge | transformation | where |", "| ---: | --- | --- | --- | --- | --- |"]
     ordered = sorted(hops, key=lambda h: (paths.depth.get(h.source if upstream else h.target, 0), h.sort_key()))
     for hop in ordered:
-        hops_away = paths.depth.get(hop.source if upstream else hop.target, 0)
+        near = hop.target if upstream else hop.source
+        hops_away = paths.depth.get(hop.source if upstream else hop.target, paths.depth.get(near, 0) + 1)
         edge = f"{hop.kind} {hop.subtype}"
         lines.append(
             f"| {hops_away} | `{_cell(label(hop.source))}` | `{_cell(label(hop.target))}` | {edge} | "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -58,12 +58,18 @@ class Origin:
     subtype: Subtype
 
 
+#: While tracing, what an unknown macro's placeholder (``__macro__()``) contributes: a value of
+#: unknown origin. It only keeps such an output from counting as a constant; ``analyze`` drops it.
+_OPAQUE = Origin(None, None, Subtype.TRANSFORMATION)
+
+
 @dataclass
 class OutputLineage:
     name: str
     origins: set[Origin]
     transformation: str
     offset: int | None
+    constant: bool = False  # the value reads no column (a literal, NULL, CURRENT_TIMESTAMP …)
 
 
 @dataclass
@@ -99,6 +105,7 @@ class _Resolved:
     alias_scope: Scope | None = None
     others: tuple[_Resolved, ...] = ()  # USING columns, PIVOT values: several sources
     step: Subtype | None = None  # the flow's own subtype (PIVOT aggregation, struct field access)
+    recursive: bool = False  # a recursive CTE's reference to itself (sqlglot resolves it to the anchor)
 
 
 class QueryResolver:
@@ -164,11 +171,16 @@ class QueryResolver:
             offset = first_offset(out.node) if out.node is not None else None
             try:
                 origins, text = set(self.trace(root, i)), self.inline(root, i)
+                # Nothing read, not even an unknown macro's value: a constant. A star is never one
+                # (its columns are unknown), nor an output with no expression to evaluate.
+                constant = not origins and out.star_of is None and bool(text)
             except RecursionError:
                 self._report(codes.APPROXIMATED, f"{out.name}: too deeply nested to trace", out.node)
-                origins, text = set(), ""
-            outputs.append(OutputLineage(out.name, origins, text, offset))
-        lineage = QueryLineage(outputs, self.clause_origins(root), sources, paths)
+                origins, text, constant = set(), "", False
+            origins = {o for o in origins if not _is_opaque(o)}
+            outputs.append(OutputLineage(out.name, origins, text, offset, constant))
+        clauses = {o: text for o, text in self.clause_origins(root).items() if not _is_opaque(o)}
+        lineage = QueryLineage(outputs, clauses, sources, paths)
         lineage.clause_offsets = dict(self._clause_offsets)
         return lineage
 
@@ -399,6 +411,11 @@ class QueryResolver:
         self._in_progress.add(key)
         try:
             result = self._trace(scope, index)
+            if not result:
+                outs = self.outputs(scope)
+                if index < len(outs) and is_placeholder_name(outs[index].name):
+                    # ``select null as __macro__``: an unknown macro's stand-in query, no constant.
+                    result = frozenset({_OPAQUE})
         finally:
             self._in_progress.discard(key)
         self._traced[key] = result
@@ -453,24 +470,22 @@ class QueryResolver:
                     continue
                 result |= self.column_origins(scope, node, subtype)
                 continue
+            if isinstance(node, exp.Anonymous) and is_placeholder_name(node.name):
+                result.add(_OPAQUE)  # an unknown macro's value: unknown, never a constant
             if isinstance(node, exp.Star):
                 # COUNT(*) reads no column's value, only which rows exist: an indirect (CONDITIONAL)
                 # influence of the whole source table, never a direct AGGREGATION of its columns.
                 if node is not expr:
-                    for name in self._row_tables(scope):
-                        result.add(Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)))
-                    # Grouped, its value is the size of its key's group: the GROUP BY columns
-                    # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
-                    select = scope.expression
-                    group = select.args.get("group") if isinstance(select, exp.Select) else None
-                    if (
-                        isinstance(select, exp.Select)
-                        and isinstance(group, exp.Group)
-                        and node.find_ancestor(exp.Window, exp.Select) is select
-                    ):
-                        keys = _expand_ordinals(group, select)
-                        result |= self.expression_origins(scope, keys, compose(subtype, Subtype.GROUP_BY))
+                    result |= self._row_count_origins(scope, node, subtype)
                 continue
+            if (
+                isinstance(node, exp.AggFunc)
+                and any(isinstance(v, exp.Expr) for v in node.args.values())
+                and not any(isinstance(n, (exp.Column, exp.Star, exp.Query)) for n in node.walk())
+            ):
+                # COUNT(1), SUM(1): an aggregate of a literal counts rows as COUNT(*) does; it is
+                # no constant. (Not DENSE_RANK(): no argument, its OVER clause says what it reads.)
+                result |= self._row_count_origins(scope, node, subtype)
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
                 child = self._scope_of.get(id(inner))
@@ -489,6 +504,22 @@ class QueryResolver:
                     stack.extend((v, sub) for v in value if isinstance(v, exp.Expr))
                 elif isinstance(value, exp.Expr):
                     stack.append((value, sub))
+        return result
+
+    def _row_count_origins(self, scope: Scope, node: exp.Expr, subtype: Subtype) -> set[Origin]:
+        """What a value that counts ``scope``'s rows (``COUNT(*)`` at ``node``) depends on."""
+        result = {Origin(name, "*", compose(subtype, Subtype.CONDITIONAL)) for name in self._row_tables(scope)}
+        # Grouped, its value is the size of its key's group: the GROUP BY columns
+        # decide it as the PARTITION BY columns decide ``COUNT(*) OVER (…)``.
+        select = scope.expression
+        group = select.args.get("group") if isinstance(select, exp.Select) else None
+        if (
+            isinstance(select, exp.Select)
+            and isinstance(group, exp.Group)
+            and node.find_ancestor(exp.Window, exp.Select) is select
+        ):
+            keys = _expand_ordinals(group, select)
+            result |= self.expression_origins(scope, keys, compose(subtype, Subtype.GROUP_BY))
         return result
 
     def _row_tables(self, scope: Scope, depth: int = 0) -> set[str]:
@@ -528,6 +559,10 @@ class QueryResolver:
     def _origins_of_resolution(self, res: _Resolved, subtype: Subtype) -> set[Origin]:
         result: set[Origin] = set()
         for r in (res, *res.others):
+            if r.recursive:
+                # What earlier recursion steps hold is not the anchor's value alone: ``n + 1``
+                # over ``1 AS n`` counts steps, it is no constant.
+                result.add(_OPAQUE)
             if r.step is not None:
                 subtype = compose(subtype, r.step)
             if r.how == _TABLE:
@@ -804,7 +839,10 @@ class QueryResolver:
                 if inner_scope is not None:
                     return self._resolve_by_name(inner_scope, name)
                 return _Resolved(_UDTF, column=name, scope=source)
-            return self._resolve_by_name(source, name)
+            found = self._resolve_by_name(source, name)
+            if _recursive_self_reference(source, scope):
+                found = replace(found, recursive=True)
+            return found
         self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve source {key} of column {name}", node)
         return _Resolved(_UNRESOLVED, column=name)
 
@@ -1085,6 +1123,30 @@ def _inline_named_windows(select: exp.Select) -> None:
         if order is not None and not window.args.get("order"):
             window.set("order", order.copy())
         window.set("alias", None)  # the text then reads as the window it is
+
+
+def is_placeholder_name(name: str) -> bool:
+    """Whether ``name`` is what the sandbox renders for an unknown name or macro (``__x__``,
+    see ``sandbox.placeholder_name``; that module is not imported here: it loads Jinja)."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _recursive_self_reference(source: Scope, scope: Scope) -> bool:
+    """Whether ``scope`` reads ``source`` as a recursive CTE reading itself: sqlglot makes the
+    CTE's name, inside its own UNION, a scope over the anchor (the UNION's first branch)."""
+    union = source.expression.parent
+    if not isinstance(union, exp.SetOperation) or source.expression is not union.this:
+        return False
+    if not isinstance(union.parent, exp.CTE):
+        return False
+    node: exp.Expr | None = scope.expression
+    while node is not None and node is not union:
+        node = node.parent
+    return node is union
+
+
+def _is_opaque(origin: Origin) -> bool:
+    return origin.table is None and origin.column is None
 
 
 def _with_step(res: _Resolved, step: Subtype) -> _Resolved:

@@ -17,7 +17,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
 from .. import codes
-from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
+from ..model import NO_SOURCE, ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location, Subtype
 from .catalog import SchemaCatalog
 from .naming import identifier, in_hint, literal_path, path_of_table, table_name
 from .parse import LineIndex, ParsedStatement, first_offset, parse_script
@@ -766,6 +766,13 @@ class StatementAnalyzer:
                 lineage.column_edges.append(
                     ColumnEdge(source, ColumnRef(target, name), origin.subtype, output.transformation, fp, loc)
                 )
+            if output.constant:
+                # A literal, NULL, CURRENT_TIMESTAMP …: one explicit edge with no source, so the
+                # column is known to be a constant (and a changed constant changes its fingerprint).
+                lineage.column_edges.append(
+                    ColumnEdge(NO_SOURCE, ColumnRef(target, name), Subtype.TRANSFORMATION, output.transformation, fp,
+                               loc)
+                )  # fmt: skip
         for origin, text in sorted(result.clause_origins.items(), key=lambda item: _origin_key(item[0])):
             offset = result.clause_offsets.get(text)
             clause_loc = Location(self.path, *self.lines.position(offset)) if offset is not None else lineage.location
