@@ -475,15 +475,7 @@ class DbtRenderer:
     def parse_static(self, node: DbtNode) -> bool:
         """Parse ``node``'s template (compiled later, when rendered) and learn its constant refs;
         True when that is all it does (``static.only_refs``), so rendering it can wait."""
-        if node.key in self._templates:
-            return False
-        try:
-            ast = self.env.parse(insert_line_markers(node.text), node.path, node.path)
-        except Exception:  # rendering reports it (DT200)
-            return False
-        node.static_refs, node.static_config = static_calls(ast)
-        self._parsed[node.key] = ast
-        return only_refs(ast) and self._own_refs()
+        return self._plain(node) is not None
 
     def _plain(self, node: DbtNode) -> jinja_nodes.Template | None:
         """The syntax tree of ``node`` when it is constant refs only and ``ref``/``source`` are dbt's
