@@ -6,6 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ENV = {
     "GIT_AUTHOR_NAME": "datatrail tests",
     "GIT_AUTHOR_EMAIL": "tests@example.com",
@@ -50,3 +52,14 @@ class GitRepo:
 
     def copy_tree(self, source: Path) -> None:
         shutil.copytree(source, self.root, dirs_exist_ok=True)
+
+
+def committed_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Path, name: str) -> GitRepo:
+    """``source`` copied into a new repository and committed ("base"); the test runs inside it,
+    with a cache of its own."""
+    repo = GitRepo(tmp_path / name)
+    repo.copy_tree(source)
+    repo.commit("base")
+    monkeypatch.chdir(repo.root)
+    monkeypatch.setenv("DATATRAIL_CACHE_DIR", str(tmp_path / "cache"))
+    return repo

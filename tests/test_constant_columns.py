@@ -22,7 +22,7 @@ from extractor.model import NO_SOURCE
 from extractor.scan import scan
 
 from .conftest import REPO
-from .gitrepo import GitRepo
+from .gitrepo import GitRepo, committed_project
 from .test_openlineage import validate
 
 FIXTURE = REPO / "fixtures" / "dbt" / "constant_columns"
@@ -36,12 +36,7 @@ def graph() -> LineageGraph:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    repo = GitRepo(tmp_path / "project")
-    repo.copy_tree(FIXTURE)
-    repo.commit("base")
-    monkeypatch.chdir(repo.root)
-    monkeypatch.setenv("DATATRAIL_CACHE_DIR", str(tmp_path / "cache"))
-    return repo
+    return committed_project(tmp_path, monkeypatch, FIXTURE, "project")
 
 
 def _edges_into(data: dict[str, Any], dataset: str, column: str) -> list[dict[str, Any]]:

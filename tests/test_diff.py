@@ -12,17 +12,12 @@ from extractor.cli import EXIT_FINDINGS, EXIT_OK, main
 from extractor.render.diff_report import MAX_COMMENT, STICKY_MARKER
 
 from .conftest import EXAMPLE
-from .gitrepo import GitRepo
+from .gitrepo import GitRepo, committed_project
 
 
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    repo = GitRepo(tmp_path / "shop")
-    repo.copy_tree(EXAMPLE)
-    repo.commit("base")
-    monkeypatch.chdir(repo.root)
-    monkeypatch.setenv("DATATRAIL_CACHE_DIR", str(tmp_path / "cache"))
-    return repo
+    return committed_project(tmp_path, monkeypatch, EXAMPLE, "shop")
 
 
 def run_diff(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
