@@ -247,3 +247,13 @@ def test_which_sql_columns_are_constants(sql: str, constant: str | None) -> None
     assert found == ([constant] if constant else [])
     if constant:
         assert all(e.source == NO_SOURCE for e in result.column_edges if e.target.column == "c")
+
+
+def test_an_ordered_set_aggregate_of_a_literal_fraction_is_a_value_of_its_ordered_column() -> None:
+    # PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) reads x: it neither counts rows nor is a constant.
+    result = analyze_sql(
+        "create table o as select g, percentile_cont(0.5) within group (order by x) as med from t group by g",
+        dialect="postgres",
+    )
+    into_med = {(str(e.source), e.subtype.value) for e in result.column_edges if e.target.column == "med"}
+    assert into_med == {("t.x", "SORT")}

@@ -482,9 +482,11 @@ class QueryResolver:
                 isinstance(node, exp.AggFunc)
                 and any(isinstance(v, exp.Expr) for v in node.args.values())
                 and not any(isinstance(n, (exp.Column, exp.Star, exp.Query)) for n in node.walk())
+                and not isinstance(node.parent, exp.WithinGroup)
             ):
                 # COUNT(1), SUM(1): an aggregate of a literal counts rows as COUNT(*) does; it is
-                # no constant. (Not DENSE_RANK(): no argument, its OVER clause says what it reads.)
+                # no constant. (Not DENSE_RANK(): no argument, its OVER clause says what it reads;
+                # nor PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x): a value of x.)
                 result |= self._row_count_origins(scope, node, subtype)
             if isinstance(node, (exp.Subquery, exp.Query)) and not isinstance(node, exp.Values):
                 inner = node.this if isinstance(node, exp.Subquery) else node
