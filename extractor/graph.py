@@ -215,22 +215,23 @@ class LineageGraph:
         ]
 
     def remove_jobs_of(self, paths: set[str], kind: str) -> None:
-        """Forget what ``kind`` jobs found in ``paths`` (and their diagnostics).
+        """Forget what ``kind`` jobs found in ``paths`` (and the diagnostics of those paths).
 
         Used when a file was analysed again in a better context, e.g. an Airflow SQL template
         rendered with its DAG's parameters instead of placeholders."""
         gone = {name for name, job in self.jobs.items() if job.path in paths and job.kind == kind}
         if not gone:
             return
+        cleared = {self.jobs[name].path for name in gone}  # a path with no such job keeps what it found
         for name in gone:
             del self.jobs[name]
         self.edges = {e for e in self.edges if e.job not in gone}
         self.column_edges = {je for je in self.column_edges if je.job not in gone}
-        self.diagnostics = [d for d in self.diagnostics if d.path not in paths]
+        self.diagnostics = [d for d in self.diagnostics if d.path not in cleared]
         used = {n for e in self.edges for n in (e.source, e.target)}
         used |= {t for je in self.column_edges for t in (je.edge.source.table, je.edge.target.table) if t}
         for name in [
-            n for n, ds in self.datasets.items() if n not in used and ds.location and ds.location.path in paths
+            n for n, ds in self.datasets.items() if n not in used and ds.location and ds.location.path in cleared
         ]:
             del self.datasets[name]
 

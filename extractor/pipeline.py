@@ -144,8 +144,8 @@ def run(
         # parameters): its standalone jobs and diagnostics go; what the better analysis said stays.
         kept = [d for r in ordered_results if r.supersedes for d in r.graph.diagnostics
                 if any(d.path == path for path, _ in r.supersedes)]  # fmt: skip
-        for path, kind in sorted(superseded):
-            graph.remove_jobs_of({path}, kind)
+        for kind in sorted({kind for _, kind in superseded}):  # one pass per kind, not per file
+            graph.remove_jobs_of({path for path, k in superseded if k == kind}, kind)
         graph.diagnostics.extend(d for d in kept if d not in graph.diagnostics)
     for frontend in frontends:
         frontend.finish(graph, ordered_results)
