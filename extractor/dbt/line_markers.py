@@ -21,7 +21,10 @@ NOISE = re.compile(f"\\s+|{MARK_OPEN}\\d+{MARK_CLOSE}")
 
 
 def _tag_end(source: str, start: int) -> int:
-    """Index just past the Jinja tag opening at ``start``; strings inside the tag are skipped."""
+    """Index just past the Jinja tag opening at ``start``; strings inside the tag are skipped.
+
+    Like Jinja's lexer, the tag ends only at a ``}}`` / ``%}`` outside brackets: in
+    ``{{ config(meta={'a': {'b': 1}}) }}`` the dict's own ``}}`` does not close it."""
     kind = source[start + 1]
     if kind == "#":
         end = source.find("#}", start + 2)
@@ -29,6 +32,7 @@ def _tag_end(source: str, start: int) -> int:
     closing = "}}" if kind == "{" else "%}"
     i = start + 2
     n = len(source)
+    depth = 0
     while i < n:
         ch = source[i]
         if ch in "'\"":
@@ -39,8 +43,12 @@ def _tag_end(source: str, start: int) -> int:
                 return n
             i = j + 1
             continue
-        if source.startswith(closing, i):
+        if depth == 0 and source.startswith(closing, i):
             return i + 2
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
         i += 1
     return n
 
