@@ -128,6 +128,18 @@ def test_markers_stay_out_of_a_tag_whose_dict_closes_with_braces() -> None:
     assert lines.position(text.index("from"))[0] == 6
 
 
+def test_set_blocks_capture_their_text_without_markers() -> None:
+    # ``{% set meta %}…{% endset %}`` is often YAML read back with fromyaml: a line marker in it
+    # would become part of its keys. Lines after the block still map to the template.
+    template = "{%- set meta -%}\nsource_model: a\ncolumns: [x, y]\n{%- endset -%}\n{{ meta }}\nselect 1\nfrom t"
+    marked = insert_line_markers(template)
+    body = marked[marked.index("-%}") + 3 : marked.index("{%- endset")]
+    assert body == "\nsource_model: a\ncolumns: [x, y]\n"
+    text, lines = strip_line_markers(DbtSandbox().compile_template(marked, "m.sql").render())
+    assert lines.position(text.index("select"))[0] == 6
+    assert lines.position(text.index("from"))[0] == 7
+
+
 def test_render_with_lines_reports_failure() -> None:
     rendered = render_with_lines("{{ 1 / 0 }}", "m.sql")
     assert rendered.failed and codes(rendered.diagnostics) == ["DT200"]

@@ -16,6 +16,9 @@ MARK_OPEN = "\ue000"
 MARK_CLOSE = "\ue001"
 _MARKER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
 _TAG_START = re.compile(r"\{[{%#]")
+#: ``{% set name %}`` (no ``=``): a block assignment, ended by ``{% endset %}``.
+_SET_BLOCK = re.compile(r"\{%-?\s*set\s+[\w, ]+?\s*(?:\|[^=%]*)?-?%\}$")
+_END_SET = re.compile(r"\{%-?\s*endset\s*-?%\}")
 #: Markers and whitespace: what separates two tokens of rendered SQL.
 NOISE = re.compile(f"\\s+|{MARK_OPEN}\\d+{MARK_CLOSE}")
 
@@ -86,6 +89,14 @@ def insert_line_markers(source: str) -> str:
             marked, line = _mark_data(source[end:stop_raw], line)
             out.append(marked)
             end = stop_raw
+        elif _SET_BLOCK.match(tag):
+            # ``{% set x %}…{% endset %}`` captures text that is often data, not SQL
+            # (``fromyaml(x)``, ``x.split(',')``): it is left unmarked, tags and all.
+            block_end = _END_SET.search(source, end)
+            stop_block = block_end.start() if block_end else n
+            out.append(source[end:stop_block])
+            line += source.count("\n", end, stop_block)
+            end = stop_block
         pos = end
     return "".join(out)
 
