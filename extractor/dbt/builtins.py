@@ -42,6 +42,8 @@ class BuiltinHost(Protocol):
 
     def source(self, *args: Any, **kwargs: Any) -> Any: ...
 
+    def ref(self, *args: Any, **kwargs: Any) -> Any: ...
+
 
 def bind(args: Sequence[Any], kwargs: dict[str, Any], names: Sequence[str], defaults: dict[str, Any]) -> dict[str, Any]:
     """Jinja call arguments by name (dbt's keyword names include ``from`` and ``except``)."""
@@ -146,6 +148,10 @@ class Builtins:
             "dbt_date": self._dbt_date(),
             "fivetran_utils": self._fivetran_utils(),
         }
+        from .automate_dv import AutomateDV  # a cycle otherwise: it builds on this module's helpers
+
+        automate_dv = AutomateDV(self).macros()
+        self.namespaces["automate_dv"] = self.namespaces["dbtvault"] = automate_dv
 
     def lookup(self, namespace: str, name: str) -> MacroFunction | None:
         return self.namespaces.get(namespace, {}).get(name)
