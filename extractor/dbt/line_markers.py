@@ -17,7 +17,7 @@ MARK_CLOSE = "\ue001"
 _MARKER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
 _TAG_START = re.compile(r"\{[{%#]")
 #: ``{% set name %}`` (no ``=``): a block assignment, ended by ``{% endset %}``.
-_SET_BLOCK = re.compile(r"\{%-?\s*set\s+[\w, ]+?\s*(?:\|[^=%]*)?-?%\}$")
+_SET_BLOCK = re.compile(r"\{%-?\s*set\s+[\w., ]+?\s*(?:\|[^=%]*)?-?%\}$")
 _END_SET = re.compile(r"\{%-?\s*endset\s*-?%\}")
 #: Markers and whitespace: what separates two tokens of rendered SQL.
 NOISE = re.compile(f"\\s+|{MARK_OPEN}\\d+{MARK_CLOSE}")
