@@ -163,3 +163,15 @@ def test_relation_naming_rules() -> None:
     assert str(Relation("db", "order", "my-table", "bigquery")) == "db.`order`.`my-table`"
     assert str(Relation(None, "s", "t").include(schema=False)) == "t"
     assert render_identifier("select", "postgres") == '"select"'
+
+
+@pytest.mark.parametrize("dialect", ["snowflake", "bigquery", "postgres", "redshift"])
+def test_fivetran_percentile_is_a_median_of_its_field(dialect: str) -> None:
+    sql = Builtins(Host(dialect)).namespaces["fivetran_utils"]["percentile"](
+        percentile_field="amount", partition_field="customer_id", percent="0.5"
+    )
+    found = edges(f"select {sql} as median_amount from s.orders", dialect)
+    # The value comes from ``amount`` (``WITHIN GROUP (ORDER BY amount)`` where the dialect writes it so).
+    assert any(e.startswith("s.orders.amount -> median_amount ") for e in found)
+    if dialect != "postgres":  # a window over the partition; Postgres aggregates (no windowed form)
+        assert "s.orders.customer_id -> median_amount WINDOW" in found
