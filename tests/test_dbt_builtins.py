@@ -36,6 +36,9 @@ class Host:
     def source(self, *args: Any, **kwargs: Any) -> Any:
         return Relation(None, str(args[0]), str(args[1]))
 
+    def ref(self, *args: Any, **kwargs: Any) -> Any:
+        return Relation(None, "s", str(args[-1]))
+
 
 def edges(sql: str, dialect: str | None = None) -> set[str]:
     result = analyze_sql(f"create table out.t as {sql}", dialect=dialect, schema=CATALOG)
@@ -121,6 +124,37 @@ def test_fivetran_fill_staging_columns_keeps_or_nulls_columns() -> None:
     assert b.fill_staging_columns(source_columns=[], staging_columns=staging).startswith("id as id,\n    missing")
 
 
+def test_automate_dv_stage_constants_null_columns_and_excluded_hashdiff() -> None:
+    dv = Builtins(Host()).namespaces["automate_dv"]
+    sql = dv["stage"](
+        source_model="orders",
+        derived_columns={"record_source": "!ERP", "status": "upper(status)"},
+        null_columns={"required": "customer_id"},
+        hashed_columns={"order_hashdiff": {"is_hashdiff": True, "exclude_columns": True, "columns": ["id"]}},
+    )
+    found = edges(sql)
+    # ``!ERP`` is the constant 'ERP': no column flows into record_source.
+    assert not any(e.endswith(" record_source IDENTITY") or " -> record_source " in e for e in found)
+    assert {"s.orders.status -> status TRANSFORMATION", "s.orders.customer_id -> customer_id_original IDENTITY",
+            "s.orders.customer_id -> customer_id TRANSFORMATION"} <= found  # fmt: skip
+    # Every column but ``id`` goes into the hashdiff, the derived ones as they are by then.
+    hashdiff = {e.split(" -> ")[0] for e in found if " -> order_hashdiff " in e}
+    assert hashdiff == {"s.orders.customer_id", "s.orders.amount", "s.orders.status"}
+    assert dv["stage"](include_source_columns=False, source_model="orders", derived_columns={"a": "amount"})\
+        .endswith("select a from derived_columns")  # fmt: skip
+
+
+def test_automate_dv_hash_and_multi_source_hub() -> None:
+    dv = Builtins(Host()).namespaces["dbtvault"]  # the package's former name
+    assert edges("select " + dv["hash"](columns=["id", "customer_id"], alias="order_hk") + " from s.orders") == {
+        "s.orders.id -> order_hk TRANSFORMATION", "s.orders.customer_id -> order_hk TRANSFORMATION",
+    }  # fmt: skip
+    hub = dv["hub"](src_pk="id", src_nk={"source_column": "customer_id", "alias": "customer_nk"},
+                    src_ldts="amount", src_source="status", source_model=["orders", "refunds"])  # fmt: skip
+    assert hub.count("select distinct") == 2 and "from s.refunds" in hub
+    assert "customer_id as customer_nk" in hub
+
+
 def test_relation_naming_rules() -> None:
     assert default_schema_name(None, "analytics") == "analytics"
     assert default_schema_name(" marts ", "analytics") == "analytics_marts"
@@ -129,3 +163,15 @@ def test_relation_naming_rules() -> None:
     assert str(Relation("db", "order", "my-table", "bigquery")) == "db.`order`.`my-table`"
     assert str(Relation(None, "s", "t").include(schema=False)) == "t"
     assert render_identifier("select", "postgres") == '"select"'
+
+
+@pytest.mark.parametrize("dialect", ["snowflake", "bigquery", "postgres", "redshift"])
+def test_fivetran_percentile_is_a_median_of_its_field(dialect: str) -> None:
+    sql = Builtins(Host(dialect)).namespaces["fivetran_utils"]["percentile"](
+        percentile_field="amount", partition_field="customer_id", percent="0.5"
+    )
+    found = edges(f"select {sql} as median_amount from s.orders", dialect)
+    # The value comes from ``amount`` (``WITHIN GROUP (ORDER BY amount)`` where the dialect writes it so).
+    assert any(e.startswith("s.orders.amount -> median_amount ") for e in found)
+    if dialect != "postgres":  # a window over the partition; Postgres aggregates (no windowed form)
+        assert "s.orders.customer_id -> median_amount WINDOW" in found

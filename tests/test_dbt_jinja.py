@@ -114,6 +114,32 @@ def test_markers_skip_tags_comments_and_strings() -> None:
     assert lines.position(text.index("b"))[0] == 6  # the comment and the string span lines 2-5
 
 
+def test_markers_stay_out_of_a_tag_whose_dict_closes_with_braces() -> None:
+    # ``}}`` closing a nested dict is not the end of the tag (Jinja's lexer balances brackets);
+    # a marker put there breaks the render with "unexpected char".
+    template = "{{ config(\n  meta={'a': {'b': true}}\n) }}\nselect 1\n{% set d = {'x': {'y': 1}} %}\nfrom t"
+    rendered = render_with_lines(template, "m.sql")
+    assert not rendered.failed, rendered.diagnostics
+    text, lines = strip_line_markers(
+        DbtSandbox().compile_template(insert_line_markers(template), "m.sql").render(config=lambda **kw: "")
+    )
+    assert text.strip() == "select 1\n\nfrom t"
+    assert lines.position(text.index("select"))[0] == 4
+    assert lines.position(text.index("from"))[0] == 6
+
+
+def test_set_blocks_capture_their_text_without_markers() -> None:
+    # ``{% set meta %}…{% endset %}`` is often YAML read back with fromyaml: a line marker in it
+    # would become part of its keys. Lines after the block still map to the template.
+    template = "{%- set meta -%}\nsource_model: a\ncolumns: [x, y]\n{%- endset -%}\n{{ meta }}\nselect 1\nfrom t"
+    marked = insert_line_markers(template)
+    body = marked[marked.index("-%}") + 3 : marked.index("{%- endset")]
+    assert body == "\nsource_model: a\ncolumns: [x, y]\n"
+    text, lines = strip_line_markers(DbtSandbox().compile_template(marked, "m.sql").render())
+    assert lines.position(text.index("select"))[0] == 6
+    assert lines.position(text.index("from"))[0] == 7
+
+
 def test_render_with_lines_reports_failure() -> None:
     rendered = render_with_lines("{{ 1 / 0 }}", "m.sql")
     assert rendered.failed and codes(rendered.diagnostics) == ["DT200"]

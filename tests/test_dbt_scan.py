@@ -343,3 +343,23 @@ def test_sql_of_an_unknown_warehouse_is_tried_in_other_dialects(tmp_path: Path) 
     graph = scan_tree(write(tmp_path, {**PROJECT, "models/m1.sql": model}))
     assert "raw.t.a -> analytics.m1.a IDENTITY" in compact(graph)["column_edges"]
     assert not [d for d in graph.diagnostics if d.code == "DT100"]
+
+
+def test_an_unset_env_var_compared_with_text_takes_the_first_value(tmp_path: Path) -> None:
+    # The branch the first comparison names is rendered (and only it, consistently): the model gets
+    # an upstream instead of a FROM-less ``select``; DT202 says the variable was unset.
+    branches = (
+        "select a\n{% if env_var('FLAG') == 'S' %}from {{ source('raw', 't') }}{% endif %}\n"
+        "{% if env_var('FLAG') == 'D' %}from {{ ref('m1') }}{% endif %}\n"
+        "{% if env_var('FLAG') in ['S', 'X'] %}where b > 0{% endif %}"
+    )
+    root = write(tmp_path, {**PROJECT, "models/m3.sql": branches})
+    graph = scan_tree(root)
+    assert {e.source for e in graph.edges if e.target == "analytics.m3"} == {"raw.t"}
+    found = {(e.edge.source.column, e.edge.target.column, e.edge.subtype.value) for e in graph.column_edges
+             if e.edge.target.table == "analytics.m3"}  # fmt: skip
+    assert found == {("a", "a", "IDENTITY"), ("b", None, "FILTER")}
+    assert [d.code for d in graph.diagnostics if d.path == "models/m3.sql"] == ["DT202"] * 3
+    # Set, the variable decides.
+    graph = scan_tree(root, env_vars={"FLAG": "D"})
+    assert {e.source for e in graph.edges if e.target == "analytics.m3"} == {"analytics.m1"}

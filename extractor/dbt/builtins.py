@@ -42,6 +42,8 @@ class BuiltinHost(Protocol):
 
     def source(self, *args: Any, **kwargs: Any) -> Any: ...
 
+    def ref(self, *args: Any, **kwargs: Any) -> Any: ...
+
 
 def bind(args: Sequence[Any], kwargs: dict[str, Any], names: Sequence[str], defaults: dict[str, Any]) -> dict[str, Any]:
     """Jinja call arguments by name (dbt's keyword names include ``from`` and ``except``)."""
@@ -146,6 +148,10 @@ class Builtins:
             "dbt_date": self._dbt_date(),
             "fivetran_utils": self._fivetran_utils(),
         }
+        from .automate_dv import AutomateDV  # a cycle otherwise: it builds on this module's helpers
+
+        automate_dv = AutomateDV(self).macros()
+        self.namespaces["automate_dv"] = self.namespaces["dbtvault"] = automate_dv
 
     def lookup(self, namespace: str, name: str) -> MacroFunction | None:
         return self.namespaces.get(namespace, {}).get(name)
@@ -641,6 +647,17 @@ class Builtins:
             column = f"{_text(b['alias'])}.source_relation" if b["alias"] is not None else "source_relation"
             return f"partition by {column}" if b["has_other_partitions"] == "no" else f", {column}"
 
+        def percentile(*a: Any, **k: Any) -> str:
+            # fivetran_utils.percentile: a windowed median (BigQuery's own form; Postgres has no
+            # windowed percentile, so the package aggregates there).
+            b = bind(a, k, ["percentile_field", "partition_field", "percent"], {"percent": 0.5})
+            field, partition, percent = (_text(b.get(n)) for n in ("percentile_field", "partition_field", "percent"))
+            if self.dialect == "bigquery":
+                return f"percentile_cont({field}, {percent}) over (partition by {partition})"
+            if self.dialect == "postgres":
+                return f"percentile_cont({percent}) within group (order by {field})"
+            return f"percentile_cont({percent}) within group (order by {field}) over (partition by {partition})"
+
         def one_field(template: str) -> MacroFunction:
             return lambda *a, **k: template.format(_text(a[0] if a else next(iter(k.values()), None)))
 
@@ -653,6 +670,7 @@ class Builtins:
             "fill_pass_through_columns": self.pass_through_columns, "calculated_fields": self.pass_through_columns,
             "persist_pass_through_columns": self.pass_through_columns, "add_pass_through_columns": nothing,
             "timestamp_add": timestamp_add, "timestamp_diff": timestamp_diff, "first_value": first_value,
+            "percentile": percentile,
             "string_agg": self.string_agg, "array_agg": one_field("array_agg({})"),
             "max_bool": one_field("max(case when {} then 1 else 0 end) = 1"), "ceiling": one_field("ceil({})"),
             "try_cast": self.safe_cast, "json_extract": self.json_extract, "json_parse": self.json_extract,

@@ -77,7 +77,32 @@ class RenderState:
     unresolved: dict[str, str] = field(default_factory=dict)  # dataset -> reason
     used_catalog: bool = False  # the render asked for columns: it depends on the analysis order
     refs: dict[str, str] = field(default_factory=dict)  # node key -> the relation ref() rendered
+    #: unset env vars -> the value a comparison took them as (see ``UnknownEnvVar``)
+    env_guesses: dict[str, str] = field(default_factory=dict)
     _relation: Relation | None = None
+
+
+class UnknownEnvVar(PlaceholderUndefined):
+    """An env var nothing sets. Compared with text it takes the first value the template compares
+    it with, for the rest of the render: ``{% if env_var('SCHEMA_FLAG') == 'S' %} from a {% endif %}
+    {% if env_var('SCHEMA_FLAG') == 'D' %} from b {% endif %}`` renders one branch (``a``), as a
+    build with the variable set would, instead of none. Otherwise a placeholder, like any unknown."""
+
+    __slots__ = ("_guesses", "_key")
+
+    def __init__(self, key: str, guesses: dict[str, str]) -> None:
+        super().__init__(name=f"env_var.{key}")
+        self._key, self._guesses = key, guesses
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, str) or isinstance(other, PlaceholderUndefined):
+            return False
+        return self._guesses.setdefault(self._key, other) == other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = PlaceholderUndefined.__hash__
 
 
 @dataclass
@@ -384,9 +409,10 @@ class DbtRenderer:
             return self.settings.env_vars[key]
         if default is not _MISSING:
             return default
-        report("DT202", f"env_var('{key}') is not set in [tool.datatrail.dbt] env_vars and has no default",
+        report("DT202", f"env_var('{key}') is not set in [tool.datatrail.dbt] env_vars and has no default; "
+               "compared with text, it is taken as the first value it is compared with",
                key=f"env_var.{key}")  # fmt: skip
-        return PlaceholderUndefined(name=f"env_var.{key}")
+        return UnknownEnvVar(key, self.state.env_guesses if self.state is not None else {})
 
     def is_incremental(self) -> bool:
         state = self.state

@@ -16,12 +16,18 @@ MARK_OPEN = "\ue000"
 MARK_CLOSE = "\ue001"
 _MARKER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
 _TAG_START = re.compile(r"\{[{%#]")
+#: ``{% set name %}`` (no ``=``): a block assignment, ended by ``{% endset %}``.
+_SET_BLOCK = re.compile(r"\{%-?\s*set\s+[\w., ]+?\s*(?:\|[^=%]*)?-?%\}$")
+_END_SET = re.compile(r"\{%-?\s*endset\s*-?%\}")
 #: Markers and whitespace: what separates two tokens of rendered SQL.
 NOISE = re.compile(f"\\s+|{MARK_OPEN}\\d+{MARK_CLOSE}")
 
 
 def _tag_end(source: str, start: int) -> int:
-    """Index just past the Jinja tag opening at ``start``; strings inside the tag are skipped."""
+    """Index just past the Jinja tag opening at ``start``; strings inside the tag are skipped.
+
+    Like Jinja's lexer, the tag ends only at a ``}}`` / ``%}`` outside brackets: in
+    ``{{ config(meta={'a': {'b': 1}}) }}`` the dict's own ``}}`` does not close it."""
     kind = source[start + 1]
     if kind == "#":
         end = source.find("#}", start + 2)
@@ -29,6 +35,7 @@ def _tag_end(source: str, start: int) -> int:
     closing = "}}" if kind == "{" else "%}"
     i = start + 2
     n = len(source)
+    depth = 0
     while i < n:
         ch = source[i]
         if ch in "'\"":
@@ -39,8 +46,12 @@ def _tag_end(source: str, start: int) -> int:
                 return n
             i = j + 1
             continue
-        if source.startswith(closing, i):
+        if depth == 0 and source.startswith(closing, i):
             return i + 2
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
         i += 1
     return n
 
@@ -78,6 +89,14 @@ def insert_line_markers(source: str) -> str:
             marked, line = _mark_data(source[end:stop_raw], line)
             out.append(marked)
             end = stop_raw
+        elif _SET_BLOCK.match(tag):
+            # ``{% set x %}…{% endset %}`` captures text that is often data, not SQL
+            # (``fromyaml(x)``, ``x.split(',')``): it is left unmarked, tags and all.
+            block_end = _END_SET.search(source, end)
+            stop_block = block_end.start() if block_end else n
+            out.append(source[end:stop_block])
+            line += source.count("\n", end, stop_block)
+            end = stop_block
         pos = end
     return "".join(out)
 

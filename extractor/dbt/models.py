@@ -357,7 +357,9 @@ def snapshot_query(query: exp.Expr, config: dict[str, object], dialect: str | No
         exp.alias_(scd_id, names.get("dbt_scd_id", "dbt_scd_id")),
         exp.alias_(updated.copy(), names.get("dbt_updated_at", "dbt_updated_at")),
         exp.alias_(updated.copy(), names.get("dbt_valid_from", "dbt_valid_from")),
-        exp.alias_(exp.cast(exp.null(), "timestamp"), names.get("dbt_valid_to", "dbt_valid_to")),
+        # A version's validity ends where the next one's starts: at that row's ``updated_at`` (or
+        # at the snapshot that saw the change, ``check`` strategy). Null only on the current row.
+        exp.alias_(updated.copy(), names.get("dbt_valid_to", "dbt_valid_to")),
     ]
     if str(config.get("hard_deletes") or "").lower() == "new_record":
         columns.append(exp.alias_(exp.Literal.string("False"), names.get("dbt_is_deleted", "dbt_is_deleted")))

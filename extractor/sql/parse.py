@@ -311,6 +311,8 @@ def _repair(chunk: list[Token]) -> list[Token] | None:
     - A string alias without ``AS`` (``SELECT amount '金额', …``, as Impala and MySQL write it):
       ``AS`` is put before it, which every dialect reads as an alias. Only tried on a statement
       that did not parse, so a valid one never changes.
+    - A keyword that is a column's name where its clause cannot start (Spark and Hive accept
+      ``explode(values)``, ``t.values``, ``case when from = to``): it is read as a name.
     """
     for i in range(len(chunk) - 3):
         if (
@@ -321,6 +323,10 @@ def _repair(chunk: list[Token]) -> list[Token] | None:
             return chunk[: i + 2] + chunk[i + 4 :]
     if not any(t.token_type == TokenType.SELECT for t in chunk):
         return None
+    names = _keywords_as_names(chunk)
+    if names:
+        return [Token(TokenType.VAR, t.text, t.line, t.col, t.start, t.end) if i in names else t
+                for i, t in enumerate(chunk)]  # fmt: skip
     for i in range(1, len(chunk)):
         token = chunk[i]
         after = chunk[i + 1].token_type if i + 1 < len(chunk) else TokenType.SEMICOLON
@@ -333,6 +339,25 @@ def _repair(chunk: list[Token]) -> list[Token] | None:
             return [*chunk[:i], alias, *chunk[i:]]
     return None
 
+
+def _keywords_as_names(chunk: list[Token]) -> set[int]:
+    """Positions of ``VALUES`` / ``FROM`` tokens that cannot start their clause: ``VALUES`` needs a
+    row after it (not ``)``, ``,`` or ``.``, and not after a ``.``), ``FROM`` a relation (not a
+    comparison)."""
+    found: set[int] = set()
+    for i, token in enumerate(chunk):
+        after = chunk[i + 1].token_type if i + 1 < len(chunk) else TokenType.SEMICOLON
+        before = chunk[i - 1].token_type if i > 0 else TokenType.SEMICOLON
+        values_name = token.token_type == TokenType.VALUES and (
+            after in (TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT) or before == TokenType.DOT
+        )
+        from_name = token.token_type == TokenType.FROM and after in _COMPARISONS and before != TokenType.DOT
+        if values_name or from_name:
+            found.add(i)
+    return found
+
+
+_COMPARISONS = frozenset({TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE})
 
 #: Tokens a select item can end with, so that a string right after it is its alias.
 _ALIASABLE = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.R_PAREN, TokenType.NUMBER})
