@@ -249,11 +249,17 @@ def test_which_sql_columns_are_constants(sql: str, constant: str | None) -> None
         assert all(e.source == NO_SOURCE for e in result.column_edges if e.target.column == "c")
 
 
-def test_an_ordered_set_aggregate_of_a_literal_fraction_is_a_value_of_its_ordered_column() -> None:
-    # PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) reads x: it neither counts rows nor is a constant.
+def test_an_ordered_set_aggregate_aggregates_its_ordered_column() -> None:
+    # PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) aggregates x: no row count, no constant, no mere SORT.
     result = analyze_sql(
         "create table o as select g, percentile_cont(0.5) within group (order by x) as med from t group by g",
         dialect="postgres",
     )
     into_med = {(str(e.source), e.subtype.value) for e in result.column_edges if e.target.column == "med"}
-    assert into_med == {("t.x", "SORT")}
+    assert into_med == {("t.x", "AGGREGATION")}
+    # LISTAGG's WITHIN GROUP order only orders the values it aggregates.
+    listagg = analyze_sql("create table o as select listagg(a, ',') within group (order by b) as l from t", "snowflake")
+    assert {(str(e.source), e.subtype.value) for e in listagg.column_edges if e.target.column == "l"} == {
+        ("t.a", "AGGREGATION"),
+        ("t.b", "SORT"),
+    }

@@ -1186,14 +1186,29 @@ def _child_subtype(parent: exp.Expr, key: str, current: Subtype) -> Subtype:
     if isinstance(parent, exp.Filter) and key == "expression":
         return compose(current, Subtype.CONDITIONAL)
     if isinstance(parent, exp.Order) and key == "expressions":
+        if isinstance(parent.parent, exp.WithinGroup) and _aggregates_its_order(parent.parent):
+            return current
         # ``ARRAY_AGG(x ORDER BY y)``, ``LISTAGG(x) WITHIN GROUP (ORDER BY y)``: y orders the
         # values, it is not one of them.
         return compose(current, Subtype.SORT)
     if isinstance(parent, exp.WithinGroup) and key == "expression":
+        if _aggregates_its_order(parent):
+            return compose(current, Subtype.AGGREGATION)
         return compose(current, Subtype.SORT)
     if isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION):
         return compose(current, Subtype.AGGREGATION)
     return compose(current, Subtype.TRANSFORMATION)
+
+
+#: Ordered-set aggregates: the values they aggregate are their WITHIN GROUP (ORDER BY …) ones.
+_ORDERED_SET = tuple(getattr(exp, name) for name in ("PercentileCont", "PercentileDisc", "Mode") if hasattr(exp, name))
+
+
+def _aggregates_its_order(within: exp.Expr) -> bool:
+    """``PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)`` is a value of x (unlike ``LISTAGG``'s order)."""
+    agg = within.this
+    named = agg.name.lower() if isinstance(agg, exp.Anonymous) else ""
+    return isinstance(agg, _ORDERED_SET) or named in ("percentile_cont", "percentile_disc", "mode", "median")
 
 
 def _value_branches(scope: Scope) -> list[Scope]:
