@@ -34,6 +34,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from . import codes
 from .model import Diagnostic
+from .placeholders import placeholder_name
 
 #: Characters or items one value a template builds may have (``*``, ``**``, ``~``, padding).
 MAX_SIZE = 5_000_000
@@ -222,12 +223,6 @@ _NOT_COLUMNS = frozenset({
     "text", "int", "integer", "bigint", "float", "numeric", "boolean", "bool", "double", "decimal", "number", "true",
     "false", "null", "none", "asc", "desc",
 })  # fmt: skip
-
-
-def placeholder_name(name: str) -> str:
-    """``params.table`` -> ``__params_table__``: an identifier that says it stands for something."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "undefined"
-    return f"__{cleaned}__"
 
 
 def _sql_argument(value: Any) -> list[str]:
@@ -509,8 +504,3 @@ def airflow_context() -> dict[str, Any]:
         "tomorrow_ds": _ds_add(ds, 1), "prev_ds_nodash": (now - timedelta(days=1)).strftime("%Y%m%d"),
         "next_ds_nodash": (now + timedelta(days=1)).strftime("%Y%m%d"), "run_id": "datatrail", "macros": _Macros(),
     }  # fmt: skip
-
-
-def is_placeholder(name: str) -> bool:
-    """Whether ``name`` is a placeholder the sandbox rendered for an unknown name (``__x__``)."""
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")

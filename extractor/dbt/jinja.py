@@ -19,6 +19,7 @@ from jinja2.exceptions import SecurityError
 
 from .. import codes
 from ..model import Diagnostic
+from ..placeholders import placeholder_name
 from ..sandbox import (
     MAX_SIZE,
     Placeholder,
@@ -28,7 +29,6 @@ from ..sandbox import (
     SandboxViolation,
     airflow_context,
     call_placeholder,
-    placeholder_name,
     report,
     session_scope,
     template_position,

@@ -16,8 +16,8 @@ import libcst as cst
 from sqlglot import tokens
 
 from ..model import ColumnEdge, ColumnRef, DatasetKind, Diagnostic, Location
+from ..placeholders import is_placeholder
 from ..recorder import record_statement
-from ..sandbox import is_placeholder
 from ..sql.analyze import analyze_sql
 from ..sql.naming import get_dialect
 from ..sql.preprocess import dbapi_parameters

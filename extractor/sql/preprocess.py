@@ -54,6 +54,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
+from ..placeholders import is_placeholder
 from .detect import NOTEBOOK_HEADER
 
 #: Tokens after which a name (not a value) follows: ``FROM ${db}.t``, ``INSERT INTO ${t}``.
@@ -770,8 +771,8 @@ def _find_variables(sql: str, tokens: list[Token]) -> list[_Variable]:
             found.append(_Variable(i, i + 1, tokens[i + 1].text, sql[t.start : tokens[i + 1].end + 1]))
             i += 2
             continue
-        # __x__: what rendering an unknown {{ x }} leaves (see dbt/jinja.py placeholder_name).
-        if t.token_type is TokenType.VAR and len(t.text) > 4 and t.text.startswith("__") and t.text.endswith("__"):
+        # __x__: what rendering an unknown {{ x }} leaves.
+        if t.token_type is TokenType.VAR and is_placeholder(t.text):
             found.append(_Variable(i, i, t.text[2:-2], "{{ " + t.text[2:-2] + " }}"))
         i += 1
     return found

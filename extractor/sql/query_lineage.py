@@ -23,6 +23,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 
 from .. import codes
 from ..model import Subtype
+from ..placeholders import is_placeholder
 from .catalog import SchemaCatalog
 from .naming import (
     fold,
@@ -413,7 +414,7 @@ class QueryResolver:
             result = self._trace(scope, index)
             if not result:
                 outs = self.outputs(scope)
-                if index < len(outs) and is_placeholder_name(outs[index].name):
+                if index < len(outs) and is_placeholder(outs[index].name):
                     # ``select null as __macro__``: an unknown macro's stand-in query, no constant.
                     result = frozenset({_OPAQUE})
         finally:
@@ -470,7 +471,7 @@ class QueryResolver:
                     continue
                 result |= self.column_origins(scope, node, subtype)
                 continue
-            if isinstance(node, exp.Anonymous) and is_placeholder_name(node.name):
+            if isinstance(node, exp.Anonymous) and is_placeholder(node.name):
                 result.add(_OPAQUE)  # an unknown macro's value: unknown, never a constant
             if isinstance(node, exp.Star):
                 # COUNT(*) reads no column's value, only which rows exist: an indirect (CONDITIONAL)
@@ -1125,12 +1126,6 @@ def _inline_named_windows(select: exp.Select) -> None:
         if order is not None and not window.args.get("order"):
             window.set("order", order.copy())
         window.set("alias", None)  # the text then reads as the window it is
-
-
-def is_placeholder_name(name: str) -> bool:
-    """Whether ``name`` is what the sandbox renders for an unknown name or macro (``__x__``,
-    see ``sandbox.placeholder_name``; that module is not imported here: it loads Jinja)."""
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 def _recursive_self_reference(source: Scope, scope: Scope) -> bool:
