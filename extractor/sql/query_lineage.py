@@ -137,6 +137,9 @@ class QueryResolver:
         self._clause_offsets: dict[str, int] = {}
         self._alias_inlined: dict[int, str] = {}
         self._alias_origin_memo: dict[tuple[int, Subtype], set[Origin]] = {}
+        self._table_names: dict[int, str] = {}
+        self._output_index: dict[int, tuple[list[_Output], dict[str, int]]] = {}
+        self._candidates: dict[int, tuple[list[str], bool]] = {}
 
     # -- entry point -----------------------------------------------------------------------------
 
@@ -186,12 +189,12 @@ class QueryResolver:
         return lineage
 
     def _table_source_name(self, table: exp.Table) -> str:
-        path = path_of_table(table)
-        if path is not None:
-            return path
-        if not table.name:
-            return ""
-        return self.name_table(table)
+        known = self._table_names.get(id(table))
+        if known is None:  # asked for every column resolved in the table: named once
+            path = path_of_table(table)
+            known = path if path is not None else self.name_table(table) if table.name else ""
+            self._table_names[id(table)] = known
+        return known
 
     # -- outputs of a scope ----------------------------------------------------------------------
 
@@ -691,27 +694,10 @@ class QueryResolver:
     def _resolve_unqualified(
         self, scope: Scope, name: str, column: exp.Column, report: bool, exclude: Scope | None = None
     ) -> _Resolved:
-        keys = list(self._selected_keys(scope)) if isinstance(scope.expression, exp.Select) else []
-        keys = [k for k in (self._source_key(scope, k) for k in keys) if k is not None]
-        if scope.is_udtf:
-            # Inside ``UNNEST(col)`` / ``explode(col)`` a column belongs to the enclosing query.
-            keys = [k for k, s in scope.sources.items() if k and s is not scope and not _encloses(s, scope)]
-            if not keys and scope.parent is not None:
-                return self._resolve_unqualified(scope.parent, name, column, report, exclude=scope)
-        if not keys:
-            keys = [k for k in scope.sources if k]
-        if exclude is not None:
-            keys = [k for k in keys if scope.sources.get(k) is not exclude]
-        # UDTF outputs (LATERAL VIEW explode(...) x AS e, UNNEST(...) AS e) are visible unqualified.
-        for k, source in scope.sources.items():
-            if (
-                isinstance(source, Scope)
-                and source.is_udtf
-                and k not in keys
-                and source is not exclude
-                and not _encloses(source, scope)
-            ):
-                keys.append(k)
+        keys, outer = self._candidate_keys(scope) if exclude is None else self._keys_excluding(scope, exclude)
+        if outer:
+            assert scope.parent is not None
+            return self._resolve_unqualified(scope.parent, name, column, report, exclude=scope)
 
         using = self._using_columns(scope)
         if name in using:
@@ -762,6 +748,39 @@ class QueryResolver:
             else:
                 self._report(codes.COLUMN_UNRESOLVED, f"cannot resolve column {name}", column)
         return _Resolved(_UNRESOLVED, column=name)
+
+    def _candidate_keys(self, scope: Scope) -> tuple[list[str], bool]:
+        """The sources an unqualified column of ``scope`` may belong to (the same for each column),
+        and whether it belongs to the enclosing query instead."""
+        known = self._candidates.get(id(scope))
+        if known is None:
+            known = self._keys_excluding(scope, None)
+            self._candidates[id(scope)] = known
+        return known
+
+    def _keys_excluding(self, scope: Scope, exclude: Scope | None) -> tuple[list[str], bool]:
+        keys = list(self._selected_keys(scope)) if isinstance(scope.expression, exp.Select) else []
+        keys = [k for k in (self._source_key(scope, k) for k in keys) if k is not None]
+        if scope.is_udtf:
+            # Inside ``UNNEST(col)`` / ``explode(col)`` a column belongs to the enclosing query.
+            keys = [k for k, s in scope.sources.items() if k and s is not scope and not _encloses(s, scope)]
+            if not keys and scope.parent is not None:
+                return keys, True
+        if not keys:
+            keys = [k for k in scope.sources if k]
+        if exclude is not None:
+            keys = [k for k in keys if scope.sources.get(k) is not exclude]
+        # UDTF outputs (LATERAL VIEW explode(...) x AS e, UNNEST(...) AS e) are visible unqualified.
+        for k, source in scope.sources.items():
+            if (
+                isinstance(source, Scope)
+                and source.is_udtf
+                and k not in keys
+                and source is not exclude
+                and not _encloses(source, scope)
+            ):
+                keys.append(k)
+        return keys, False
 
     def _projection_alias(self, scope: Scope, name: str, column: exp.Column, sources_lack_it: bool) -> _Resolved | None:
         """Lateral column alias (Snowflake, Databricks …) or an output alias in ORDER BY/HAVING.
@@ -850,9 +869,17 @@ class QueryResolver:
         return _Resolved(_UNRESOLVED, column=name)
 
     def _resolve_by_name(self, scope: Scope, name: str) -> _Resolved:
-        for i, out in enumerate(self.outputs(scope)):
-            if out.name == name:
-                return _Resolved(_SCOPE, column=name, scope=scope, index=i)
+        outs = self.outputs(scope)
+        known = self._output_index.get(id(scope))
+        if known is None or known[0] is not outs:  # not the recursion guard's list of ``outputs``
+            index: dict[str, int] = {}
+            for i, out in enumerate(outs):
+                index.setdefault(out.name, i)
+            known = (outs, index)
+            self._output_index[id(scope)] = known
+        position = known[1].get(name)
+        if position is not None:
+            return _Resolved(_SCOPE, column=name, scope=scope, index=position)
         branches = scope.set_operation_scopes if isinstance(scope.expression, exp.SetOperation) else []
         if any(o.star_of is not None for s in [scope, *branches] for o in self.outputs(s)):
             return _Resolved(_SCOPE, column=name, scope=scope, index=-1)
