@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from . import codes
@@ -394,6 +395,12 @@ def _lookup(upstreams: dict[int, dict[str, list[str]]], p: _Planned) -> dict[str
 # -- running units in this process or in workers -------------------------------------------------
 
 _STATE: dict[str, Any] = {}
+#: Tasks sent to a worker ahead of its answers: plans are tiny, so many; an analysis, one more.
+_IN_FLIGHT = {"plan": 8, "analyse": 2}
+#: A message this large is not sent ahead: this process sends while the worker may be blocked
+#: sending a large answer, and two full pipes would wait for each other.
+_PIPE_BYTES = 16 * 1024
+_MESSAGE = ForkingPickler
 
 
 def _task(kind: str, index: int, upstream: dict[str, list[str]]) -> Any:
@@ -457,44 +464,64 @@ class _Runner:
         upstream: Callable[[_Planned], dict[str, list[str]]],
         on_result: Callable[[_Planned, Any], list[_Planned]],
     ) -> None:
-        busy: dict[Connection, tuple[_Worker, _Planned, float]] = {}
-        while queue or busy:
-            while len(self.workers) < min(self.options.jobs, len(queue) + len(busy)):
+        # Each worker gets its next task before it answers the last one, so it never waits for
+        # this process to take an answer and send more; answers come back in the order sent.
+        depth = _IN_FLIGHT.get(kind, 1)
+        sent: dict[_Worker, deque[_Planned]] = {}
+        started: dict[_Worker, float] = {}  # when the worker began its oldest task
+        encoded: tuple[_Planned, Any] | None = None  # the message of the queue's first task
+        while queue or any(sent.values()):
+            while len(self.workers) < min(self.options.jobs, len(queue) + sum(map(len, sent.values()))):
                 self.workers.append(_Worker(self.options.unit_memory_mb))
-            for worker in self.workers:
-                if not queue:
-                    break
-                if any(w is worker for w, _, _ in busy.values()):
-                    continue
-                p = queue.popleft()
-                if self.options.progress and kind == "analyse":
-                    self.options.progress(p.unit.path)
-                worker.conn.send((kind, p.index, upstream(p)))
-                busy[worker.conn] = (worker, p, time.monotonic())
+            for level in range(depth):  # round robin: the first task of every worker, then the second …
+                for worker in self.workers:
+                    tasks = sent.setdefault(worker, deque())
+                    if not queue or len(tasks) > level:
+                        continue
+                    p = queue[0]
+                    if encoded is None or encoded[0] is not p:
+                        encoded = (p, _MESSAGE.dumps((kind, p.index, upstream(p))))
+                    message = encoded[1]
+                    if tasks and len(message) > _PIPE_BYTES:
+                        continue  # a large message waits (a full pipe both ways would deadlock)
+                    queue.popleft()
+                    if self.options.progress and kind == "analyse":
+                        self.options.progress(p.unit.path)
+                    worker.conn.send_bytes(message)
+                    if not tasks:
+                        started[worker] = time.monotonic()
+                    tasks.append(p)
             if self.options.idle is not None:
                 idle, self.options.idle = self.options.idle, None
                 idle()  # the caller's own work, while the workers run
+            busy = [w for w in self.workers if sent.get(w)]
             timeout = None
             if self.options.unit_timeout > 0:
-                oldest = min(started for _, _, started in busy.values())
+                oldest = min(started[w] for w in busy)
                 timeout = max(0.0, oldest + self.options.unit_timeout - time.monotonic())
-            ready = wait(list(busy) + [w.process.sentinel for w, _, _ in busy.values()], timeout)
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
             now = time.monotonic()
-            for conn in list(busy):
-                worker, p, started = busy[conn]
+            for worker in busy:
+                tasks = sent[worker]
+                p = tasks[0]
                 outcome: Any = None
-                if conn in ready or worker.process.sentinel in ready:
+                if worker.conn in ready or worker.process.sentinel in ready:
                     try:
-                        outcome = _from_worker(p, conn.recv())
+                        outcome = _from_worker(p, worker.conn.recv())
                     except (EOFError, OSError):
                         outcome = _failed(p, f"the analysis crashed (exit code {worker.exitcode()})")
-                        self._replace(worker)
-                elif self.options.unit_timeout > 0 and now - started >= self.options.unit_timeout:
+                    else:
+                        tasks.popleft()
+                        started[worker] = now  # its next task, if any, began about now
+                elif self.options.unit_timeout > 0 and now - started[worker] >= self.options.unit_timeout:
                     outcome = _over_budget(p, self.options.unit_timeout)
-                    self._replace(worker)
                 else:
                     continue
-                del busy[conn]
+                if tasks and tasks[0] is p:  # the worker is lost: the tasks after p go to another
+                    tasks.popleft()
+                    queue.extendleft(reversed(tasks))
+                    del sent[worker], started[worker]
+                    self._replace(worker)
                 queue.extend(on_result(p, outcome))
 
     def _replace(self, worker: _Worker) -> None:

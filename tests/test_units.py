@@ -128,6 +128,32 @@ def test_a_unit_over_its_time_budget_costs_only_itself(tmp_path: Path, monkeypat
     assert graph.datasets["s.fast"].columns == ["y"]
 
 
+@pytest.mark.parametrize("failure", ["crash", "overrun"])
+def test_tasks_sent_ahead_to_a_lost_worker_run_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """A worker holds its next tasks while it runs one; when it dies or is stopped, those tasks
+    are analysed by its replacement, and only the failing unit becomes a diagnostic."""
+    files = {f"{name}.sql": f"CREATE TABLE s.{name} AS SELECT 1 AS {name}_col;" for name in "abcdef"}
+    root = write(tmp_path, {**files, "pyproject.toml": "[tool.datatrail.analysis]\nunit_timeout = 1\n"})
+    original = sql_files.SqlFiles.analyse
+
+    def fail_on_a(self: sql_files.SqlFiles, unit: object, upstream: object) -> object:
+        if getattr(unit, "path", "") == "a.sql":
+            if failure == "crash":
+                os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(30)
+        return original(self, unit, upstream)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sql_files.SqlFiles, "analyse", fail_on_a)
+    graph = scan([root], load_config(root), jobs=1)
+    assert [d.code for d in graph.diagnostics] == ["DT900" if failure == "crash" else "DT005"]
+    assert graph.diagnostics[0].path == "a.sql"
+    assert {name: graph.datasets[f"s.{name}"].columns for name in "bcdef"} == {
+        name: [f"{name}_col"] for name in "bcdef"
+    }
+
+
 @pytest.mark.parametrize("content", [b"not a database at all" * 100, b""], ids=["garbage", "empty"])
 def test_a_corrupt_cache_is_rebuilt(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "cache" / "analysis.sqlite"

@@ -242,6 +242,8 @@ class DbtModels:
         if node.language == "sql" and not (node.key in self.static_nodes and None not in named):
             first = self.first_renders.get(node.key)
             render = first if first is not None and renderer.still_valid(first) else renderer.render(node)
+            if render is not first:  # its analysis reuses it when run in this process and still valid
+                self.first_renders[node.key] = render
             reads |= set(render.reads)
         reads.discard(target)
         return Plan(frozenset(reads), frozenset({target}))
