@@ -73,7 +73,8 @@ class _Planned:
     unit: Unit
     frontend: Frontend
     plan: Plan = field(default_factory=Plan)
-    result: UnitResult | None = None  # the analysis with no upstream, when planning produced it
+    result: UnitResult | None = None  # the analysis with ``guess`` as upstream, when planning produced it
+    guess: dict[str, list[str]] = field(default_factory=dict)  # the upstream it had last time
 
 
 def run(
@@ -122,24 +123,12 @@ def run(
         order, cycles = _cached_order(units, writers, cache)
         for cycle in cycles:
             graph.diagnostics.append(_cycle_diagnostic([units[i] for i in cycle]))
-        results = _analyse_all(units, order, writers, base, cache, runner)
+        merger = _Merger(units, order, graph, base)
+        _analyse_all(units, order, writers, base, cache, runner, merger)
     finally:
         runner.close()
-    catalog = base.copy()
-    seen: set[Diagnostic] = set(graph.diagnostics)
-    superseded: set[tuple[str, str]] = set()
-    ordered_results: list[UnitResult] = []
-    for group in order:
-        for i in group:
-            result = results[i]
-            ordered_results.append(result)
-            merge(graph, result.graph, seen)
-            superseded.update(result.supersedes)
-            for name, columns in result.schemas.items():
-                if columns is None:
-                    catalog.remove(name)
-                else:
-                    catalog.add(name, columns)
+    merger.finish()
+    catalog, superseded, ordered_results = merger.catalog, merger.superseded, merger.ordered
     if superseded:
         # A file analysed again in a better context (an Airflow SQL template rendered with its DAG's
         # parameters): its standalone jobs and diagnostics go; what the better analysis said stays.
@@ -176,6 +165,12 @@ def _result_key(p: _Planned, upstream: dict[str, list[str]]) -> str:
     return "unit:" + cache_key(p.frontend.name, p.frontend.version, p.unit.key, p.unit.digest, sorted(upstream.items()))
 
 
+def _guess_key(p: _Planned) -> str:
+    """Where the upstream a unit was last analysed with is kept (by its key, not its digest: an
+    edited unit is planned with what it read before the edit)."""
+    return "upstream:" + cache_key(p.frontend.name, p.frontend.version, p.unit.key)
+
+
 def _plan_all(units: list[_Planned], cache: AnalysisCache, runner: _Runner) -> None:
     missing = []
     for p in units:
@@ -184,7 +179,10 @@ def _plan_all(units: list[_Planned], cache: AnalysisCache, runner: _Runner) -> N
             p.plan = Plan(frozenset(known[0]), frozenset(known[1]))
         else:
             missing.append(p)
-    for p, outcome in runner.map("plan", missing, lambda p: {}):
+            guess = cache.get(_guess_key(p))
+            if isinstance(guess, dict) and all(isinstance(v, list) for v in guess.values()):
+                p.guess = guess
+    for p, outcome in runner.map("plan", missing, lambda p: p.guess):
         if isinstance(outcome, Diagnostic):
             p.plan = Plan()
             p.result = UnitResult()
@@ -195,7 +193,7 @@ def _plan_all(units: list[_Planned], cache: AnalysisCache, runner: _Runner) -> N
         cache.put(_plan_key(p), [sorted(reads), sorted(writes)])
         if result is not None:
             p.result = result_from_dict(result)
-            cache.put(_result_key(p, {}), result)
+            cache.put(_result_key(p, p.guess), result)
 
 
 # -- the global order ----------------------------------------------------------------------------
@@ -288,11 +286,14 @@ def _analyse_all(
     base: SchemaCatalog,
     cache: AnalysisCache,
     runner: _Runner,
-) -> dict[int, UnitResult]:
-    """Analyse every unit once its predecessors are done; independent units go to workers together."""
+    merger: _Merger,
+) -> None:
+    """Analyse every unit once its predecessors are done; independent units go to workers together.
+
+    Every result goes to ``merger``: a cached one undecoded (what it leaves in the catalog is
+    all the order needs), decoded and merged while the workers run."""
     group_of = {i: n for n, group in enumerate(order) for i in group}
     seq = {i: k for k, i in enumerate(i for group in order for i in group)}
-    results: dict[int, UnitResult] = {}
     effects: dict[int, dict[str, list[str] | None]] = {}
 
     def upstream_of(p: _Planned) -> dict[str, list[str]]:
@@ -334,20 +335,18 @@ def _analyse_all(
     startable = deque(n for n in range(len(order)) if waiting[n] == 0)
     upstreams: dict[int, dict[str, list[str]]] = {}
 
-    def finish(i: int, result: UnitResult) -> None:
-        results[i] = result
-        effects[i] = dict(result.schemas)
+    def finish(i: int, result: UnitResult | dict[str, Any]) -> None:
+        merger.add(i, result, upstreams.get(i, {}))
+        effects[i] = dict(result.schemas if isinstance(result, UnitResult) else result["s"])
 
-    def known(p: _Planned, upstream: dict[str, list[str]]) -> UnitResult | None:
-        if p.result is not None and not upstream:
+    def known(p: _Planned, upstream: dict[str, list[str]]) -> UnitResult | dict[str, Any] | None:
+        if p.result is not None and upstream == p.guess:
             return p.result
         cached = cache.get(_result_key(p, upstream))
-        if cached is not None:
-            try:
-                return result_from_dict(cached)
-            except (KeyError, TypeError, ValueError):
-                pass  # a foreign or corrupt entry is ignored and rebuilt
-        return None
+        if _schemas_readable(cached):
+            upstreams[p.index] = upstream  # a foreign entry the merger cannot decode is analysed with it
+            return cached
+        return None  # absent, or a foreign or corrupt entry: rebuilt
 
     def dispatchable() -> list[_Planned]:
         """Start what can start: results known from the cache finish at once, the rest is returned."""
@@ -377,15 +376,94 @@ def _analyse_all(
             result.graph.diagnostics.append(outcome)
         else:
             cache.put(_result_key(p, upstreams[p.index]), outcome)
-            result = result_from_dict(outcome)
+            if p.result is not None:  # planning analysed it with another upstream: next time, this one
+                cache.put(_guess_key(p), upstreams[p.index])
+            result = outcome
         finish(p.index, result)
         n = group_of[p.index]
         remaining[n].pop(0)
         startable.append(n)
         return dispatchable()
 
-    runner.run("analyse", dispatchable(), partial(_lookup, upstreams), analysed)
-    return results
+    runner.run("analyse", dispatchable(), partial(_lookup, upstreams), analysed, merger.step)
+
+
+def _schemas_readable(data: Any) -> bool:
+    """Whether a cached result has the shape ``result_to_dict`` gives, so that its schemas can be
+    used before the rest of it is decoded. (Entries are keyed by datatrail's own code digest: one
+    that has this shape but does not decode is analysed again when it is merged.)"""
+    return (
+        isinstance(data, dict)
+        and all(isinstance(data.get(k), list) for k in ("d", "j", "e", "c", "g", "dc", "su"))
+        and isinstance(data.get("s"), dict)
+        and all(v is None or isinstance(v, list) for v in data["s"].values())
+    )
+
+
+class _Merger:
+    """Results, decoded and merged into the scan's graph in the global order as far as they are
+    known: bit by bit while the workers run (``step``), and what is left at the end (``finish``)."""
+
+    def __init__(self, units: list[_Planned], order: list[list[int]], graph: LineageGraph, base: SchemaCatalog):
+        self.units = units
+        self.sequence = [i for group in order for i in group]
+        self.position = 0
+        self.graph = graph
+        self.catalog = base.copy()
+        self.seen: set[Diagnostic] = set(graph.diagnostics)
+        self.superseded: set[tuple[str, str]] = set()
+        self.ordered: list[UnitResult] = []
+        self.pending: dict[int, tuple[dict[str, Any], dict[str, list[str]]]] = {}  # not decoded yet
+        self.decoded: dict[int, UnitResult] = {}
+
+    def add(self, i: int, result: UnitResult | dict[str, Any], upstream: dict[str, list[str]]) -> None:
+        if isinstance(result, UnitResult):
+            self.decoded[i] = result
+        else:
+            self.pending[i] = (result, upstream)
+
+    def step(self) -> bool:
+        """One piece of the work: merge the next result in order, else decode one; False when idle."""
+        if self.position < len(self.sequence):
+            i = self.sequence[self.position]
+            if i in self.decoded or i in self.pending:
+                self._merge(i)
+                return True
+        if self.pending:
+            i = next(iter(self.pending))
+            self.decoded[i] = self._decode(i)
+            return True
+        return False
+
+    def finish(self) -> None:
+        while self.position < len(self.sequence):
+            self._merge(self.sequence[self.position])
+
+    def _merge(self, i: int) -> None:
+        result = self.decoded.pop(i) if i in self.decoded else self._decode(i)
+        self.position += 1
+        self.ordered.append(result)
+        merge(self.graph, result.graph, self.seen)
+        self.superseded.update(result.supersedes)
+        for name, columns in result.schemas.items():
+            if columns is None:
+                self.catalog.remove(name)
+            else:
+                self.catalog.add(name, columns)
+
+    def _decode(self, i: int) -> UnitResult:
+        data, upstream = self.pending.pop(i)
+        try:
+            return result_from_dict(data)
+        except (KeyError, TypeError, ValueError):
+            # A foreign cache entry whose schemas read well: analysed again, here (very rare).
+            p = self.units[i]
+            try:
+                return p.frontend.analyse(p.unit, upstream)
+            except Exception as e:  # one unit's failure is a diagnostic, never the scan's
+                result = UnitResult()
+                result.graph.diagnostics.append(_failed(p, f"{type(e).__name__}: {e}"))
+                return result
 
 
 def _lookup(upstreams: dict[int, dict[str, list[str]]], p: _Planned) -> dict[str, list[str]]:
@@ -406,7 +484,7 @@ _MESSAGE = ForkingPickler
 def _task(kind: str, index: int, upstream: dict[str, list[str]]) -> Any:
     p: _Planned = _STATE["units"][index]
     if kind == "plan":
-        plan = p.frontend.plan(p.unit)
+        plan = p.frontend.plan(p.unit, upstream)
         return sorted(plan.reads), sorted(plan.writes), None if plan.result is None else result_to_dict(plan.result)
     return result_to_dict(p.frontend.analyse(p.unit, upstream))
 
@@ -439,15 +517,18 @@ class _Runner:
         items: list[_Planned],
         upstream: Callable[[_Planned], dict[str, list[str]]],
         on_result: Callable[[_Planned, Any], list[_Planned]],
+        background: Callable[[], bool] | None = None,
     ) -> None:
-        """Run ``items``; each outcome goes to ``on_result``, which returns further items to run."""
+        """Run ``items``; each outcome goes to ``on_result``, which returns further items to run.
+        ``background`` does a small piece of this process's own work while workers run; it
+        returns False when it has none left for now."""
         queue = deque(items)
         if not self.options.isolate:
             while queue:
                 p = queue.popleft()
                 queue.extend(on_result(p, self._local(kind, p, upstream(p))))
             return
-        self._parallel(kind, queue, upstream, on_result)
+        self._parallel(kind, queue, upstream, on_result, background)
 
     def _local(self, kind: str, p: _Planned, upstream: dict[str, list[str]]) -> Any:
         if self.options.progress and kind == "analyse":
@@ -463,6 +544,7 @@ class _Runner:
         queue: deque[_Planned],
         upstream: Callable[[_Planned], dict[str, list[str]]],
         on_result: Callable[[_Planned, Any], list[_Planned]],
+        background: Callable[[], bool] | None,
     ) -> None:
         # Each worker gets its next task before it answers the last one, so it never waits for
         # this process to take an answer and send more; answers come back in the order sent.
@@ -495,11 +577,16 @@ class _Runner:
                 idle, self.options.idle = self.options.idle, None
                 idle()  # the caller's own work, while the workers run
             busy = [w for w in self.workers if sent.get(w)]
-            timeout = None
-            if self.options.unit_timeout > 0:
-                oldest = min(started[w] for w in busy)
-                timeout = max(0.0, oldest + self.options.unit_timeout - time.monotonic())
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            handles = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+            ready = wait(handles, 0) if background is not None else []
+            while not ready and background is not None and background():
+                ready = wait(handles, 0)
+            if not ready:
+                timeout = None
+                if self.options.unit_timeout > 0:
+                    oldest = min(started[w] for w in busy)
+                    timeout = max(0.0, oldest + self.options.unit_timeout - time.monotonic())
+                ready = wait(handles, timeout)
             now = time.monotonic()
             for worker in busy:
                 tasks = sent[worker]

@@ -41,7 +41,7 @@ class Plan:
 
     reads: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
-    #: the analysis with no upstream columns, when making the plan meant running it
+    #: the analysis with the upstream ``plan`` was given, when making the plan meant running it
     result: UnitResult | None = field(default=None, compare=False)
 
 
@@ -89,7 +89,12 @@ class Frontend(Protocol):
 
     def claim(self, tree: SourceTree, files: Sequence[str], config: Config, cache: AnalysisCache) -> Claim: ...
 
-    def plan(self, unit: Unit) -> Plan: ...
+    def plan(self, unit: Unit, upstream: Upstream) -> Plan:
+        """What ``unit`` reads and writes, which must not depend on ``upstream``: the columns its
+        tables had when it was last analysed (empty when unknown). A frontend that finds the plan
+        by running the analysis runs it with ``upstream`` and returns it as ``Plan.result``: used
+        as the result when the unit's upstream turns out the same."""
+        ...
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult: ...
 

@@ -55,6 +55,32 @@ def test_python_writer_runs_before_the_sql_reader(tmp_path: Path) -> None:
     assert "DT112" not in {d.code for d in graph.diagnostics}
 
 
+def test_an_edited_module_is_planned_with_its_last_upstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python module is planned by interpreting it; planned with the columns its tables had
+    last time, that interpretation is its result, and it is not interpreted a second time."""
+    from extractor.frontends import python_modules
+
+    job = ("from pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n"
+           "spark.table('raw.orders').select('*').write.saveAsTable('marts.orders_{n}')\n")  # fmt: skip
+    root = write(tmp_path, {"raw.sql": "CREATE TABLE raw.orders (id INT, amount INT);", "job.py": job.format(n=1)})
+    cache = AnalysisCache(tmp_path / "cache.sqlite")
+    first = scan([root], Config(root=root.resolve()), cache=cache, jobs=1)
+    assert first.datasets["marts.orders_1"].columns == ["id", "amount"]
+
+    def refuse(self: object, unit: object, upstream: object) -> object:
+        raise AssertionError("interpreted again")
+
+    monkeypatch.setattr(python_modules.PythonModules, "analyse", refuse)
+    write(root, {"job.py": job.format(n=2)})
+    graph = scan([root], Config(root=root.resolve()), cache=cache, jobs=1)
+    assert not graph.diagnostics
+    assert graph.datasets["marts.orders_2"].columns == ["id", "amount"]
+    # Edited with another upstream: planned with the old one, so analysed again with the new one.
+    write(root, {"job.py": job.format(n=3), "raw.sql": "CREATE TABLE raw.orders (id INT, amount INT, note TEXT);"})
+    changed = scan([root], Config(root=root.resolve()), cache=cache, jobs=1)
+    assert [(d.path, d.code) for d in changed.diagnostics] == [("job.py", "DT900")]
+
+
 @pytest.mark.parametrize("root", [SHOP, CONVENTION], ids=["example_shop", "path_convention"])
 def test_same_json_serial_parallel_cached_and_not(root: Path, tmp_path: Path) -> None:
     cold_serial = scan_dir(root, jobs=1)
@@ -74,8 +100,8 @@ def test_a_warm_scan_reanalyses_only_what_changed(tmp_path: Path) -> None:
     write(root, {"sql/t5.sql": "CREATE TABLE s.t5 AS SELECT a FROM s.t4;"})
     cache.misses = 0
     graph = scan([root], Config(root=root.resolve()), cache=cache, jobs=1)
-    # the changed file: its plan and its result; the scan as a whole
-    assert cache.misses == 3
+    # the changed file: its plan, the upstream it was analysed with before, its result; the scan as a whole
+    assert cache.misses == 4
     assert graph.datasets["s.t5"].columns == ["a"]
 
 
@@ -180,6 +206,26 @@ def test_a_foreign_sqlite_file_is_not_trusted(tmp_path: Path) -> None:
     assert scan_dir(SHOP, jobs=1, cache=cache) == scan_dir(SHOP, jobs=1)
     cache.close()
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+@pytest.mark.parametrize("entry", [{"s": {}}, {"s": {"x": 1}}, ["not", "a", "result"]], ids=["partial", "bad", "list"])
+def test_foreign_unit_results_are_analysed_again(tmp_path: Path, entry: object) -> None:
+    """Cached results are decoded while workers run, after the order used what they leave in the
+    catalog: an entry with readable schemas but nothing else is analysed again, never trusted."""
+    import json
+    import zlib
+
+    path = tmp_path / "analysis.sqlite"
+    cache = AnalysisCache(path)
+    expected = scan_dir(SHOP, jobs=1, cache=cache)
+    cache.close()
+    db = sqlite3.connect(path)
+    value = zlib.compress(json.dumps(entry).encode())
+    db.execute("UPDATE entries SET value = ? WHERE key LIKE 'unit:%'", (value,))
+    db.execute("DELETE FROM entries WHERE key LIKE 'scan:%'")
+    db.commit()
+    db.close()
+    assert scan_dir(SHOP, jobs=2, cache=AnalysisCache(path)) == expected
 
 
 def test_two_processes_share_one_cache(tmp_path: Path) -> None:

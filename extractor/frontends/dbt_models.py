@@ -219,7 +219,7 @@ class DbtModels:
 
     # -- plan and analyse -----------------------------------------------------------------------
 
-    def plan(self, unit: Unit) -> Plan:
+    def plan(self, unit: Unit, upstream: Upstream) -> Plan:
         dbt = _dbt()
         project_key, kind = self._which(unit)
         project = self.projects[project_key]

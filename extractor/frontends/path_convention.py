@@ -105,7 +105,7 @@ class PathConvention:
             claim.units.append(Unit(self.name, rel, rel, digest))
         return claim
 
-    def plan(self, unit: Unit) -> Plan:
+    def plan(self, unit: Unit, upstream: Upstream) -> Plan:
         from ..sql.script_unit import script_plan
 
         statements, _, _, dialect = self._statements(unit.path)

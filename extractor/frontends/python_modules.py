@@ -95,10 +95,10 @@ class PythonModules:
             claim.units.append(Unit(self.name, head, head, cache_key(contents, shared)))
         return claim
 
-    def plan(self, unit: Unit) -> Plan:
-        # What a module reads and writes is known once it is interpreted: with no upstream
-        # columns that interpretation is also the result, kept with the plan.
-        outcome = self._interpret(unit, {})
+    def plan(self, unit: Unit, upstream: Upstream) -> Plan:
+        # What a module reads and writes is known once it is interpreted: with the upstream
+        # columns it had last time, that interpretation is also the result, kept with the plan.
+        outcome = self._interpret(unit, upstream)
         return Plan(frozenset(outcome.reads), frozenset(outcome.writes), _result(outcome))
 
     def analyse(self, unit: Unit, upstream: Upstream) -> UnitResult:

@@ -46,7 +46,7 @@ class SqlFiles:
             claim.units.append(Unit(self.name, rel, rel, digest))
         return claim
 
-    def plan(self, unit: Unit) -> Plan:
+    def plan(self, unit: Unit, upstream: Upstream) -> Plan:
         from ..sql.script_unit import script_plan
 
         parsed = self._parse(unit.path)
