@@ -378,7 +378,7 @@ def _analyse_all(
             cache.put(_result_key(p, upstreams[p.index]), outcome)
             if p.result is not None:  # planning analysed it with another upstream: next time, this one
                 cache.put(_guess_key(p), upstreams[p.index])
-            result = outcome
+            result = result_from_dict(outcome)  # now: its worker is already busy with the next one
         finish(p.index, result)
         n = group_of[p.index]
         remaining[n].pop(0)
@@ -496,6 +496,7 @@ class _Runner:
         self.units = units
         self.options = options
         self.workers: list[_Worker] = []
+        self.cores = default_jobs()
         _STATE["units"] = units
 
     def map(
@@ -578,8 +579,11 @@ class _Runner:
                 idle()  # the caller's own work, while the workers run
             busy = [w for w in self.workers if sent.get(w)]
             handles = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            ready = wait(handles, 0) if background is not None else []
-            while not ready and background is not None and background():
+            # This process's own work fills a free core only: with every core busy it would slow
+            # the workers down, and it is done as well when they are done.
+            spare = background if background is not None and len(busy) < self.cores else None
+            ready = wait(handles, 0) if spare is not None else []
+            while not ready and spare is not None and spare():
                 ready = wait(handles, 0)
             if not ready:
                 timeout = None
