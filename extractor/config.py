@@ -189,6 +189,10 @@ def config_from_mapping(section: dict[str, Any], root: Path, source: Path | None
 
 
 def check_dialect(name: str, where: str) -> None:
+    from .sql.dialect_names import is_builtin_dialect
+
+    if is_builtin_dialect(name):
+        return
     from .sql.naming import get_dialect
 
     try:

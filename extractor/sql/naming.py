@@ -11,20 +11,13 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 
-#: Names users (and sqlfluff / sqllineage) give dialects that sqlglot knows under another name, or
-#: reads closely enough: MariaDB is MySQL; Greenplum, Materialize and Vertica speak Postgres SQL.
-DIALECT_ALIASES = {
-    "ansi": "", "sparksql": "spark", "sqlserver": "tsql", "mariadb": "mysql", "greenplum": "postgres",
-    "materialize": "postgres", "vertica": "postgres", "db2": "",
-}  # fmt: skip
+from .dialect_names import sqlglot_name
 
 
 @lru_cache(maxsize=64)
 def get_dialect(name: str | None) -> Dialect:
     """The sqlglot dialect for a user-facing name; ``None`` and ``ansi`` mean sqlglot's default."""
-    key = (name or "").lower()
-    key = DIALECT_ALIASES.get(key, key)
-    return Dialect.get_or_raise(key or None)
+    return Dialect.get_or_raise(sqlglot_name(name) or None)
 
 
 def fold(name: str, quoted: bool, dialect: Dialect) -> str:
