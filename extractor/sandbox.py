@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
 from jinja2 import nodes
@@ -201,6 +201,11 @@ def report(code: str, message: str, key: str = "") -> None:
         session.report(code, message, key=key)
 
 
+#: Code of functions that render a template from its syntax tree instead of compiling it (dbt's
+#: ``static.render_calls``): such a frame keeps the (file, line) it is at in a local ``position``.
+EVALUATORS: set[CodeType] = set()
+
+
 def template_position() -> tuple[str, int] | None:
     """(template file, line) of the innermost template frame being executed, if any."""
     frame = sys._getframe(1)
@@ -208,6 +213,10 @@ def template_position() -> tuple[str, int] | None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None and template.filename:
             return str(template.filename), template.get_corresponding_lineno(frame.f_lineno)
+        if frame.f_code in EVALUATORS:
+            position: tuple[str, int] | None = frame.f_locals.get("position")
+            if position is not None:
+                return position
         frame = frame.f_back  # type: ignore[assignment]
     return None
 

@@ -100,3 +100,81 @@ def test_a_project_that_overrides_ref_is_rendered_by_jinja(tmp_path: Path) -> No
     # The macro decides the relation the SQL names (here without its schema): the shortcut for
     # templates of constant refs must not bypass it. (builtins.ref still declares the dependency.)
     assert {(e.source, e.target) for e in graph.edges} == {("a", "analytics.b"), ("analytics.a", "analytics.b")}
+
+
+@pytest.mark.parametrize(
+    ("template", "calls"),
+    [
+        ("{{ config(materialized='table') }} select * from {{ ref('orders') }}", True),
+        ("select {{ dbt.datediff('a', dbt.current_timestamp(), 'day') }} from {{ ref('orders') }}", True),
+        ("select {{ dbt_utils.generate_surrogate_key(['id', 'day']) }}, {{ m(k={'a': (1, 2)}) }}", True),
+        ("select {{ var('x') }} from {{ ref(name) }}", True),
+        ("select * from {{ ref('orders') | upper }}", False),
+        ("select {{ a ~ b }}", False),
+        ("select {{ 1 + 2 }}", False),
+        ("select {{ a[0] }}", False),
+        ("select * from {{ ref(*names) }}", False),
+        ("select * from {{ ref(**names) }}", False),
+        ("{% set x = 1 %} select {{ x }}", False),
+        ("{% if is_incremental() %} select 1 {% endif %}", False),
+        ("select {{ x if y else z }}", False),
+    ],
+)
+def test_templates_of_calls_only(template: str, calls: bool) -> None:
+    from extractor.dbt.static import only_calls
+
+    assert only_calls(Environment().parse(template)) is calls
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "select {{ dbt.datediff('a', dbt.now(), 'day') }}\nfrom {{ ref('orders') }}\n",
+        "{{ config(materialized='table', tags=['a', 'b']) }}\nselect {{ key(['id', 'day'], sep={'x': (1, 2)}) }}",
+        "select {{ missing }}, {{ dbt.missing_attribute }} from x",
+        "select {{ 'x' }}, {{ 1 }}, {{ none }}, {{ [1, 'a'] }}, {{ {'k': 2} }}{# c #}\n",
+    ],
+)
+def test_a_template_of_calls_only_renders_as_jinja_renders_it(template: str) -> None:
+    from jinja2.runtime import new_context
+
+    from extractor.dbt.static import only_calls, render_calls
+    from extractor.sandbox import Sandbox
+
+    class Dbt:
+        def datediff(self, a: str, b: str, part: str) -> str:
+            return f"datediff({part}, {a}, {b})"
+
+        def now(self) -> str:
+            return "now()"
+
+    def key(columns: list[str], sep: object = "-") -> str:
+        return f"md5({'||'.join(columns)}{sep})"
+
+    seen: list[object] = []
+    env = Sandbox()
+    env.globals.update(ref=_Relation, dbt=Dbt(), key=key, config=lambda **kw: seen.append(kw) or "")
+    ast = env.parse(template)
+    assert only_calls(ast)
+    context = new_context(env, "t.sql", {}, None, False, env.make_globals(None))
+    assert render_calls(ast, env, context, "t.sql") == env.from_string(template).render()
+    assert seen[: len(seen) // 2] == seen[len(seen) // 2 :]  # the same calls, in the same order
+
+
+@pytest.mark.parametrize("project", sorted(p.name for p in FIXTURES.iterdir() if (p / "dbt_project.yml").exists()))
+def test_templates_of_calls_only_give_what_compiling_gives(project: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = FIXTURES / project
+    evaluated: list[str] = []
+    calls = DbtRenderer._calls
+
+    def counting(self: DbtRenderer, node: object) -> object:
+        found = calls(self, node)  # type: ignore[arg-type]
+        if found is not None:
+            evaluated.append(str(getattr(node, "path", "")))
+        return found
+
+    monkeypatch.setattr(DbtRenderer, "_calls", counting)
+    fast = json_format.dumps(scan([root], load_config(root), jobs=1))
+    assert evaluated or project not in ("automate_dv", "macro_semantics", "render_errors")  # they have such models
+    monkeypatch.setattr(DbtRenderer, "_calls", lambda self, node: None)
+    assert json_format.dumps(scan([root], load_config(root), jobs=1)) == fast

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import nodes as jinja_nodes
 from jinja2.environment import Template
+from jinja2.runtime import new_context
 
 from ..model import Diagnostic
 from ..sql.catalog import SchemaCatalog
@@ -61,7 +62,7 @@ from .relations import (
 )
 from .runtime import FIXED_NOW, Adapter, Api, Exceptions, FrozenDatetime, dbt_modules, empty_result
 from .settings import DbtSettings
-from .static import only_refs, regex_calls, render_plain, static_calls
+from .static import only_calls, only_refs, regex_calls, render_calls, render_plain, static_calls
 
 _MISSING = object()
 
@@ -153,6 +154,7 @@ class DbtRenderer:
             self.builtins,
         )
         self._templates: dict[str, tuple[Template | None, Diagnostic | None]] = {}
+        self._only_calls: dict[str, bool] = {}
         self._parsed: dict[str, jinja_nodes.Template] = {}  # parsed by ``parse_static``, not compiled yet
         self._vars: dict[str, Any] = {}
         self._values: dict[str, Any] = {}
@@ -523,23 +525,45 @@ class DbtRenderer:
         return self.env.globals.get("ref") == self.ref and self.env.globals.get("source") == self.source
 
     def render(self, node: DbtNode, incremental: bool = False) -> RenderResult:
-        """Render a model or snapshot; failures become a diagnostic in a ``failed`` result."""
+        """Render a model or snapshot; failures become a diagnostic in a ``failed`` result.
+
+        A template of constant refs only, or of calls only (``static.only_calls``), is rendered
+        from its syntax tree: compiling it to Python cost more than rendering it. A render of
+        calls only that fails is done again compiled, whose traceback names the failing line."""
         plain = self._plain(node)
-        template, problem = (None, None) if plain is not None else self.template(node)
+        if plain is not None:
+            return self._render(node, incremental, lambda: render_plain(plain, self.env.globals))
+        calls = self._calls(node)
+        if calls is not None:
+            context = new_context(self.env, node.path, {}, None, False, self.env.make_globals(None))
+            rendered = self._render(node, incremental, lambda: render_calls(calls, self.env, context, node.path))
+            if not rendered.failed:
+                return rendered
+        template, problem = self.template(node)
+        if template is None:
+            config = dict(node.effective_config())
+            return RenderResult("", TemplateLines("", [(0, 1)]), config, {}, {}, [problem] if problem else [],
+                                failed=True)  # fmt: skip
+        return self._render(node, incremental, template.render)
+
+    def _calls(self, node: DbtNode) -> jinja_nodes.Template | None:
+        """The syntax tree of ``node`` when it is calls only (``static.only_calls``), not yet compiled."""
+        ast = None if node.key in self._templates else self._parsed.get(node.key)
+        if ast is None:
+            return None
+        known = self._only_calls.get(node.key)
+        if known is None:
+            known = self._only_calls[node.key] = only_calls(ast)
+        return ast if known else None
+
+    def _render(self, node: DbtNode, incremental: bool, produce: Callable[[], str]) -> RenderResult:
         state = RenderState(node, dict(node.effective_config()), incremental)
         session = RenderSession(node.path, node.line)
-        if template is None and plain is None:
-            return RenderResult("", TemplateLines("", [(0, 1)]), state.config, {}, {}, [problem] if problem else [],
-                                failed=True)  # fmt: skip
         saved, self.state = self.state, state
         failed = False
         try:
             with session_scope(session):
-                if plain is not None:
-                    text = render_plain(plain, self.env.globals)
-                else:
-                    assert template is not None
-                    text = template.render()
+                text = produce()
         except MacroReturn as r:
             text = str(r.value)
         except Exception as e:  # any template failure is a diagnostic, never a crash

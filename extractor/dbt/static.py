@@ -7,7 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import nodes
+from jinja2.environment import Environment
+from jinja2.runtime import Context
+from jinja2.utils import missing
 
+from ..sandbox import EVALUATORS
 from .nodes import StaticRef
 
 
@@ -82,6 +86,71 @@ def regex_calls(text: str) -> list[StaticRef]:
     return refs
 
 
+#: What a template of calls only (``only_calls``) may contain in its ``{{ … }}`` outputs.
+_CALL_PARTS = (nodes.Call, nodes.Getattr, nodes.Name, nodes.Const, nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair,
+               nodes.Keyword)  # fmt: skip
+
+
+def only_calls(ast: nodes.Template) -> bool:
+    """Whether the template is text and ``{{ … }}`` outputs of calls, attributes, names and constants
+    only: no statement, filter, operator, test or variable (``{{ dbt_utils.star(ref('x')) }}``,
+    ``{{ config(materialized='table') }}``). Such a template is rendered by ``render_calls``,
+    without compiling it to Python."""
+    for output in ast.body:
+        if not isinstance(output, nodes.Output):
+            return False
+        for child in output.nodes:
+            if isinstance(child, nodes.TemplateData):
+                continue
+            for part in (child, *child.find_all(nodes.Node)):
+                if type(part) not in _CALL_PARTS:
+                    return False
+                if isinstance(part, nodes.Call) and (part.dyn_args is not None or part.dyn_kwargs is not None):
+                    return False
+                if isinstance(part, nodes.Name) and part.ctx != "load":
+                    return False
+    return True
+
+
+def render_calls(ast: nodes.Template, env: Environment, context: Context, path: str) -> str:
+    """What rendering a template of calls only (``only_calls``) gives: the code Jinja compiles it
+    to does the same, in the same order (look a name up in the context, ``environment.getattr``,
+    ``environment.call(context, …)`` with the sandbox's checks, ``str()`` of each output), and
+    what runs meanwhile sees the line of the output it is in, as in a compiled template."""
+    out: list[str] = []
+    position = (path, 1)
+    for output in ast.body:
+        assert isinstance(output, nodes.Output)
+        for child in output.nodes:
+            if isinstance(child, nodes.TemplateData):
+                out.append(child.data)
+            else:
+                position = (path, child.lineno)  # read by sandbox.template_position
+                out.append(str(_evaluate(child, env, context)))
+    return "".join(out)
+
+
+def _evaluate(node: nodes.Node, env: Environment, context: Context) -> Any:
+    if isinstance(node, nodes.Const):
+        return node.value
+    if isinstance(node, nodes.Name):
+        value = context.resolve_or_missing(node.name)
+        return env.undefined(name=node.name) if value is missing else value
+    if isinstance(node, nodes.Getattr):
+        return env.getattr(_evaluate(node.node, env, context), node.attr)
+    if isinstance(node, nodes.Call):
+        function = _evaluate(node.node, env, context)
+        args = [_evaluate(a, env, context) for a in node.args]
+        kwargs = {k.key: _evaluate(k.value, env, context) for k in node.kwargs}
+        return env.call(context, function, *args, **kwargs)  # type: ignore[attr-defined]
+    if isinstance(node, nodes.List):
+        return [_evaluate(i, env, context) for i in node.items]
+    if isinstance(node, nodes.Tuple):
+        return tuple(_evaluate(i, env, context) for i in node.items)
+    assert isinstance(node, nodes.Dict)
+    return {_evaluate(p.key, env, context): _evaluate(p.value, env, context) for p in node.items}
+
+
 def render_plain(ast: nodes.Template, functions: Mapping[str, Any]) -> str:
     """What rendering a template of constant refs only (``only_refs``) gives, without compiling it:
     its text with each call replaced by ``str()`` of its value, as Jinja's own output does
@@ -100,3 +169,6 @@ def render_plain(ast: nodes.Template, functions: Mapping[str, Any]) -> str:
                 kwargs = {k.key: k.value.as_const() for k in child.kwargs}
                 out.append(str(functions[child.node.name](*args, **kwargs)))
     return "".join(out)
+
+
+EVALUATORS.add(render_calls.__code__)

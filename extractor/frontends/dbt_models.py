@@ -330,7 +330,6 @@ def _discover(renderer: DbtRenderer, node: DbtNode) -> tuple[Any, list[StaticRef
     only, ``static.only_refs``), and the constant refs and config of its template."""
     if renderer.parse_static(node):
         return None, node.static_refs, node.static_config
-    renderer.template(node)
     return renderer.render(node), node.static_refs, node.static_config
 
 
