@@ -10,6 +10,7 @@ back to the caller, who does it in-process: the answer never depends on the work
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import pickle
 from collections.abc import Callable, Sequence
@@ -36,7 +37,7 @@ def fork_map(fn: Callable[[T], Any], items: Sequence[T], jobs: int) -> list[tupl
     results: list[tuple[bool, Any]] = [(False, None)] * len(items)
     _WORK["fn"], _WORK["items"] = fn, items
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze) as pool:
             futures = {pool.submit(_run_slice, bounds): bounds[0] for bounds in slices}
             for future in as_completed(futures):
                 try:

@@ -17,6 +17,7 @@ path, and the rest of the scan goes on.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -671,6 +672,9 @@ class _Worker:
 
 
 def _worker_main(conn: Connection, memory_mb: int) -> None:
+    # What the worker inherited lives as long as it does: the collector never walks it (nor
+    # writes to its pages, which the fork shares with the parent until written).
+    gc.freeze()
     _limit_memory(memory_mb)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:

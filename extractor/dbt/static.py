@@ -125,7 +125,7 @@ def render_calls(ast: nodes.Template, env: Environment, context: Context, path: 
             if isinstance(child, nodes.TemplateData):
                 out.append(child.data)
             else:
-                position = (path, child.lineno)  # read by sandbox.template_position
+                position = (path, child.lineno)  # noqa: F841 - read from this frame by sandbox.template_position
                 out.append(str(_evaluate(child, env, context)))
     return "".join(out)
 
