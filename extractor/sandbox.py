@@ -31,6 +31,7 @@ from jinja2.environment import Template
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import pass_environment
 
 from . import codes
 from .model import Diagnostic
@@ -424,6 +425,17 @@ class _BudgetedCodeGenerator(CodeGenerator):
         self.write(")")
 
 
+@pass_environment
+def _not_random(environment: SandboxedEnvironment, seq: Any) -> Any:
+    """Jinja's ``random`` filter, made deterministic: the sequence's first item. Output must be the
+    same on every run (``{% set days = range(60, 120) | random %}`` gave a different SQL text,
+    and so a different fingerprint, each time), and which item a run would pick is unknowable."""
+    try:
+        return next(iter(seq))
+    except StopIteration:
+        return environment.undefined("No random item, sequence was empty.")
+
+
 class Sandbox(SandboxedEnvironment):
     """The one Jinja environment class datatrail renders with: sandboxed, budgeted, forgiving."""
 
@@ -440,6 +452,7 @@ class Sandbox(SandboxedEnvironment):
             **options,
         )
         self.filters.update(as_bool=_as_bool, as_number=_as_number, as_native=_as_native, as_text=str)
+        self.filters["random"] = _not_random
         # Filters that pad to a width build strings as large as the width they are given.
         for name in ("center", "indent", "wordwrap", "format", "truncate", "filesizeformat"):
             if name in self.filters:

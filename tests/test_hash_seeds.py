@@ -24,3 +24,31 @@ def test_incomplete_expression_messages_are_the_same_for_every_seed() -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert "incomplete BitwiseOr expression" in outputs.pop()
+
+
+DBT_SET = """
+from extractor.dbt.context_functions import dbt_set, dbt_set_strict
+from extractor.sandbox import Sandbox
+
+env = Sandbox()
+env.globals.update(set=dbt_set, set_strict=dbt_set_strict)
+template = "{% for t in set(tests) %}{{ t }},{% endfor %} {{ set_strict(tests) }} {{ set(tests) | list | join('|') }}"
+print(env.from_string(template).render(tests=["not_null", "unique", "unique_combination", "accepted_values", "unique"]))
+"""
+
+
+def test_dbt_sets_iterate_in_the_same_order_for_every_seed() -> None:
+    # dbt-project-evaluator builds columns with ``{% for test in set_strict(tests) %}``: with a plain
+    # Python set their order changed with the hash seed, and so did the JSON.
+    outputs = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        done = subprocess.run(
+            [sys.executable, "-c", DBT_SET], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        outputs.add(done.stdout.strip())
+    assert outputs == {
+        "accepted_values,not_null,unique,unique_combination, "
+        "{'accepted_values', 'not_null', 'unique', 'unique_combination'} "
+        "accepted_values|not_null|unique|unique_combination"
+    }

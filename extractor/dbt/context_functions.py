@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -39,11 +39,29 @@ def dbt_zip(*args: Any) -> list[tuple[Any, ...]]:
     return list(zip(*args, strict=False))
 
 
+class StableSet(set[Any]):
+    """dbt's ``set()``, iterated and printed in a fixed order: a Python set of strings iterates in
+    an order that changes with the hash seed, and ``{% for t in set(tests) %}`` then gave another
+    column order on every run (dbt-project-evaluator). Sorted by type, then text."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(sorted(super().__iter__(), key=lambda v: (type(v).__name__, repr(v))))
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(map(repr, self)) + "}" if self else "set()"
+
+    __str__ = __repr__
+
+
 def dbt_set(value: Any, default: Any = None) -> Any:
     try:
-        return set(value)
+        return StableSet(value)
     except TypeError:
         return default
+
+
+def dbt_set_strict(value: Any) -> StableSet:
+    return StableSet(value)
 
 
 def fromjson(value: Any, default: Any = None) -> Any:
