@@ -279,7 +279,8 @@ def join(
 ) -> Frame:
     """Columns of both sides; a key present on both sides under one name is one column."""
     cols: dict[str, Col] = {}
-    shared_keys = {k for k, r in zip(left_keys, right_keys, strict=False) if k == r} if merge_same_keys else set()
+    # In the order the keys are given (Spark and pandas put them first, in that order), not a set's.
+    shared_keys = dict.fromkeys(k for k, r in zip(left_keys, right_keys, strict=False) if k == r and merge_same_keys)
     right_names = set(right.columns)
     left_names = set(left.columns)
     for name in shared_keys:
