@@ -1,4 +1,4 @@
-"""Messages that sqlglot builds in set order must not change with the hash seed."""
+"""Output must not change with the hash seed: what Python or sqlglot builds in a set's order."""
 
 from __future__ import annotations
 
@@ -8,22 +8,26 @@ import sys
 from pathlib import Path
 
 SCRIPT = """
-import sys
-from pathlib import Path
 from extractor import analyze_sql
 result = analyze_sql("select 1 |, 2 from t; select a from t", dialect="snowflake")
 print([str(d) for d in result.diagnostics])
 """
 
 
-def test_incomplete_expression_messages_are_the_same_for_every_seed() -> None:
+def outputs_for_seeds(script: str, *args: str) -> set[str]:
+    """What ``script`` prints under six hash seeds (one answer when it does not depend on them)."""
     outputs = set()
     for seed in ("1", "2", "3", "4", "5", "6"):
         done = subprocess.run(
-            [sys.executable, "-c", SCRIPT], env={**os.environ, "PYTHONHASHSEED": seed},
+            [sys.executable, "-c", script, *args], env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        outputs.add(done.stdout)
+        outputs.add(done.stdout.strip())
+    return outputs
+
+
+def test_incomplete_expression_messages_are_the_same_for_every_seed() -> None:
+    outputs = outputs_for_seeds(SCRIPT)
     assert len(outputs) == 1
     assert "incomplete BitwiseOr expression" in outputs.pop()
 
@@ -42,14 +46,7 @@ print(env.from_string(template).render(tests=["not_null", "unique", "unique_comb
 def test_dbt_sets_iterate_in_the_same_order_for_every_seed() -> None:
     # dbt-project-evaluator builds columns with ``{% for test in set_strict(tests) %}``: with a plain
     # Python set their order changed with the hash seed, and so did the JSON.
-    outputs = set()
-    for seed in ("1", "2", "3", "4", "5", "6"):
-        done = subprocess.run(
-            [sys.executable, "-c", DBT_SET], env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        outputs.add(done.stdout.strip())
-    assert outputs == {
+    assert outputs_for_seeds(DBT_SET) == {
         "accepted_values,not_null,unique,unique_combination, "
         "{'accepted_values', 'not_null', 'unique', 'unique_combination'} "
         "accepted_values|not_null|unique|unique_combination"
@@ -79,11 +76,4 @@ green.join(yellow, on=["zone", "hour"], how="outer").write.parquet("data/total")
 def test_join_keys_keep_their_order_for_every_seed(tmp_path: Path) -> None:
     # Spark puts ``on`` keys first, in their order; they were taken from a set.
     (tmp_path / "job.py").write_text(JOB, encoding="utf-8")
-    outputs = set()
-    for seed in ("1", "2", "3", "4", "5", "6"):
-        done = subprocess.run(
-            [sys.executable, "-c", JOIN, str(tmp_path)], env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        outputs.add(done.stdout.strip())
-    assert outputs == {"['zone', 'hour', 'green_amount', 'yellow_amount']"}
+    assert outputs_for_seeds(JOIN, str(tmp_path)) == {"['zone', 'hour', 'green_amount', 'yellow_amount']"}
