@@ -52,3 +52,28 @@ def test_the_scan_says_how_many_models_are_disabled_and_why() -> None:
     (summary,) = [d for d in graph.diagnostics if d.code == "DT207"]
     assert summary.path == "dbt_project.yml"
     assert summary.message.startswith("1 of 3 models of shop are disabled and not analysed (1 by config(enabled=...)")
+
+
+def test_text_around_macros_reports_nothing_whatever_process_loads_the_file(tmp_path: Path) -> None:
+    # dbt reads only the macros of a macro file. An example call in a SQL comment around them used
+    # to report a DT201 into whichever model's render loaded the file first, so the scan's
+    # diagnostics changed with --jobs (dbt-ncl-analytics).
+    from extractor import json_format
+    from extractor.config import Config
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "dbt_project.yml").write_text("name: shop\nprofile: shop\n", encoding="utf-8")
+    (tmp_path / "macros" / "dates.sql").write_text(
+        "/* usage: where d <= {{ reference_date() }} */\n"
+        "{% macro reference_date() %}{{ var('reference_date', '2025-01-01') }}{% endmacro %}\n",
+        encoding="utf-8",
+    )
+    for i in range(20):
+        (tmp_path / "models" / f"m{i}.sql").write_text(
+            f"{{{{ config(materialized='table') }}}} select {i} as id where '{{{{ reference_date() }}}}' > ''",
+            encoding="utf-8",
+        )
+    serial, parallel = (scan([tmp_path], Config(root=tmp_path.resolve()), jobs=jobs) for jobs in (1, 2))
+    assert json_format.dumps(serial) == json_format.dumps(parallel)
+    assert not [d for d in serial.diagnostics if d.path == "macros/dates.sql"]

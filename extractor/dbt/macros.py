@@ -20,7 +20,15 @@ from jinja2.runtime import Macro
 
 from ..model import Diagnostic
 from .builtins import Builtins
-from .jinja import DbtSandbox, MacroReturn, PlaceholderUndefined, call_placeholder, error_diagnostic
+from .jinja import (
+    DbtSandbox,
+    MacroReturn,
+    PlaceholderUndefined,
+    RenderSession,
+    call_placeholder,
+    error_diagnostic,
+    session_scope,
+)
 from .nodes import MacroFile
 from .relations import adapter_chain
 
@@ -165,7 +173,12 @@ class MacroIndex:
             template = self.env.compile_template(self._texts[file], file.path)
             local = dict(self.by_package.get(file.package, {})) if file.package != self.root else None
             context = template.new_context(local)
-            module = TemplateModule(template, context)
+            # dbt reads only the macros of a macro file; text around them (an example call in a
+            # SQL comment) is run here to build the module, and what it reports belongs to no
+            # model: into the render that happened to load the file first, it made a scan's
+            # diagnostics depend on which process loaded what.
+            with session_scope(RenderSession(file.path, 1)):
+                module = TemplateModule(template, context)
         except Exception as e:  # a broken macro file must not stop the project
             self.diagnostics.append(error_diagnostic(e, file.path, paths={file.path}))
             return None
