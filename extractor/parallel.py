@@ -32,7 +32,7 @@ def fork_map(fn: Callable[[T], Any], items: Sequence[T], jobs: int) -> list[tupl
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only when there is work to share
     from concurrent.futures.process import BrokenProcessPool
 
-    step = max(1, len(items) // (jobs * 4))  # several slices per worker even out uneven items
+    step = max(1, len(items) // (jobs * 12))  # many slices per worker: the last ones end together
     slices = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
     results: list[tuple[bool, Any]] = [(False, None)] * len(items)
     _WORK["fn"], _WORK["items"] = fn, items

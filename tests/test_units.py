@@ -295,3 +295,24 @@ def test_two_dbt_projects_never_share_a_cache_entry(tmp_path: Path) -> None:
     graph = json_format.loads(uncached)
     assert graph.datasets["analytics.alpha_copy"].columns == ["id", "amount"]
     assert graph.datasets["analytics.beta_copy"].columns == ["id", "email"]
+
+
+def test_the_order_without_cycles_is_networkx_lexicographic_order() -> None:
+    import random
+
+    import networkx as nx
+
+    from extractor.pipeline import _acyclic_order
+
+    rng = random.Random(7)
+    for _ in range(200):
+        count = rng.randint(1, 30)
+        rank = rng.sample(range(count), count)  # a hidden order the edges follow: no cycle
+        pairs = [(rng.randrange(count), rng.randrange(count)) for _ in range(rng.randint(0, 60))]
+        edges = [(reader, writer) for reader, writer in pairs if rank[writer] < rank[reader]]
+        g = nx.DiGraph()
+        g.add_nodes_from(range(count))
+        g.add_edges_from((writer, reader) for reader, writer in edges)
+        assert _acyclic_order(count, edges) == list(nx.lexicographical_topological_sort(g))
+    assert _acyclic_order(2, [(0, 1), (1, 0)]) is None
+    assert _acyclic_order(1, [(0, 0)]) == [0]  # a unit that reads what it writes is no cycle
