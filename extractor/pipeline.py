@@ -508,7 +508,6 @@ _IN_FLIGHT = {"plan": 8, "analyse": 2}
 #: A message this large is not sent ahead: this process sends while the worker may be blocked
 #: sending a large answer, and two full pipes would wait for each other.
 _PIPE_BYTES = 16 * 1024
-_MESSAGE = ForkingPickler
 
 
 def _task(kind: str, index: int, upstream: dict[str, list[str]]) -> Any:
@@ -593,7 +592,7 @@ class _Runner:
                         continue
                     p = queue[0]
                     if encoded is None or encoded[0] is not p:
-                        encoded = (p, _MESSAGE.dumps((kind, p.index, upstream(p))))
+                        encoded = (p, ForkingPickler.dumps((kind, p.index, upstream(p))))
                     message = encoded[1]
                     if tasks and len(message) > _PIPE_BYTES:
                         continue  # a large message waits (a full pipe both ways would deadlock)

@@ -33,11 +33,11 @@ def test_incomplete_expression_messages_are_the_same_for_every_seed() -> None:
 
 
 DBT_SET = """
-from extractor.dbt.context_functions import dbt_set, dbt_set_strict
+from extractor.dbt.context_functions import StableSet, dbt_set
 from extractor.sandbox import Sandbox
 
 env = Sandbox()
-env.globals.update(set=dbt_set, set_strict=dbt_set_strict)
+env.globals.update(set=dbt_set, set_strict=StableSet)
 template = "{% for t in set(tests) %}{{ t }},{% endfor %} {{ set_strict(tests) }} {{ set(tests) | list | join('|') }}"
 print(env.from_string(template).render(tests=["not_null", "unique", "unique_combination", "accepted_values", "unique"]))
 """

@@ -20,10 +20,10 @@ from ..model import Diagnostic
 from ..sql.catalog import SchemaCatalog
 from .builtins import Builtins
 from .context_functions import (
+    StableSet,
     current_line,
     dbt_return,
     dbt_set,
-    dbt_set_strict,
     dbt_zip,
     diff_of_two_dicts,
     fromjson,
@@ -182,7 +182,7 @@ class DbtRenderer:
             "run_started_at": FrozenDatetime.fromtimestamp(FIXED_NOW.timestamp(), FIXED_NOW.tzinfo),
             "dbt_version": "1.8.0", "project_name": self.project.name,
             "database": self.settings.target_database, "schema": self.settings.target_schema,
-            "zip": dbt_zip, "set": dbt_set, "set_strict": dbt_set_strict, "fromjson": fromjson, "tojson": tojson,
+            "zip": dbt_zip, "set": dbt_set, "set_strict": StableSet, "fromjson": fromjson, "tojson": tojson,
             "fromyaml": fromyaml, "toyaml": toyaml, "local_md5": local_md5, "diff_of_two_dicts": diff_of_two_dicts,
             "try_or_compiler_error": try_or_compiler_error, "doc": lambda *a, **k: "",
             "selected_resources": [], "load_relation": lambda relation: relation, "write": lambda *a, **k: "",

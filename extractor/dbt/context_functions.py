@@ -60,10 +60,6 @@ def dbt_set(value: Any, default: Any = None) -> Any:
         return default
 
 
-def dbt_set_strict(value: Any) -> StableSet:
-    return StableSet(value)
-
-
 def fromjson(value: Any, default: Any = None) -> Any:
     try:
         return json.loads(str(value))

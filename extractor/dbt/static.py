@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import nodes
-from jinja2.environment import Environment
 from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
 from ..sandbox import EVALUATORS
@@ -112,7 +112,7 @@ def only_calls(ast: nodes.Template) -> bool:
     return True
 
 
-def render_calls(ast: nodes.Template, env: Environment, context: Context, path: str) -> str:
+def render_calls(ast: nodes.Template, env: SandboxedEnvironment, context: Context, path: str) -> str:
     """What rendering a template of calls only (``only_calls``) gives: the code Jinja compiles it
     to does the same, in the same order (look a name up in the context, ``environment.getattr``,
     ``environment.call(context, …)`` with the sandbox's checks, ``str()`` of each output), and
@@ -130,7 +130,7 @@ def render_calls(ast: nodes.Template, env: Environment, context: Context, path: 
     return "".join(out)
 
 
-def _evaluate(node: nodes.Node, env: Environment, context: Context) -> Any:
+def _evaluate(node: nodes.Node, env: SandboxedEnvironment, context: Context) -> Any:
     if isinstance(node, nodes.Const):
         return node.value
     if isinstance(node, nodes.Name):
@@ -142,7 +142,7 @@ def _evaluate(node: nodes.Node, env: Environment, context: Context) -> Any:
         function = _evaluate(node.node, env, context)
         args = [_evaluate(a, env, context) for a in node.args]
         kwargs = {k.key: _evaluate(k.value, env, context) for k in node.kwargs}
-        return env.call(context, function, *args, **kwargs)  # type: ignore[attr-defined]
+        return env.call(context, function, *args, **kwargs)
     if isinstance(node, nodes.List):
         return [_evaluate(i, env, context) for i in node.items]
     if isinstance(node, nodes.Tuple):
